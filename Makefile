@@ -1,0 +1,114 @@
+# mdx - market data toolchain.  Plain make; see README.md.
+#
+#   make                  build lib/libmdx.a and the binaries into $(BUILD)/
+#   make check            build and run every test (tests/run.sh)
+#   make demo             run the pipeline on examples/data into ./market.db
+#   make bench            benchmarks (skip politely without ../shared/data)
+#   make lint             mandoc -Tlint, style greps, clang-format check
+#   make install          PREFIX=/usr/local DESTDIR=
+#   make check SANITIZE=1 the same with ASan and UBSan, in build-san/
+
+VERSION = 0.1.0
+PREFIX ?= /usr/local
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+ifeq ($(SANITIZE),1)
+BUILD ?= build-san
+CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+else
+BUILD ?= build
+endif
+
+PKGS = libcurl jansson sqlite3 libmicrohttpd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libcsv ships no pkg-config file
+LIBS = $(PKG_LIBS) -lcsv -lpthread -lm
+
+WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+       -Wno-missing-field-initializers
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	     -DMDX_VERSION='"$(VERSION)"' -Ilib $(PKG_CFLAGS) $(WARN) $(CFLAGS)
+
+LIB_SRC = $(sort $(wildcard lib/*.c))
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIBMDX = $(BUILD)/libmdx.a
+
+BIN_NAMES = mdx-extract mdx-transform mdx-load mdx-query
+ifneq ($(wildcard serve/serve_main.c),)
+BIN_NAMES += mdx-serve
+endif
+BINS = $(BIN_NAMES:%=$(BUILD)/%)
+
+EXTRACT_SRC = $(sort $(wildcard extract/*.c))
+TRANSFORM_SRC = $(sort $(wildcard transform/*.c))
+LOAD_SRC = $(sort $(wildcard load/*.c))
+QUERY_SRC = $(sort $(filter-out serve/serve_%.c,$(wildcard serve/*.c)))
+SERVE_SRC = $(sort $(wildcard serve/serve_*.c))
+
+UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC = $(sort $(wildcard tests/tools/*.c))
+TOOL_BINS = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
+
+MANPAGES = $(sort $(wildcard man/*.[157]))
+
+all: $(LIBMDX) $(BINS)
+
+$(BUILD)/%.o: %.c $(wildcard lib/*.h) $(wildcard */*_int.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBMDX): $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $(LIB_OBJ)
+
+$(BUILD)/mdx-extract: $(EXTRACT_SRC:%.c=$(BUILD)/%.o) $(LIBMDX)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/mdx-transform: $(TRANSFORM_SRC:%.c=$(BUILD)/%.o) $(LIBMDX)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/mdx-load: $(LOAD_SRC:%.c=$(BUILD)/%.o) $(LIBMDX)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/mdx-query: $(QUERY_SRC:%.c=$(BUILD)/%.o) $(LIBMDX)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/mdx-serve: $(SERVE_SRC:%.c=$(BUILD)/%.o) $(LIBMDX)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBMDX)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBMDX)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+tests: $(UNIT_BINS) $(TOOL_BINS)
+
+deps:
+	sh scripts/deps.sh
+
+check: deps all tests
+	MDX_BUILD=$(BUILD) sh tests/run.sh
+
+demo: deps all
+	MDX_BUILD=$(BUILD) sh examples/demo.sh
+
+bench: all tests
+	MDX_BUILD=$(BUILD) sh bench/run.sh
+
+lint:
+	sh scripts/lint.sh
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	for b in $(BIN_NAMES); do install -m 755 $(BUILD)/$$b $(DESTDIR)$(BINDIR)/$$b; done
+	for m in $(MANPAGES); do \
+		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all tests deps check demo bench lint install clean
+.SECONDARY:
