@@ -106,6 +106,16 @@ mdx_date_parse(const char *s, int32_t *day, struct mdx_err *e)
 	return 0;
 }
 
+/* n digits of v at p, zero-padded (a hot path: no printf) */
+static void
+put_digits(char *p, int v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 char *
 mdx_date_format(int32_t day, char *buf)
 {
@@ -114,7 +124,12 @@ mdx_date_format(int32_t day, char *buf)
 	mdx_civil_from_days(day, &y, &m, &d);
 	if (y < 0 || y > 9999)
 		y = y < 0 ? 0 : 9999;
-	snprintf(buf, MDX_DATE_LEN, "%04d-%02d-%02d", y, m, d);
+	put_digits(buf, y, 4);
+	buf[4] = '-';
+	put_digits(buf + 5, m, 2);
+	buf[7] = '-';
+	put_digits(buf + 8, d, 2);
+	buf[10] = '\0';
 	return buf;
 }
 
@@ -129,13 +144,25 @@ mdx_rfc3339_format(int64_t ms, char *buf)
 	int s = (int)(rem / 1000 % 60), frac = (int)(rem % 1000);
 
 	mdx_civil_from_days((int32_t)day, &y, &m, &d);
-	if (frac)
-		snprintf(buf, MDX_RFC3339_LEN,
-			 "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d, h, mi,
-			 s, frac);
-	else
-		snprintf(buf, MDX_RFC3339_LEN, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-			 y, m, d, h, mi, s);
+	mdx_date_format((int32_t)day, buf);
+	buf[10] = 'T';
+	put_digits(buf + 11, h, 2);
+	buf[13] = ':';
+	put_digits(buf + 14, mi, 2);
+	buf[16] = ':';
+	put_digits(buf + 17, s, 2);
+	if (frac) {
+		buf[19] = '.';
+		put_digits(buf + 20, frac, 3);
+		buf[23] = 'Z';
+		buf[24] = '\0';
+	} else {
+		buf[19] = 'Z';
+		buf[20] = '\0';
+	}
+	(void)y;
+	(void)m;
+	(void)d;
 	return buf;
 }
 
@@ -219,11 +246,15 @@ mdx_when_parse(const char *s, int64_t *ms, int *is_date, struct mdx_err *e)
 static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
 static char tz_current[128];
 
+static pthread_mutex_t valid_lock = PTHREAD_MUTEX_INITIALIZER;
+static char valid_last[128]; /* the last zone found valid */
+
 int
 mdx_tz_valid(const char *zone)
 {
 	const char *dir = getenv("TZDIR");
 	char path[512];
+	int ok;
 
 	if (zone == NULL || *zone == '\0' || strlen(zone) > 100 ||
 	    zone[0] == '/' || strstr(zone, "..") != NULL)
@@ -233,9 +264,19 @@ mdx_tz_valid(const char *zone)
 		      (*p >= '0' && *p <= '9') || *p == '/' || *p == '_' ||
 		      *p == '-' || *p == '+'))
 			return 0;
+	pthread_mutex_lock(&valid_lock);
+	ok = strcmp(zone, valid_last) == 0;
+	pthread_mutex_unlock(&valid_lock);
+	if (ok)
+		return 1;
 	snprintf(path, sizeof(path), "%s/%s",
 		 dir && *dir ? dir : "/usr/share/zoneinfo", zone);
-	return access(path, R_OK) == 0;
+	if (access(path, R_OK) != 0)
+		return 0;
+	pthread_mutex_lock(&valid_lock);
+	snprintf(valid_last, sizeof(valid_last), "%s", zone);
+	pthread_mutex_unlock(&valid_lock);
+	return 1;
 }
 
 /* with tz_lock held: make zone the process zone */
@@ -331,38 +372,129 @@ out:
 	return ret;
 }
 
+/*
+ * Caches of what tzdata said, under tz_lock.  Offsets are cached per zone
+ * and 15-minute span of UTC: every transition in tzdata since 1900 falls on
+ * a quarter hour of UTC, so the offset is constant within such a span.
+ * Day starts are cached per zone and local date.
+ */
+#define OFF_SPAN_MS (15 * 60 * 1000LL)
+#define CACHE_SIZE 8192
+
+struct off_slot {
+	char zone[64];
+	int64_t span; /* ms / OFF_SPAN_MS (floored) */
+	long off;     /* seconds east of UTC */
+	int used;
+};
+
+struct day_slot {
+	char zone[64];
+	int32_t day;
+	int64_t start; /* epoch ms of the local day's first instant */
+	int used;
+};
+
+static struct off_slot off_cache[CACHE_SIZE];
+static struct day_slot day_cache[CACHE_SIZE];
+
+static size_t
+cache_hash(const char *zone, int64_t k)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (const char *p = zone; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	h ^= (uint64_t)k * 0x9e3779b97f4a7c15ULL;
+	h ^= h >> 29;
+	return (size_t)(h % CACHE_SIZE);
+}
+
+static int64_t
+floor_div(int64_t a, int64_t b)
+{
+	return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
 int
 mdx_tz_utc_to_local(const char *zone, int64_t ms, int32_t *day, int *sec,
 		    long *utcoff, struct mdx_err *e)
 {
-	int64_t q = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
-	time_t t = (time_t)q;
+	int64_t span = floor_div(ms, OFF_SPAN_MS), local;
+	time_t t = (time_t)floor_div(ms, 1000);
+	struct off_slot *slot;
 	struct tm tm;
+	long off;
 	int ret = -1;
 
+	if (strlen(zone) >= sizeof(slot->zone))
+		return mdx_err_field(e, MDX_EINPUT, "tz",
+				     "time zone name too long");
 	pthread_mutex_lock(&tz_lock);
-	if (tz_use(zone, e))
-		goto out;
-	if (localtime_r(&t, &tm) == NULL) {
-		mdx_err_set(e, MDX_EINPUT, "instant %lld ms out of range",
-			    (long long)ms);
-		goto out;
+	slot = &off_cache[cache_hash(zone, span)];
+	if (slot->used && slot->span == span && strcmp(slot->zone, zone) == 0) {
+		off = slot->off;
+	} else {
+		if (tz_use(zone, e))
+			goto out;
+		if (localtime_r(&t, &tm) == NULL) {
+			mdx_err_set(e, MDX_EINPUT,
+				    "instant %lld ms out of range",
+				    (long long)ms);
+			goto out;
+		}
+		off = tm.tm_gmtoff;
+		snprintf(slot->zone, sizeof(slot->zone), "%s", zone);
+		slot->span = span;
+		slot->off = off;
+		slot->used = 1;
 	}
+	local = floor_div(ms, 1000) + off;
 	if (day)
-		*day = mdx_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1,
-					   tm.tm_mday);
+		*day = (int32_t)floor_div(local, 86400);
 	if (sec)
-		*sec = tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+		*sec = (int)(local - floor_div(local, 86400) * 86400);
 	if (utcoff)
-		*utcoff = tm.tm_gmtoff;
+		*utcoff = off;
 	ret = 0;
 out:
 	pthread_mutex_unlock(&tz_lock);
 	return ret;
 }
 
+static int tz_day_start(const char *zone, int32_t day, int64_t *ms,
+			struct mdx_err *e);
+
 int
 mdx_tz_day_start(const char *zone, int32_t day, int64_t *ms, struct mdx_err *e)
+{
+	struct day_slot *slot;
+	int hit;
+
+	if (strlen(zone) >= sizeof(slot->zone))
+		return mdx_err_field(e, MDX_EINPUT, "tz",
+				     "time zone name too long");
+	pthread_mutex_lock(&tz_lock);
+	slot = &day_cache[cache_hash(zone, day)];
+	hit = slot->used && slot->day == day && strcmp(slot->zone, zone) == 0;
+	if (hit)
+		*ms = slot->start;
+	pthread_mutex_unlock(&tz_lock);
+	if (hit)
+		return 0;
+	if (tz_day_start(zone, day, ms, e))
+		return -1;
+	pthread_mutex_lock(&tz_lock);
+	snprintf(slot->zone, sizeof(slot->zone), "%s", zone);
+	slot->day = day;
+	slot->start = *ms;
+	slot->used = 1;
+	pthread_mutex_unlock(&tz_lock);
+	return 0;
+}
+
+static int
+tz_day_start(const char *zone, int32_t day, int64_t *ms, struct mdx_err *e)
 {
 	int y, m, d;
 	struct mdx_err tmp;

@@ -1,0 +1,546 @@
+/*
+ * csv.c - mdx-extract -p csv: CSV files to raw records, with libcsv.
+ *
+ * Header-driven and case-insensitive (DESIGN.md section 5): Yahoo's
+ * download (Date,Open,High,Low,Close,Adj Close,Volume), Alpha Vantage's CSV
+ * (timestamp,open,...,adjusted_close,volume,dividend_amount,
+ * split_coefficient), Stooq, the Kaggle all_stocks_5yr layout (...,Name)
+ * and its per-symbol files, and profile files such as the S&P 500
+ * constituents lists (--what profile).  Empty and "null" cells are missing
+ * values.  Each physical line is fed to libcsv in turn so that messages can
+ * name the line where a row ends.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <csv.h>
+
+#include "extract_int.h"
+#include "mdx_alloc.h"
+#include "mdx_record.h"
+#include "mdx_time.h"
+
+enum col {
+	COL_TIME, COL_OPEN, COL_HIGH, COL_LOW, COL_CLOSE, COL_ADJ, COL_VOLUME,
+	COL_DIV, COL_SPLIT, COL_SYMBOL, COL_VWAP, COL_TRADES,
+	/* profile files */
+	COL_NAME, COL_SECTOR, COL_INDUSTRY, COL_EXCHANGE, COL_CURRENCY,
+	COL_MCAP, COL_SHARES, COL_PRICE, COL_ASOF,
+	COL_N
+};
+
+/* header names per column, lower case; the first match wins */
+static const char *const col_names[COL_N][6] = {
+	[COL_TIME] = {"date", "timestamp", "time", "datetime", "day", NULL},
+	[COL_OPEN] = {"open", NULL},
+	[COL_HIGH] = {"high", NULL},
+	[COL_LOW] = {"low", NULL},
+	[COL_CLOSE] = {"close", NULL},
+	[COL_ADJ] = {"adj close", "adjusted_close", "adj_close",
+		     "adjusted close", "adjclose", NULL},
+	[COL_VOLUME] = {"volume", NULL},
+	[COL_DIV] = {"dividend_amount", "dividend", "dividends", NULL},
+	[COL_SPLIT] = {"split_coefficient", "split", "stock splits", NULL},
+	[COL_SYMBOL] = {"symbol", "name", "ticker", NULL},
+	[COL_VWAP] = {"vwap", NULL},
+	[COL_TRADES] = {"trades", "transactions", NULL},
+	[COL_NAME] = {"security", "name", "company", NULL},
+	[COL_SECTOR] = {"gics sector", "sector", NULL},
+	[COL_INDUSTRY] = {"gics sub-industry", "industry", NULL},
+	[COL_EXCHANGE] = {"exchange", NULL},
+	[COL_CURRENCY] = {"currency", NULL},
+	[COL_MCAP] = {"market cap", "market_cap", "marketcap",
+		      "marketcapitalization", NULL},
+	[COL_SHARES] = {"shares outstanding", "shares_outstanding",
+			"sharesoutstanding", NULL},
+	[COL_PRICE] = {"price", NULL},
+	[COL_ASOF] = {"as_of", "as of", NULL},
+};
+
+struct csv_state {
+	struct extract_ctx *c;
+	const char *file;   /* name for messages */
+	char *fsymbol;      /* symbol from the file name, or NULL */
+	long line;          /* physical line being fed */
+	long row_line;      /* line where the current row started */
+	int header_done;
+	int col[COL_N];     /* field index of each column, -1 if absent */
+	char **cells;       /* the current row's fields (owned) */
+	size_t ncells, cap;
+	int nomem;
+};
+
+static void
+row_clear(struct csv_state *s)
+{
+	for (size_t i = 0; i < s->ncells; i++)
+		mdx_free(s->cells[i]);
+	s->ncells = 0;
+}
+
+static void
+on_field(void *data, size_t len, void *priv)
+{
+	struct csv_state *s = priv;
+
+	if (s->ncells == 0)
+		s->row_line = s->line;
+	if (s->ncells == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 16;
+		char **n;
+
+		if (ncap > 4096 ||
+		    (n = mdx_realloc(s->cells, ncap * sizeof(*n))) == NULL) {
+			s->nomem = 1;
+			return;
+		}
+		s->cells = n;
+		s->cap = ncap;
+	}
+	if ((s->cells[s->ncells] = mdx_strndup(data ? data : "", len)) ==
+	    NULL) {
+		s->nomem = 1;
+		return;
+	}
+	s->ncells++;
+}
+
+static void
+lower(char *d, const char *src, size_t n)
+{
+	size_t i = 0;
+
+	while (src[i] && i + 1 < n) {
+		d[i] = (char)tolower((unsigned char)src[i]);
+		i++;
+	}
+	d[i] = '\0';
+	/* trim surrounding blanks and a UTF-8 byte-order mark */
+	if ((unsigned char)d[0] == 0xef && (unsigned char)d[1] == 0xbb &&
+	    (unsigned char)d[2] == 0xbf)
+		memmove(d, d + 3, strlen(d + 3) + 1);
+	while (i > 0 && isspace((unsigned char)d[i - 1]))
+		d[--i] = '\0';
+	while (isspace((unsigned char)d[0]))
+		memmove(d, d + 1, strlen(d));
+}
+
+static void
+read_header(struct csv_state *s)
+{
+	char name[64];
+
+	for (int k = 0; k < COL_N; k++)
+		s->col[k] = -1;
+	for (int k = 0; k < COL_N; k++) {
+		for (int j = 0; col_names[k][j] && s->col[k] < 0; j++) {
+			for (size_t i = 0; i < s->ncells; i++) {
+				lower(name, s->cells[i], sizeof(name));
+				if (strcmp(name, col_names[k][j]) == 0) {
+					s->col[k] = (int)i;
+					break;
+				}
+			}
+		}
+	}
+	/* "Name" is the symbol in Kaggle's layout, the company's name in
+	 * profile files that also have a Symbol column */
+	if (s->col[COL_SYMBOL] >= 0 && s->col[COL_NAME] == s->col[COL_SYMBOL])
+		s->col[COL_NAME] = -1;
+	if (s->col[COL_SYMBOL] >= 0) {
+		lower(name, s->cells[s->col[COL_SYMBOL]], sizeof(name));
+		if (strcmp(name, "name") == 0 && s->c->o->what == WHAT_PROFILE)
+			s->col[COL_SYMBOL] = -1;
+	}
+	s->header_done = 1;
+}
+
+/* cell of column k, or NULL when absent, empty or "null" */
+static const char *
+cell(const struct csv_state *s, int k)
+{
+	const char *v;
+
+	if (s->col[k] < 0 || (size_t)s->col[k] >= s->ncells)
+		return NULL;
+	v = s->cells[s->col[k]];
+	while (isspace((unsigned char)*v))
+		v++;
+	if (*v == '\0' || strcasecmp(v, "null") == 0 || strcmp(v, "-") == 0 ||
+	    strcasecmp(v, "nan") == 0 || strcasecmp(v, "n/a") == 0)
+		return NULL;
+	return v;
+}
+
+static void
+row_error(struct csv_state *s, const char *field, const char *fmt,
+	  const char *val)
+{
+	struct mdx_err e;
+
+	mdx_err_clear(&e);
+	mdx_err_field(&e, MDX_EINPUT, field, fmt, val);
+	mdx_err_where(&e, s->file, s->row_line);
+	mdx_log_err("error", &e);
+	s->c->bad_rows++;
+	s->c->run->rejected++;
+}
+
+/*
+ * Number in column k: 1 with *v, 0 missing, -1 malformed (reported).
+ * Thousands separators are not accepted: "1,234" in a CSV cell is a quoted
+ * field that is better refused than misread.
+ */
+static int
+num(struct csv_state *s, int k, const char *field, double *v)
+{
+	const char *t = cell(s, k);
+	char *end;
+
+	if (t == NULL)
+		return 0;
+	errno = 0;
+	*v = strtod(t, &end);
+	while (isspace((unsigned char)*end))
+		end++;
+	if (end == t || *end != '\0' || errno == ERANGE || !isfinite(*v)) {
+		row_error(s, field, "'%.40s' is not a number", t);
+		return -1;
+	}
+	return 1;
+}
+
+static int
+put_num(struct csv_state *s, json_t *rec, int k, const char *field)
+{
+	double v;
+	int rc = num(s, k, field, &v);
+
+	if (rc <= 0)
+		return rc;
+	if ((k == COL_VOLUME || k == COL_TRADES) && v == floor(v) &&
+	    fabs(v) < 9e18)
+		json_object_set_new(rec, field, json_integer((json_int_t)v));
+	else
+		json_object_set_new(rec, field, json_real(v));
+	return 1;
+}
+
+/* the symbol of this row: column, --symbol, file name */
+static const char *
+row_symbol(struct csv_state *s)
+{
+	const char *v = cell(s, COL_SYMBOL);
+
+	if (v != NULL)
+		return v;
+	if (s->c->o->symbol != NULL)
+		return s->c->o->symbol;
+	return s->fsymbol;
+}
+
+/* ratio of a split coefficient; AV prints 7:1 as 7.00000700001 */
+static double
+split_ratio(double r)
+{
+	if (fabs(r - round(r)) < 1e-5 * r)
+		return round(r);
+	if (r < 1 && fabs(1 / r - round(1 / r)) < 1e-5 / r)
+		return 1 / round(1 / r);
+	return r;
+}
+
+static void
+emit_actions(struct csv_state *s, const char *sym, const char *date)
+{
+	double v;
+	json_t *a;
+
+	if (num(s, COL_DIV, "dividend_amount", &v) == 1 && v != 0) {
+		a = json_pack("{s:s,s:s,s:s,s:s,s:f,s:s}", "type", "action",
+			      "symbol", sym, "date", date, "kind", "dividend",
+			      "amount", v, "source", "csv");
+		extract_emit(s->c, a);
+	}
+	if (num(s, COL_SPLIT, "split_coefficient", &v) == 1 && v != 1 &&
+	    v > 0) {
+		a = json_pack("{s:s,s:s,s:s,s:s,s:f,s:s}", "type", "action",
+			      "symbol", sym, "date", date, "kind", "split",
+			      "ratio", split_ratio(v), "source", "csv");
+		extract_emit(s->c, a);
+	}
+}
+
+static void
+bar_row(struct csv_state *s)
+{
+	const struct extract_opts *o = s->c->o;
+	const char *sym = row_symbol(s), *when = cell(s, COL_TIME);
+	char date[MDX_DATE_LEN];
+	int32_t day;
+	json_t *rec;
+	int bad = 0, nprice = 0;
+
+	if (when == NULL) {
+		row_error(s, "date", "%smissing", "");
+		return;
+	}
+	snprintf(date, sizeof(date), "%.10s", when);
+	if (mdx_date_parse(date, &day, NULL)) {
+		row_error(s, "date", "'%.40s' is not a date", when);
+		return;
+	}
+	if (sym == NULL || !mdx_symbol_valid(sym)) {
+		row_error(s, "symbol", "no valid symbol ('%.40s'): use --symbol",
+			  sym ? sym : "");
+		return;
+	}
+	if (!extract_in_range(s->c, day)) {
+		s->c->run->dropped++;
+		return;
+	}
+	if (o->what == WHAT_ACTIONS) {
+		emit_actions(s, sym, date);
+		return;
+	}
+	rec = json_pack("{s:s,s:s,s:s,s:s,s:s}", "type", "bar", "symbol", sym,
+			"interval", mdx_interval_name(o->interval), "time", when,
+			"tz", o->tz);
+	if (rec == NULL) {
+		s->nomem = 1;
+		return;
+	}
+	static const struct {
+		int col;
+		const char *field;
+	} fields[] = {{COL_OPEN, "open"},     {COL_HIGH, "high"},
+		      {COL_LOW, "low"},	      {COL_CLOSE, "close"},
+		      {COL_ADJ, "adj_close"}, {COL_VOLUME, "volume"},
+		      {COL_VWAP, "vwap"},     {COL_TRADES, "trades"}};
+	for (size_t i = 0; i < sizeof(fields) / sizeof(*fields); i++) {
+		int rc = put_num(s, rec, fields[i].col, fields[i].field);
+
+		if (rc < 0)
+			bad = 1;
+		else if (rc > 0 && i < 4)
+			nprice++;
+	}
+	if (bad) {
+		json_decref(rec);
+		return;
+	}
+	if (nprice == 0) {
+		/* a row with no price at all (Yahoo's "null" rows) */
+		json_decref(rec);
+		s->c->run->dropped++;
+		return;
+	}
+	json_object_set_new(rec, "source", json_string("csv"));
+	extract_emit(s->c, rec);
+	if (s->col[COL_DIV] >= 0 || s->col[COL_SPLIT] >= 0)
+		emit_actions(s, sym, date);
+}
+
+static void
+set_text(struct csv_state *s, json_t *rec, int k, const char *field)
+{
+	const char *v = cell(s, k);
+
+	if (v != NULL)
+		json_object_set_new(rec, field, json_string(v));
+}
+
+static void
+profile_row(struct csv_state *s)
+{
+	const char *sym = row_symbol(s), *asof = cell(s, COL_ASOF);
+	double mcap = 0, shares = 0, price = 0;
+	int has_mcap, has_shares, has_price;
+	int32_t day;
+	json_t *rec;
+
+	if (sym == NULL || !mdx_symbol_valid(sym)) {
+		row_error(s, "symbol", "no valid symbol ('%.40s')",
+			  sym ? sym : "");
+		return;
+	}
+	if ((has_mcap = num(s, COL_MCAP, "market_cap", &mcap)) < 0 ||
+	    (has_shares = num(s, COL_SHARES, "shares_outstanding", &shares)) <
+		    0 ||
+	    (has_price = num(s, COL_PRICE, "price", &price)) < 0)
+		return;
+	if (s->c->o->as_of != NULL)
+		asof = s->c->o->as_of;
+	if (asof != NULL && mdx_date_parse(asof, &day, NULL)) {
+		row_error(s, "as_of", "'%.40s' is not a date", asof);
+		return;
+	}
+	rec = json_pack("{s:s,s:s}", "type", "instrument", "symbol", sym);
+	if (rec == NULL) {
+		s->nomem = 1;
+		return;
+	}
+	set_text(s, rec, COL_NAME, "name");
+	set_text(s, rec, COL_EXCHANGE, "exchange");
+	set_text(s, rec, COL_CURRENCY, "currency");
+	set_text(s, rec, COL_SECTOR, "sector");
+	set_text(s, rec, COL_INDUSTRY, "industry");
+	if (has_mcap)
+		json_object_set_new(rec, "market_cap", json_real(mcap));
+	/* shares outstanding derived as market cap / price when not given */
+	if (!has_shares && has_mcap && has_price && price > 0) {
+		shares = round(mcap / price);
+		has_shares = 1;
+	}
+	if (has_shares)
+		json_object_set_new(rec, "shares_outstanding",
+				    json_integer((json_int_t)shares));
+	if (asof != NULL)
+		json_object_set_new(rec, "as_of", json_string(asof));
+	json_object_set_new(rec, "source", json_string("csv"));
+	extract_emit(s->c, rec);
+}
+
+static void
+on_row(int term, void *priv)
+{
+	struct csv_state *s = priv;
+
+	(void)term;
+	if (s->nomem)
+		return;
+	if (s->ncells == 1 && s->cells[0][0] == '\0') {
+		row_clear(s); /* a blank line */
+		return;
+	}
+	if (!s->header_done) {
+		read_header(s);
+		if (s->c->o->what != WHAT_PROFILE &&
+		    (s->col[COL_TIME] < 0 || s->col[COL_CLOSE] < 0)) {
+			struct mdx_err e;
+
+			mdx_err_clear(&e);
+			mdx_err_set(&e, MDX_EINPUT,
+				    "header has no %s column (found: %s...)",
+				    s->col[COL_TIME] < 0 ? "date" : "close",
+				    s->ncells ? s->cells[0] : "");
+			mdx_err_where(&e, s->file, s->row_line);
+			mdx_log_err("error", &e);
+			s->header_done = -1;
+		} else if (s->c->o->what == WHAT_PROFILE &&
+			   s->col[COL_SYMBOL] < 0 && s->c->o->symbol == NULL) {
+			mdx_log("error", "%s: header has no Symbol column",
+				s->file);
+			s->header_done = -1;
+		}
+	} else if (s->header_done > 0) {
+		s->c->run->in++;
+		if (s->c->o->what == WHAT_PROFILE)
+			profile_row(s);
+		else
+			bar_row(s);
+	}
+	row_clear(s);
+}
+
+/* symbol from a file name: basename without extension, "_data" dropped
+ * (Kaggle's per-symbol files are AAPL_data.csv) */
+static char *
+file_symbol(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	char *s, *dot;
+	size_t n;
+
+	b = b ? b + 1 : path;
+	if ((s = mdx_strdup(b)) == NULL)
+		return NULL;
+	if ((dot = strrchr(s, '.')) != NULL && dot != s)
+		*dot = '\0';
+	n = strlen(s);
+	if (n > 5 && strcmp(s + n - 5, "_data") == 0)
+		s[n - 5] = '\0';
+	return s;
+}
+
+static int
+csv_file(struct extract_ctx *c, const char *path)
+{
+	struct csv_state s;
+	struct csv_parser p;
+	FILE *fp;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int ret = -1, is_stdin = strcmp(path, "-") == 0;
+
+	memset(&s, 0, sizeof(s));
+	s.c = c;
+	s.file = is_stdin ? "<stdin>" : path;
+	fp = is_stdin ? stdin : fopen(path, "r");
+	if (fp == NULL) {
+		mdx_log("error", "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!is_stdin && (s.fsymbol = file_symbol(path)) == NULL)
+		goto out_close;
+	if (csv_init(&p, CSV_APPEND_NULL | CSV_EMPTY_IS_NULL) != 0)
+		goto out_close;
+	csv_set_realloc_func(&p, mdx_realloc);
+	csv_set_free_func(&p, mdx_free);
+	while ((n = getline(&line, &cap, fp)) > 0) {
+		s.line++;
+		if (csv_parse(&p, line, (size_t)n, on_field, on_row, &s) !=
+			    (size_t)n ||
+		    s.nomem) {
+			mdx_log("error", "%s:%ld: %s", s.file, s.line,
+				s.nomem ? "out of memory"
+					: csv_strerror(csv_error(&p)));
+			goto out_free;
+		}
+		if (s.header_done < 0 || c->io_failed)
+			break;
+	}
+	if (ferror(fp)) {
+		mdx_log("error", "%s: %s", s.file, strerror(errno));
+		goto out_free;
+	}
+	csv_fini(&p, on_field, on_row, &s);
+	if (s.nomem) {
+		mdx_log("error", "%s: out of memory", s.file);
+		goto out_free;
+	}
+	if (s.header_done == 0)
+		mdx_log("warning", "%s: empty file", s.file);
+	ret = s.header_done < 0 ? -1 : 0;
+out_free:
+	csv_free(&p);
+out_close:
+	row_clear(&s);
+	mdx_free(s.cells);
+	mdx_free(s.fsymbol);
+	free(line);
+	if (!is_stdin)
+		fclose(fp);
+	return ret;
+}
+
+int
+csv_extract(struct extract_ctx *c, char **files, int nfiles)
+{
+	int ret = 0;
+	char *dash[] = {"-"};
+
+	if (nfiles == 0) {
+		files = dash;
+		nfiles = 1;
+	}
+	for (int i = 0; i < nfiles && !c->io_failed; i++)
+		if (csv_file(c, files[i]) < 0)
+			ret = -1;
+	return ret;
+}

@@ -1,0 +1,171 @@
+/*
+ * mdx_record.h - mdx records (DESIGN.md section 2; man page mdx-records(5)).
+ *
+ * Records travel as JSON objects (jansson json_t).  Bars also have a C form,
+ * struct mdx_bar, used by mdx-load and the query core.  Units: instants are
+ * epoch ms UTC, dates are days since 1970-01-01, prices are in the
+ * instrument's currency, volume in shares (units for FX and crypto).
+ */
+#ifndef MDX_RECORD_H
+#define MDX_RECORD_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "mdx_err.h"
+#include "mdx_time.h"
+
+#define MDX_SYMBOL_MAX 32 /* longest symbol accepted, bytes */
+
+enum mdx_rec_type {
+	MDX_REC_BAR = 0,
+	MDX_REC_INSTRUMENT,
+	MDX_REC_ACTION,
+	MDX_REC_RUN,
+};
+
+/*
+ * The type of rec from its "type" field ("bar" when absent).  Returns the
+ * type, or -1 with e set for a "type" that is not a string or not known.
+ */
+int mdx_rec_type(const json_t *rec, struct mdx_err *e);
+
+/*
+ * Is s an acceptable symbol: 1..MDX_SYMBOL_MAX bytes of letters, digits and
+ * . - _ ^ = : / (BRK.B, BRK-B, ^GSPC, EURUSD=X, C:EURUSD, OCDO.L)?  Quotes,
+ * spaces, semicolons and control characters are refused.  Returns 1 or 0.
+ */
+int mdx_symbol_valid(const char *s);
+
+/* Bar intervals, DESIGN.md section 2. */
+enum mdx_interval {
+	MDX_I1M = 0, MDX_I5M, MDX_I15M, MDX_I30M, MDX_I1H,
+	MDX_I1D, MDX_I1WK, MDX_I1MO,
+	MDX_INTERVAL_N
+};
+
+/* Parse "1m" .. "1mo" into an enum mdx_interval; -1 if not one. */
+int mdx_interval_parse(const char *s);
+
+/* The text of an interval ("1d"); NULL for an invalid one. */
+const char *mdx_interval_name(int interval);
+
+/* 1 for 1m..1h, 0 for 1d, 1wk, 1mo. */
+int mdx_interval_intraday(int interval);
+
+/* Which optional fields of a bar are present. */
+enum mdx_bar_has {
+	MDX_HAS_OPEN = 1 << 0,
+	MDX_HAS_HIGH = 1 << 1,
+	MDX_HAS_LOW = 1 << 2,
+	MDX_HAS_ADJ = 1 << 3,
+	MDX_HAS_VOLUME = 1 << 4,
+	MDX_HAS_VWAP = 1 << 5,
+	MDX_HAS_TRADES = 1 << 6,
+};
+
+/* A canonical bar. */
+struct mdx_bar {
+	char symbol[MDX_SYMBOL_MAX + 1]; /* as the exchange prints it */
+	int interval;                    /* enum mdx_interval */
+	int64_t ts;                      /* bar start, epoch ms UTC */
+	int32_t date;                    /* trading date, days since epoch */
+	double open, high, low, close;   /* prices; close always present */
+	double adj_close;                /* adjusted close, if MDX_HAS_ADJ */
+	double vwap;                     /* volume-weighted price, if set */
+	int64_t volume;                  /* shares, if MDX_HAS_VOLUME */
+	int64_t trades;                  /* number of trades, if set */
+	unsigned has;                    /* enum mdx_bar_has flags */
+	char session[16];                /* "regular" ... or "" for null */
+	char phase[64];                  /* custom phase label or "" */
+	char source[32];                 /* provider name or "" */
+};
+
+/* Options for mdx_bar_canonicalize. */
+struct mdx_canon_opts {
+	int allow_partial;      /* keep bars without open, high or low */
+	const char *default_tz; /* exchange zone when the record names none */
+	enum mdx_tz_fold fold;  /* repeated wall times (fall-back hour) */
+};
+
+/*
+ * Turn the raw or canonical bar rec into a canonical bar, in place
+ * (DESIGN.md section 2): time from "t" (epoch ms) or "time" + "tz" (wall
+ * time in an IANA zone) or "ts" (RFC 3339); for 1d/1wk/1mo bars "ts" is
+ * 00:00 of the trading date in the exchange's zone.  Checks: symbol and
+ * interval valid; prices finite numbers > 0 (never strings); close
+ * required, open/high/low required unless allow_partial; low <= open,
+ * close <= high; volume and trades non-negative integers.  Unknown fields
+ * stay.  On success returns 0 and fills out (may be NULL); on failure -1
+ * with e naming the field and reason (rec may be partly changed then).
+ */
+int mdx_bar_canonicalize(json_t *rec, const struct mdx_canon_opts *o,
+			 struct mdx_bar *out, struct mdx_err *e);
+
+/*
+ * As mdx_bar_canonicalize, but rec is left unchanged and only b is filled:
+ * the fast path of mdx-transform, which writes b with mdx_bar_format.
+ */
+int mdx_bar_read(const json_t *rec, const struct mdx_canon_opts *o,
+		 struct mdx_bar *b, struct mdx_err *e);
+
+/*
+ * Is key one of the fields of a canonical bar, or a raw time field
+ * ("t", "time", "tz") that canonicalization replaces?  1 or 0.
+ */
+int mdx_bar_known_field(const char *key);
+
+/*
+ * Format b as one canonical bar line (the same text mdx_bar_to_json would
+ * give under MDX_JSON_FLAGS, and a newline) into *buf, growing it with
+ * mdx_realloc as needed (*buf may be NULL, *cap its size).  Fields of src
+ * (may be NULL) that are not known bar fields are appended, encoded by
+ * jansson.  Returns the length written, or -1 when out of memory.
+ */
+long mdx_bar_format(const struct mdx_bar *b, const json_t *src, char **buf,
+		    size_t *cap);
+
+/*
+ * Read a canonical bar (as written by mdx_bar_canonicalize or
+ * mdx_bar_to_json) into b.  Returns 0, or -1 with e set.
+ */
+int mdx_bar_from_json(const json_t *rec, struct mdx_bar *b,
+		      struct mdx_err *e);
+
+/* A new canonical bar record for b (a new reference), or NULL (no memory). */
+json_t *mdx_bar_to_json(const struct mdx_bar *b);
+
+/*
+ * Check an instrument record: symbol valid; name, exchange, currency,
+ * sector, industry strings or null; market_cap and shares_outstanding
+ * finite numbers >= 0 or null; as_of a date or null.  Returns 0 or -1.
+ */
+int mdx_instrument_check(const json_t *rec, struct mdx_err *e);
+
+/*
+ * Check an action record: symbol, date, kind "split" (ratio > 0, new shares
+ * per old share: 4 for a 4-for-1 split) or "dividend" (amount > 0, per
+ * share, in the instrument's currency).  Returns 0 or -1.
+ */
+int mdx_action_check(const json_t *rec, struct mdx_err *e);
+
+/* Check a run record: tool and status strings.  Returns 0 or -1. */
+int mdx_run_check(const json_t *rec, struct mdx_err *e);
+
+/*
+ * Read number field key of rec.  Returns 1 with *v set when present and a
+ * finite JSON number, 0 when absent or null, -1 with e set when it has the
+ * wrong type (a string, say).
+ */
+int mdx_json_number(const json_t *rec, const char *key, double *v,
+		    struct mdx_err *e);
+
+/*
+ * Read string field key of rec: 1 with *s borrowed from rec, 0 when absent
+ * or null, -1 with e set when it is not a string.
+ */
+int mdx_json_string(const json_t *rec, const char *key, const char **s,
+		    struct mdx_err *e);
+
+#endif
