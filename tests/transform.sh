@@ -1,0 +1,91 @@
+# tests/transform.sh - mdx-transform on real rows and on bad input.
+. tests/lib.sh
+
+# real rows: extract then transform
+mdx-extract "$FIX/csv/yahoo_download_AAPL_2022-01-03_2023-05-31.csv" --symbol AAPL >"$T/raw" 2>/dev/null
+status "transform yahoo csv" 0 mdx-transform "$T/raw"
+cp "$T/.out" "$T/canon"
+eq "yahoo csv rows" "$(grep -c '"type":"bar"' "$T/canon")" 354
+eq "close 2022-06-01" "$(jqr 'select(.date=="2022-06-01") | .close' "$T/canon")" 148.710007
+eq "adj close 2022-06-01" "$(jqr 'select(.date=="2022-06-01") | .adj_close' "$T/canon")" 147.827301
+# summer: 00:00 New York is 04:00Z; winter: 05:00Z
+eq "ts in summer" "$(jqr 'select(.date=="2022-06-01") | .ts' "$T/canon")" 2022-06-01T04:00:00Z
+eq "ts in winter" "$(jqr 'select(.date=="2022-01-03") | .ts' "$T/canon")" 2022-01-03T05:00:00Z
+eq "canonical field order" "$(grep -m1 '"type":"bar"' "$T/canon" | jq -c 'keys_unsorted')" \
+	'["type","symbol","interval","ts","date","open","high","low","close","adj_close","volume","vwap","trades","session","phase","source"]'
+eq "upstream run record passed through" "$(jqr 'select(.type=="run") | .tool' "$T/canon" | tr '\n' ' ')" "mdx-extract mdx-transform "
+
+# canonical input is accepted again unchanged (idempotent)
+grep '"type":"bar"' "$T/canon" >"$T/c1"
+mdx-transform "$T/c1" 2>/dev/null | grep '"type":"bar"' >"$T/c2"
+ok "transform is idempotent" cmp "$T/c1" "$T/c2"
+
+# bad input: each line rejected with its reason, the good ones kept
+status "bad input exits 1" 1 mdx-transform --rejects "$T/rej" "$CASES/transform/bad.ndjson"
+eq "good records around bad ones" "$(grep -c '"type":"bar"' "$T/.out")" 2
+eq "good record unchanged" "$(jqr 'select(.date=="2017-06-05") | [.open,.high,.low,.close,.volume] | @csv' "$T/.out")" "154.34,154.45,153.46,153.93,25331662"
+eq "reject reasons" "$(jqr '[.line, .reason] | @tsv' "$T/rej")" "$(cat "$CASES/transform/bad.reasons")"
+eq "stderr names input and line" "$(grep -c "bad.ndjson:[0-9]*: " "$T/.err")" 21
+eq "run record counts rejects" "$(jqr 'select(.type=="run") | .rejected' "$T/.out")" 21
+
+# duplicates: same key twice, the last one wins and is counted
+printf '%s\n' \
+ '{"symbol":"AAPL","time":"2017-06-01","open":153.17,"high":153.33,"low":152.22,"close":153.0}' \
+ '{"symbol":"AAPL","time":"2017-06-02","open":153.58,"high":155.45,"low":152.89,"close":155.45}' \
+ '{"symbol":"AAPL","time":"2017-06-01","open":153.17,"high":153.33,"low":152.22,"close":153.18}' >"$T/dup"
+status "duplicates are not an error" 0 mdx-transform "$T/dup"
+eq "one bar per key" "$(grep -c '"type":"bar"' "$T/.out")" 2
+eq "the last one kept" "$(jqr 'select(.date=="2017-06-01") | .close' "$T/.out")" 153.18
+eq "duplicates counted" "$(jqr 'select(.type=="run") | .duplicates' "$T/.out")" 1
+
+# --allow-partial keeps bars without open/high/low (DHR 2016-01-12 has only close)
+grep ',DHR$' "$FIX/csv/all_stocks_5yr_AAPL_MSFT_DHR_AOS.csv" | grep -c '^2016-01-12,,,,' >/dev/null
+mdx-extract "$FIX/csv/all_stocks_5yr_AAPL_MSFT_DHR_AOS.csv" >"$T/raw4" 2>/dev/null
+status "real data rejects" 1 mdx-transform "$T/raw4"
+eq "real rejects: AOS high<low, DHR open<low, DHR x2 missing open" "$(grep -c 'stdin\|raw4:' "$T/.err")" 4
+mdx-transform "$T/raw4" >/dev/null 2>"$T/raw4.err"
+cp "$T/raw4.err" "$T/.err"
+ok "AOS 2014-05-19 high < low named" grep -q 'high < low (23.595 < 23.85)' "$T/.err"
+status "allow-partial" 1 mdx-transform --allow-partial "$T/raw4"
+eq "allow-partial keeps the two DHR bars" "$(grep -c 'raw4:' "$T/.err")" 2
+eq "partial DHR bar kept" "$(jqr 'select(.symbol=="DHR" and .date=="2016-01-12") | [.open,.close] | @csv' "$T/.out")" ",88.55"
+
+# intraday wall times: New York to UTC through tzdata, DST edges
+printf '%s\n' \
+ '{"symbol":"MSFT","interval":"1m","time":"2024-03-10 01:59:00","tz":"America/New_York","close":1}' \
+ '{"symbol":"MSFT","interval":"1m","time":"2024-03-10 02:30:00","tz":"America/New_York","close":1}' \
+ '{"symbol":"MSFT","interval":"1m","time":"2024-03-10 03:00:00","tz":"America/New_York","close":1}' \
+ '{"symbol":"MSFT","interval":"1m","time":"2024-11-03 01:30:00","tz":"America/New_York","close":1}' >"$T/dst"
+status "skipped hour rejected" 1 mdx-transform --allow-partial "$T/dst"
+eq "before spring forward" "$(jqr 'select(.type=="bar") | .ts' "$T/.out" | head -1)" 2024-03-10T06:59:00Z
+eq "after spring forward" "$(jqr 'select(.type=="bar") | .ts' "$T/.out" | sed -n 2p)" 2024-03-10T07:00:00Z
+eq "repeated hour: earlier by default" "$(jqr 'select(.type=="bar") | .ts' "$T/.out" | sed -n 3p)" 2024-11-03T05:30:00Z
+ok "nonexistent time named" grep -q "nonexistent local time 2024-03-10 02:30:00" "$T/.err"
+mdx-transform --allow-partial --fold later "$T/dst" 2>/dev/null >"$T/later"
+eq "repeated hour: --fold later" "$(jqr 'select(.type=="bar") | .ts' "$T/later" | sed -n 3p)" 2024-11-03T06:30:00Z
+
+# epoch ms with the exchange's zone: a Yahoo-style daily bar at the open
+printf '%s\n' '{"symbol":"AAPL","interval":"1d","t":1598880600000,"tz":"America/New_York","open":127.58,"high":131,"low":126,"close":129.04}' >"$T/t"
+status "t with tz" 0 mdx-transform "$T/t"
+eq "daily bar keyed at New York midnight" "$(jqr 'select(.type=="bar") | .ts + " " + .date' "$T/.out")" "2020-08-31T04:00:00Z 2020-08-31"
+
+# a huge line is rejected with bounded memory, the next line still read
+{ printf '{"symbol":"AAPL","pad":"'; head -c 3000000 /dev/zero | tr '\0' x; printf '"}\n'
+  printf '%s\n' '{"symbol":"AAPL","time":"2017-06-01","open":153.17,"high":153.33,"low":152.22,"close":153.18}'; } >"$T/huge"
+status "huge line" 1 mdx-transform "$T/huge"
+eq "huge line skipped, next kept" "$(grep -c '"type":"bar"' "$T/.out")" 1
+ok "huge line named" grep -q "huge:1: line longer than 1048576 bytes" "$T/.err"
+if [ -x /usr/bin/time ] && [ "${MDX_BUILD#*san}" = "$MDX_BUILD" ]; then
+	{ printf '{"pad":"'; head -c 100000000 /dev/zero | tr '\0' x; printf '"}\n'; } >"$T/huge2"
+	/usr/bin/time -f %M mdx-transform "$T/huge2" >/dev/null 2>"$T/rss"
+	kb=$(tail -n 1 "$T/rss")
+	ok "100 MB line read in under 20 MB" test "$kb" -lt 20000
+fi
+
+# output errors are reported (a full disk is an error)
+if [ -w /dev/full ]; then
+	status "write error" 74 sh -c "mdx-transform '$T/c1' >/dev/full"
+fi
+status "unknown option" 2 mdx-transform --bogus
+status "missing file" 66 mdx-transform "$T/nonexistent"
+finish
