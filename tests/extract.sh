@@ -1,0 +1,64 @@
+# tests/extract.sh - mdx-extract -p csv on the real layouts.
+. tests/lib.sh
+
+# Yahoo download CSV: Date,Open,High,Low,Close,Adj Close,Volume; no final newline
+status "yahoo csv" 0 mdx-extract -p csv --symbol AAPL "$FIX/csv/yahoo_download_AAPL_2022-01-03_2023-05-31.csv"
+cp "$T/.out" "$T/y"
+eq "yahoo rows" "$(grep -c '"type":"bar"' "$T/y")" 354
+eq "yahoo raw bar" "$(grep -m1 '"type":"bar"' "$T/y")" \
+ '{"type":"bar","symbol":"AAPL","interval":"1d","time":"2022-01-03","tz":"America/New_York","open":177.830002,"high":182.880005,"low":177.710007,"close":182.009995,"adj_close":180.43428,"volume":104487900,"source":"csv"}'
+eq "last row without newline read" "$(jqr 'select(.type=="bar") | .time' "$T/y" | tail -1)" 2023-05-31
+eq "run record" "$(jqr 'select(.type=="run") | [.tool,.status,.in,.out] | @csv' "$T/y")" '"mdx-extract","ok",354,354'
+
+# symbol from the file name when there is no column and no --symbol
+cp "$FIX/csv/yahoo_download_AAPL_2022-01-03_2023-05-31.csv" "$T/MSFT.csv"
+eq "symbol from file name" "$(mdx-extract "$T/MSFT.csv" | jqr 'select(.type=="bar") | .symbol' | sort -u)" MSFT
+cp "$FIX/csv/yahoo_download_AAPL_2022-01-03_2023-05-31.csv" "$T/AAPL_data.csv"
+eq "Kaggle per-symbol file name" "$(mdx-extract "$T/AAPL_data.csv" | jqr 'select(.type=="bar") | .symbol' | sort -u)" AAPL
+
+# --from/--to
+mdx-extract --symbol AAPL --from 2022-06-01 --to 2022-06-30 "$FIX/csv/yahoo_download_AAPL_2022-01-03_2023-05-31.csv" >"$T/june"
+eq "range rows" "$(grep -c '"type":"bar"' "$T/june")" 21
+eq "range dropped count" "$(jqr 'select(.type=="run") | .dropped' "$T/june")" 333
+
+# Alpha Vantage CSV: timestamp,...,adjusted_close,volume,dividend_amount,split_coefficient; CRLF, newest first
+AV="$FIX/alphavantage/TIME_SERIES_DAILY_ADJUSTED_AAPL_full_1999-11-01_2020-11-25.csv"
+status "alpha vantage csv" 0 mdx-extract --symbol AAPL "$AV"
+cp "$T/.out" "$T/av"
+eq "av rows" "$(grep -c '"type":"bar"' "$T/av")" 5303
+eq "av 4:1 split 2020-08-31" "$(jqr 'select(.type=="action" and .kind=="split" and .date=="2020-08-31") | .ratio' "$T/av")" 4
+eq "av 7:1 split 2014-06-09 (7.00000700001 in the file)" "$(jqr 'select(.type=="action" and .kind=="split" and .date=="2014-06-09") | .ratio' "$T/av")" 7
+eq "av splits" "$(jqr 'select(.kind=="split") | .date' "$T/av" | tr '\n' ' ')" "2020-08-31 2014-06-09 2005-02-28 2000-06-21 "
+eq "av dividend 2020-11-06" "$(jqr 'select(.kind=="dividend" and .date=="2020-11-06") | .amount' "$T/av")" 0.205
+eq "av close 2020-08-31 unadjusted" "$(jqr 'select(.type=="bar" and .time=="2020-08-31") | [.close,.adj_close] | @csv' "$T/av")" "129.04,128.817507885"
+mdx-extract --symbol AAPL --what actions "$AV" >"$T/act"
+eq "--what actions gives only actions" "$(jqr '.type' "$T/act" | sort | uniq -c | tr -s ' ' | tr '\n' ';')" " 38 action; 1 run;"
+
+# Kaggle all_stocks_5yr layout, symbol in the Name column
+status "kaggle csv" 0 mdx-extract "$FIX/csv/all_stocks_5yr_AAPL_MSFT_DHR_AOS.csv"
+cp "$T/.out" "$T/k"
+eq "kaggle rows" "$(grep -c '"type":"bar"' "$T/k")" 5020
+eq "kaggle symbols" "$(jqr 'select(.type=="bar") | .symbol' "$T/k" | sort | uniq -c | tr -s ' ' | tr '\n' ';')" " 1259 AAPL; 1259 AOS; 1243 DHR; 1259 MSFT;"
+eq "AAPL close 2017-06-01" "$(jqr 'select(.symbol=="AAPL" and .time=="2017-06-01") | .close' "$T/k")" 153.18
+eq "empty cells are missing" "$(jqr 'select(.symbol=="DHR" and .time=="2016-01-12") | [has("open"), .close] | @csv' "$T/k")" "false,88.55"
+
+# Yahoo's "null" rows are dropped and counted
+status "null rows" 0 mdx-extract --symbol EURGBP=X "$FIX/csv/download_EURGBP=X_1d_2019-09-06_2019-10-10_nulls.csv"
+eq "null rows dropped" "$(jqr 'select(.type=="run") | [.in,.out,.dropped] | @csv' "$T/.out")" "25,5,20"
+
+# CRLF, quotes, missing final newline, a malformed row reported and skipped
+status "malformed row is partial" 1 mdx-extract --symbol AAPL "$CASES/extract/quirks.csv"
+eq "others flow" "$(jqr 'select(.type=="bar") | .time' "$T/.out" | tr '\n' ' ')" "2022-01-03 2022-01-05 2022-01-06 "
+eq "quoted fields read" "$(jqr 'select(.type=="bar" and .time=="2022-01-05") | .open' "$T/.out")" 179.610001
+eq "error names file, line, field" "$(cat "$T/.err")" "mdx-extract: $CASES/extract/quirks.csv:3: field 'close': 'abc' is not a number"
+
+# usage and missing input
+status "unknown provider" 2 mdx-extract -p nosuch x.csv
+status "bad date" 2 mdx-extract --from 2022-13-01 x.csv
+status "bad zone" 2 mdx-extract --tz Mars/Olympus x.csv
+status "bad symbol" 2 mdx-extract --symbol "A'; DROP" x.csv
+status "missing file" 66 mdx-extract "$T/nonexistent.csv"
+printf 'foo,bar\n1,2\n' >"$T/nohdr.csv"
+status "no date column" 66 mdx-extract "$T/nohdr.csv"
+ok "no date column named" grep -q "header has no date column" "$T/.err"
+finish
