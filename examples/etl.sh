@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # examples/etl.sh - one pipeline run: extract, transform, load.
 #
 #   etl.sh [-d DB] [-r REJECTS] [-p PROVIDER] [--] SOURCE...
