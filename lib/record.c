@@ -634,6 +634,20 @@ ob_real(struct obuf *ob, double v, int present)
 		tmp[n++] = '.';
 		tmp[n++] = '0';
 	}
+	/* as jansson: no '+' and no leading zeros in the exponent */
+	char *ex = strchr(tmp, 'e');
+
+	if (ex != NULL) {
+		char *p = ex + 1, *q;
+
+		if (*p == '-')
+			p++;
+		q = p;
+		while (*q == '+' || *q == '0')
+			q++;
+		memmove(p, q, strlen(q) + 1);
+		n = (int)strlen(tmp);
+	}
 	ob_put(ob, tmp, (size_t)n);
 }
 

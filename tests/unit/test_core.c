@@ -1,0 +1,354 @@
+/*
+ * test_core.c - unit tests of lib/time.c, lib/record.c, lib/ndjson.c and
+ * lib/cli.c.
+ */
+#include <stdlib.h>
+#include <time.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mdx_alloc.h"
+#include "mdx_cli.h"
+#include "mdx_ndjson.h"
+#include "mdx_record.h"
+#include "mdx_time.h"
+#include "t.h"
+
+static void
+civil_round_trip(void)
+{
+	char buf[MDX_DATE_LEN];
+	int32_t d;
+
+	T_EQ_INT(mdx_days_from_civil(1970, 1, 1), 0);
+	T_EQ_INT(mdx_days_from_civil(2000, 3, 1), 11017);
+	T_EQ_STR(mdx_date_format(mdx_days_from_civil(2020, 2, 29), buf),
+		 "2020-02-29");
+	for (d = -800000; d < 800000; d += 37) {
+		int y, m, dd;
+
+		mdx_civil_from_days(d, &y, &m, &dd);
+		if (mdx_days_from_civil(y, m, dd) != d) {
+			T_FAILMSG("day %d does not round-trip", d);
+			break;
+		}
+	}
+	T_EQ_INT(mdx_weekday(mdx_days_from_civil(2024, 3, 29)), 5); /* Friday */
+}
+
+static void
+date_parse(void)
+{
+	int32_t d;
+
+	T_EQ_INT(mdx_date_parse("2024-02-29", &d, NULL), 0);
+	T_EQ_INT(mdx_date_parse("2023-02-29", &d, NULL), -1);
+	T_EQ_INT(mdx_date_parse("2023-1-05", &d, NULL), -1);
+	T_EQ_INT(mdx_date_parse("2023-01-05x", &d, NULL), -1);
+	T_EQ_INT(mdx_date_parse("", &d, NULL), -1);
+}
+
+static void
+rfc3339(void)
+{
+	char buf[MDX_RFC3339_LEN];
+	int64_t ms;
+
+	T_EQ_STR(mdx_rfc3339_format(1672722000000LL, buf),
+		 "2023-01-03T05:00:00Z");
+	T_EQ_STR(mdx_rfc3339_format(1672722000123LL, buf),
+		 "2023-01-03T05:00:00.123Z");
+	T_EQ_STR(mdx_rfc3339_format(-1, buf), "1969-12-31T23:59:59.999Z");
+	T_EQ_INT(mdx_rfc3339_parse("2023-01-03T05:00:00Z", &ms, NULL), 0);
+	T_EQ_INT(ms, 1672722000000LL);
+	T_EQ_INT(mdx_rfc3339_parse("2023-01-03T00:00:00-05:00", &ms, NULL),
+		 0);
+	T_EQ_INT(ms, 1672722000000LL);
+	T_EQ_INT(mdx_rfc3339_parse("2023-01-03T05:00:00.5Z", &ms, NULL), 0);
+	T_EQ_INT(ms, 1672722000500LL);
+	T_EQ_INT(mdx_rfc3339_parse("2023-01-03T05:00:00", &ms, NULL), -1);
+	T_EQ_INT(mdx_rfc3339_parse("2023-01-03T25:00:00Z", &ms, NULL), -1);
+}
+
+static void
+zones(void)
+{
+	struct mdx_err e;
+	int64_t ms;
+	int32_t day;
+	int sec;
+	long off;
+	char buf[MDX_RFC3339_LEN];
+
+	mdx_err_clear(&e);
+	/* New York: EST then EDT (tzdata) */
+	T_EQ_INT(mdx_tz_local_to_utc("America/New_York", 2024, 1, 2, 9, 30, 0,
+				     MDX_FOLD_EARLIER, &ms, &e),
+		 0);
+	T_EQ_STR(mdx_rfc3339_format(ms, buf), "2024-01-02T14:30:00Z");
+	T_EQ_INT(mdx_tz_local_to_utc("America/New_York", 2024, 7, 2, 9, 30, 0,
+				     MDX_FOLD_EARLIER, &ms, &e),
+		 0);
+	T_EQ_STR(mdx_rfc3339_format(ms, buf), "2024-07-02T13:30:00Z");
+	/* the skipped hour is refused, the repeated one resolved by fold */
+	T_EQ_INT(mdx_tz_local_to_utc("America/New_York", 2024, 3, 10, 2, 30, 0,
+				     MDX_FOLD_EARLIER, &ms, &e),
+		 -1);
+	T_OK(strstr(e.text, "nonexistent") != NULL);
+	T_EQ_INT(mdx_tz_local_to_utc("America/New_York", 2024, 11, 3, 1, 30, 0,
+				     MDX_FOLD_EARLIER, &ms, &e),
+		 0);
+	T_EQ_STR(mdx_rfc3339_format(ms, buf), "2024-11-03T05:30:00Z");
+	T_EQ_INT(mdx_tz_local_to_utc("America/New_York", 2024, 11, 3, 1, 30, 0,
+				     MDX_FOLD_LATER, &ms, &e),
+		 0);
+	T_EQ_STR(mdx_rfc3339_format(ms, buf), "2024-11-03T06:30:00Z");
+	/* London and Copenhagen keep their own zone */
+	T_EQ_INT(mdx_tz_day_start("Europe/London", mdx_days_from_civil(2020, 7,
+								       1),
+				  &ms, &e),
+		 0);
+	T_EQ_STR(mdx_rfc3339_format(ms, buf), "2020-06-30T23:00:00Z");
+	T_EQ_INT(mdx_tz_day_start("Europe/Copenhagen",
+				  mdx_days_from_civil(2020, 1, 2), &ms, &e),
+		 0);
+	T_EQ_STR(mdx_rfc3339_format(ms, buf), "2020-01-01T23:00:00Z");
+	/* Yahoo stamps AAPL's 2020-08-31 bar at the 09:30 open, 13:30Z */
+	T_EQ_INT(mdx_tz_utc_to_local("America/New_York", 1598880600000LL, &day,
+				     &sec, &off, &e),
+		 0);
+	T_EQ_STR(mdx_date_format(day, buf), "2020-08-31");
+	T_EQ_INT(sec, 9 * 3600 + 1800);
+	T_EQ_INT(off, -4 * 3600);
+	/* cached and uncached answers agree across a whole year of minutes */
+	for (int64_t t = 1704067200000LL; t < 1735689600000LL;
+	     t += 7 * 60000 + 13) {
+		int32_t d1;
+		int s1;
+
+		mdx_tz_utc_to_local("America/New_York", t, &d1, &s1, NULL, &e);
+		time_t tt = (time_t)(t / 1000);
+		struct tm tm;
+
+		setenv("TZ", ":America/New_York", 1);
+		tzset();
+		localtime_r(&tt, &tm);
+		if (d1 != mdx_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1,
+					      tm.tm_mday) ||
+		    s1 != tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec) {
+			T_FAILMSG("cache disagrees at %lld", (long long)t);
+			break;
+		}
+	}
+	T_EQ_INT(mdx_tz_valid("America/New_York"), 1);
+	T_EQ_INT(mdx_tz_valid("Mars/Olympus"), 0);
+	T_EQ_INT(mdx_tz_valid("../../etc/passwd"), 0);
+}
+
+static void
+symbols_intervals(void)
+{
+	T_EQ_INT(mdx_symbol_valid("BRK.B"), 1);
+	T_EQ_INT(mdx_symbol_valid("^GSPC"), 1);
+	T_EQ_INT(mdx_symbol_valid("EURUSD=X"), 1);
+	T_EQ_INT(mdx_symbol_valid("C:EURUSD"), 1);
+	T_EQ_INT(mdx_symbol_valid("A'B"), 0);
+	T_EQ_INT(mdx_symbol_valid("A B"), 0);
+	T_EQ_INT(mdx_symbol_valid("A;B"), 0);
+	T_EQ_INT(mdx_symbol_valid(""), 0);
+	T_EQ_INT(mdx_symbol_valid("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456"), 0);
+	T_EQ_INT(mdx_interval_parse("1wk"), MDX_I1WK);
+	T_EQ_INT(mdx_interval_parse("1w"), -1);
+	T_EQ_INT(mdx_interval_intraday(MDX_I1H), 1);
+	T_EQ_INT(mdx_interval_intraday(MDX_I1D), 0);
+}
+
+/* mdx_bar_format must write exactly what jansson writes for the same bar */
+static void
+format_matches_jansson(void)
+{
+	static const char *const raw[] = {
+		"{\"symbol\":\"AAPL\",\"time\":\"2022-01-03\",\"open\":177.830002,"
+		"\"high\":182.880005,\"low\":177.710007,\"close\":182.009995,"
+		"\"adj_close\":180.43428,\"volume\":104487900,\"source\":\"csv\"}",
+		"{\"symbol\":\"X\",\"interval\":\"1m\",\"t\":1727875800000,"
+		"\"close\":0.00001234,\"high\":1e12,\"low\":0.00001,\"open\":"
+		"73.44999694824219,\"vwap\":0.1,\"trades\":7,\"extra\":[1,\"\\u00e9\"],"
+		"\"source\":\"a\\\"b\\\\c\\u0001\",\"phase\":\"cr\\u00e8me\"}",
+		"{\"symbol\":\"BTC-USD\",\"time\":\"2020-01-01\",\"tz\":\"UTC\","
+		"\"open\":7194.89208984375,\"high\":7254.33056640625,\"low\":"
+		"7174.9443359375,\"close\":7200.17431640625,\"volume\":18565664997}",
+		"{\"symbol\":\"Y\",\"ts\":\"2023-01-03T05:00:00Z\",\"open\":75,"
+		"\"high\":1000000.5,\"low\":0.3,\"close\":1000000,\"volume\":0}",
+	};
+	char *buf = NULL;
+	size_t cap = 0;
+
+	for (size_t i = 0; i < sizeof(raw) / sizeof(*raw); i++) {
+		struct mdx_canon_opts o = {0};
+		struct mdx_bar b;
+		struct mdx_err e;
+		json_t *a = json_loads(raw[i], 0, NULL);
+		json_t *c = json_deep_copy(a);
+		char *want;
+		long n;
+
+		mdx_err_clear(&e);
+		o.allow_partial = 1;
+		T_OK(a != NULL);
+		T_EQ_INT(mdx_bar_read(a, &o, &b, &e), 0);
+		T_EQ_INT(mdx_bar_canonicalize(c, &o, NULL, &e), 0);
+		want = json_dumps(c, MDX_JSON_FLAGS);
+		n = mdx_bar_format(&b, a, &buf, &cap);
+		T_OK(n > 0);
+		if (n > 0)
+			buf[n - 1] = '\0'; /* the newline */
+		T_EQ_STR(buf, want);
+		free(want);
+		json_decref(a);
+		json_decref(c);
+	}
+	mdx_free(buf);
+}
+
+static void
+canonical_round_trip(void)
+{
+	json_t *rec = json_loads(
+		"{\"symbol\":\"AAPL\",\"interval\":\"1d\",\"ts\":"
+		"\"2023-01-03T05:00:00Z\",\"date\":\"2023-01-03\",\"open\":130.28,"
+		"\"high\":130.9,\"low\":124.17,\"close\":125.07,\"volume\":"
+		"112117471,\"vwap\":125.725,\"trades\":1021065,\"source\":"
+		"\"polygon\"}",
+		0, NULL);
+	struct mdx_bar b;
+	struct mdx_err e;
+	json_t *back;
+
+	mdx_err_clear(&e);
+	T_EQ_INT(mdx_bar_from_json(rec, &b, &e), 0);
+	T_EQ_INT(b.ts, 1672722000000LL);
+	T_NEAR(b.close, 125.07, 0);
+	T_EQ_INT(b.trades, 1021065);
+	back = mdx_bar_to_json(&b);
+	T_OK(json_equal(json_object_get(back, "vwap"),
+			json_object_get(rec, "vwap")));
+	T_EQ_STR(json_string_value(json_object_get(back, "source")), "polygon");
+	json_decref(rec);
+	json_decref(back);
+}
+
+static void
+actions_instruments(void)
+{
+	struct mdx_err e;
+	json_t *a;
+
+	mdx_err_clear(&e);
+	a = json_loads("{\"type\":\"action\",\"symbol\":\"NVDA\",\"date\":"
+		       "\"2021-07-20\",\"kind\":\"split\",\"ratio\":4}",
+		       0, NULL);
+	T_EQ_INT(mdx_action_check(a, &e), 0);
+	json_object_set_new(a, "ratio", json_integer(0));
+	T_EQ_INT(mdx_action_check(a, &e), -1);
+	json_object_set_new(a, "kind", json_string("merger"));
+	T_EQ_INT(mdx_action_check(a, &e), -1);
+	T_EQ_STR(e.field, "kind");
+	json_decref(a);
+	a = json_loads("{\"type\":\"instrument\",\"symbol\":\"IBM\",\"market_cap\":"
+		       "114234572800,\"shares_outstanding\":890579008,\"as_of\":"
+		       "\"2020-06-05\"}",
+		       0, NULL);
+	T_EQ_INT(mdx_instrument_check(a, &e), 0);
+	json_object_set_new(a, "as_of", json_string("2020-06-31"));
+	T_EQ_INT(mdx_instrument_check(a, &e), -1);
+	json_decref(a);
+}
+
+static void
+ndjson_reader(void)
+{
+	const char text[] = "{\"a\":1}\r\n\n  \n{\"b\":2\n[1]\n{\"c\":3}";
+	FILE *fp = fmemopen((void *)text, sizeof(text) - 1, "r");
+	struct mdx_ndjson_reader r;
+	struct mdx_err e;
+	json_t *o;
+
+	mdx_ndjson_init(&r, fp, "mem");
+	T_EQ_INT(mdx_ndjson_next(&r, &o, &e), 1);
+	T_EQ_INT(r.line, 1);
+	json_decref(o);
+	mdx_err_clear(&e);
+	T_EQ_INT(mdx_ndjson_next(&r, &o, &e), -1);
+	T_EQ_INT(e.line, 4);
+	T_EQ_INT(mdx_ndjson_next(&r, &o, &e), -1);
+	T_EQ_STR(e.text, "not a JSON object");
+	T_EQ_INT(mdx_ndjson_next(&r, &o, &e), 1);
+	T_EQ_INT(r.line, 6);
+	json_decref(o);
+	T_EQ_INT(mdx_ndjson_next(&r, &o, &e), 0);
+	mdx_ndjson_release(&r);
+	fclose(fp);
+
+	/* a line over the limit is skipped, the next one read */
+	char big[300];
+	memset(big, 'x', sizeof(big));
+	memcpy(big, "{\"a\":\"", 6);
+	memcpy(big + 280, "\"}\n{\"z\":1}\n", 11);
+	fp = fmemopen(big, 291, "r");
+	mdx_ndjson_init(&r, fp, "mem");
+	r.max_line = 100;
+	T_EQ_INT(mdx_ndjson_next(&r, &o, &e), -1);
+	T_EQ_INT(e.code, MDX_ETOOBIG);
+	T_EQ_INT(mdx_ndjson_next(&r, &o, &e), 1);
+	T_EQ_INT(r.line, 2);
+	json_decref(o);
+	mdx_ndjson_release(&r);
+	fclose(fp);
+}
+
+static void
+args_redacted(void)
+{
+	char *argv[] = {"mdx-extract", "--api-key-file", "/secret", "-p",
+			"yahoo", "--api-key-file=/other", "AAPL"};
+	const char *const secret[] = {"--api-key-file", NULL};
+	char *s = mdx_args_string(7, argv, secret);
+
+	T_EQ_STR(s, "--api-key-file REDACTED -p yahoo "
+		    "--api-key-file=REDACTED AAPL");
+	mdx_free(s);
+}
+
+static void
+alloc_failure(void)
+{
+	mdx_alloc_fail_after(2);
+	void *a = mdx_malloc(10);
+	void *b = mdx_malloc(10);
+	T_OK(a != NULL);
+	T_OK(b == NULL);
+	mdx_alloc_fail_after(0);
+	b = mdx_malloc(10);
+	T_OK(b != NULL);
+	mdx_free(a);
+	mdx_free(b);
+}
+
+int
+main(void)
+{
+	mdx_alloc_init();
+	T_RUN(civil_round_trip);
+	T_RUN(date_parse);
+	T_RUN(rfc3339);
+	T_RUN(zones);
+	T_RUN(symbols_intervals);
+	T_RUN(format_matches_jansson);
+	T_RUN(canonical_round_trip);
+	T_RUN(actions_instruments);
+	T_RUN(ndjson_reader);
+	T_RUN(args_redacted);
+	T_RUN(alloc_failure);
+	return t_done();
+}
