@@ -86,6 +86,34 @@ fi
 if [ -w /dev/full ]; then
 	status "write error" 74 sh -c "mdx-transform '$T/c1' >/dev/full"
 fi
+# sessions from the NYSE calendar
+grep -E '^2017-07-0[35],' "$FIX/csv/all_stocks_5yr_AAPL_MSFT_DHR_AOS.csv" | grep ',AAPL$' >"$T/jul.csv"
+{ head -1 "$FIX/csv/all_stocks_5yr_AAPL_MSFT_DHR_AOS.csv"; cat "$T/jul.csv"; echo "2017-07-04,144.0,145.0,143.0,144.5,1000,AAPL"; } >"$T/jul2.csv"
+mdx-extract "$T/jul2.csv" >"$T/julraw" 2>/dev/null
+status "holiday daily bar rejected" 1 mdx-transform "$T/julraw"
+eq "early close 2017-07-03 (Monday)" "$(jqr 'select(.date=="2017-07-03") | .session' "$T/.out")" early_close
+eq "regular 2017-07-05" "$(jqr 'select(.date=="2017-07-05") | .session' "$T/.out")" regular
+ok "holiday named" grep -q "2017-07-04 is not an NYSE session (Independence Day" "$T/.err"
+status "--allow-non-session" 0 mdx-transform --allow-non-session "$T/julraw"
+eq "kept as closed" "$(jqr 'select(.date=="2017-07-04") | .session' "$T/.out")" closed
+printf '%s\n' \
+ '{"symbol":"AAPL","interval":"1m","t":1727875740000,"close":226}' \
+ '{"symbol":"AAPL","interval":"1m","t":1727875800000,"close":226}' \
+ '{"symbol":"AAPL","interval":"1m","t":1727899200000,"close":226}' \
+ '{"symbol":"AAPL","interval":"1m","t":1727829000000,"close":226}' \
+ '{"symbol":"EURUSD=X","interval":"1d","t":1577836800000,"tz":"Europe/London","close":1.12}' \
+ '{"symbol":"BTC-USD","interval":"1d","time":"2020-01-04","close":7411.3}' >"$T/sess"
+status "intraday sessions" 0 mdx-transform --allow-partial "$T/sess"
+eq "pre, regular, post, closed; null for FX and crypto" "$(jqr 'select(.type=="bar") | .session' "$T/.out" | tr '\n' ' ')" "pre regular post closed null null "
+
+# --phases labels bars by date range or instant range
+status "phases" 0 mdx-transform --phases examples/phases.csv "$T/c1"
+eq "phase of a bar in a date range" "$(jqr 'select(.date=="2022-06-01") | .phase' "$T/.out")" bear-market-2022
+eq "no phase outside" "$(jqr 'select(.date=="2022-12-01") | .phase' "$T/.out")" null
+printf 'start,end,phase\n2022-06-01,2022-05-01,backwards\n' >"$T/badph"
+status "bad phases file" 65 mdx-transform --phases "$T/badph" "$T/c1"
+ok "bad phases row named" grep -q "badph:2: end is before start" "$T/.err"
+
 status "unknown option" 2 mdx-transform --bogus
 status "missing file" 66 mdx-transform "$T/nonexistent"
 finish

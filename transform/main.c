@@ -15,21 +15,27 @@
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: mdx-transform [--allow-partial] [--rejects FILE] "
-		    "[--tz ZONE]\n"
-		    "                     [--fold earlier|later] [-q] [-v] "
+	fprintf(fp, "usage: mdx-transform [-qv] [--allow-non-session] "
+		    "[--allow-partial]\n"
+		    "                     [--fold earlier|later] "
 		    "[--log-format human|json]\n"
-		    "                     [FILE...]\n"
+		    "                     [--phases FILE] [--rejects FILE] "
+		    "[--tz ZONE] [FILE...]\n"
 		    "       mdx-transform -h | -V\n");
 }
 
-enum { OPT_ALLOW_PARTIAL = 256, OPT_REJECTS, OPT_TZ, OPT_FOLD, OPT_LOGFMT };
+enum {
+	OPT_ALLOW_PARTIAL = 256, OPT_REJECTS, OPT_TZ, OPT_FOLD, OPT_LOGFMT,
+	OPT_ALLOW_NON_SESSION, OPT_PHASES,
+};
 
 static const struct option longopts[] = {
+	{"allow-non-session", no_argument, NULL, OPT_ALLOW_NON_SESSION},
 	{"allow-partial", no_argument, NULL, OPT_ALLOW_PARTIAL},
 	{"fold", required_argument, NULL, OPT_FOLD},
 	{"help", no_argument, NULL, 'h'},
 	{"log-format", required_argument, NULL, OPT_LOGFMT},
+	{"phases", required_argument, NULL, OPT_PHASES},
 	{"quiet", no_argument, NULL, 'q'},
 	{"rejects", required_argument, NULL, OPT_REJECTS},
 	{"tz", required_argument, NULL, OPT_TZ},
@@ -82,7 +88,7 @@ operate(int argc, char **argv)
 {
 	struct tf t = {0};
 	struct mdx_run run;
-	const char *rejects_path = NULL;
+	const char *rejects_path = NULL, *phases_path = NULL;
 	int ch, verbosity = 0, logfmt = MDX_LOG_HUMAN, status = MDX_EXIT_OK;
 	int nfail = 0;
 
@@ -107,6 +113,12 @@ operate(int argc, char **argv)
 			break;
 		case OPT_REJECTS:
 			rejects_path = optarg;
+			break;
+		case OPT_ALLOW_NON_SESSION:
+			t.allow_non_session = 1;
+			break;
+		case OPT_PHASES:
+			phases_path = optarg;
 			break;
 		case OPT_TZ:
 			if (!mdx_tz_valid(optarg)) {
@@ -143,15 +155,27 @@ operate(int argc, char **argv)
 		}
 	}
 	mdx_log_init("mdx-transform", logfmt, verbosity);
+	if (phases_path != NULL) {
+		struct mdx_err e;
+
+		mdx_err_clear(&e);
+		if ((t.phases = phases_load(phases_path, &e)) == NULL) {
+			mdx_log_err("error", &e);
+			return e.code == MDX_EIO ? MDX_EXIT_NOINPUT
+						 : MDX_EXIT_DATAERR;
+		}
+	}
 	if (rejects_path != NULL &&
 	    (t.rejects = fopen(rejects_path, "w")) == NULL) {
 		mdx_log("error", "%s: %s", rejects_path, strerror(errno));
+		phases_free(t.phases);
 		return MDX_EXIT_CANTCREAT;
 	}
 	if (tf_init(&t) < 0) {
 		mdx_log("error", "out of memory");
 		if (t.rejects)
 			fclose(t.rejects);
+		phases_free(t.phases);
 		return MDX_EXIT_SOFTWARE;
 	}
 	mdx_run_start(&run, "mdx-transform", argc, argv, NULL);
@@ -187,6 +211,7 @@ operate(int argc, char **argv)
 			"replaced",
 			run.in, run.out, run.rejected, run.duplicates);
 	tf_release(&t);
+	phases_free(t.phases);
 	mdx_run_release(&run);
 	if (t.rejects != NULL && fclose(t.rejects) != 0) {
 		mdx_log("error", "%s: %s", rejects_path, strerror(errno));

@@ -26,6 +26,8 @@ struct tf {
 	struct mdx_run *run;         /* counters */
 	struct dedup *dd;            /* the current group of bars */
 	int io_failed;               /* writing out failed */
+	int allow_non_session;       /* keep daily bars of closed days */
+	struct phases *phases;       /* --phases labels, or NULL */
 };
 
 /* Set up t; returns 0 or -1 (no memory). */
@@ -42,5 +44,23 @@ void tf_flush(struct tf *t);
 
 /* Flush and free. */
 void tf_release(struct tf *t);
+
+/*
+ * session.c: set b->session from the NYSE calendar for US-listed symbols
+ * (zone is the bar's exchange zone).  A daily bar on a day without a
+ * session is an error unless t->allow_non_session.  Returns 0 or -1.
+ */
+int tf_session(const struct tf *t, struct mdx_bar *b, const char *zone,
+	       struct mdx_err *e);
+
+/*
+ * phases.c: --phases FILE, a CSV of start,end,phase rows.  phases_load
+ * returns a new table or NULL with e set; phases_label gives the label of
+ * the first row that contains the bar (dates compare with the bar's date,
+ * both ends included; instants with its ts, end excluded), or NULL.
+ */
+struct phases *phases_load(const char *path, struct mdx_err *e);
+const char *phases_label(const struct phases *p, const struct mdx_bar *b);
+void phases_free(struct phases *p);
 
 #endif

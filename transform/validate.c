@@ -226,6 +226,22 @@ group_add(struct tf *t, json_t *rec, const struct mdx_bar *b)
 	d->n++;
 }
 
+/* session and phase of a bar that passed the checks */
+static int
+bar_labels(struct tf *t, const json_t *rec, struct mdx_bar *b,
+	   struct mdx_err *e)
+{
+	const char *zone = NULL, *label;
+
+	if (mdx_json_string(rec, "tz", &zone, NULL) != 1)
+		zone = t->canon.default_tz;
+	if (tf_session(t, b, zone, e))
+		return -1;
+	if (t->phases != NULL && (label = phases_label(t->phases, b)) != NULL)
+		snprintf(b->phase, sizeof(b->phase), "%s", label);
+	return 0;
+}
+
 void
 tf_record(struct tf *t, json_t *rec, const char *name, long line)
 {
@@ -239,7 +255,8 @@ tf_record(struct tf *t, json_t *rec, const char *name, long line)
 		t->run->in++;
 	switch (type) {
 	case MDX_REC_BAR:
-		if (mdx_bar_read(rec, &t->canon, &b, &e) == 0) {
+		if (mdx_bar_read(rec, &t->canon, &b, &e) == 0 &&
+		    bar_labels(t, rec, &b, &e) == 0) {
 			group_add(t, rec, &b);
 			json_decref(rec);
 			return;
