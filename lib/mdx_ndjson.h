@@ -31,8 +31,9 @@ struct mdx_ndjson_reader {
 
 /*
  * Set up r to read fp, named name in messages, with the default line limit.
- * fp and name are borrowed and must outlive r.  r reads ahead of what it
- * returns: do not read fp by other means while r is in use.
+ * fp and name are borrowed and must outlive r.  r reads fp's descriptor
+ * with read(2), ahead of what it returns: do not read fp by other means
+ * while r is in use.
  */
 void mdx_ndjson_init(struct mdx_ndjson_reader *r, FILE *fp, const char *name);
 

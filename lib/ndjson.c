@@ -1,6 +1,7 @@
 /* ndjson.c - NDJSON line reader with a line-size limit, and writer. */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mdx_alloc.h"
 #include "mdx_ndjson.h"
@@ -75,14 +76,23 @@ read_line(struct mdx_ndjson_reader *r)
 		if (r->in_pos == r->in_len) {
 			if (r->eof)
 				break;
+			ssize_t got_n;
+
+			/* read(2), not fread(3): on a pipe it returns what has
+			 * arrived, so records stream through without waiting
+			 * for a full buffer */
 			r->in_pos = 0;
-			r->in_len = fread(r->in, 1, READ_AHEAD, r->fp);
-			if (r->in_len == 0) {
+			do
+				got_n = read(fileno(r->fp), r->in, READ_AHEAD);
+			while (got_n < 0 && errno == EINTR);
+			if (got_n <= 0) {
+				r->in_len = 0;
 				r->eof = 1;
-				if (ferror(r->fp))
+				if (got_n < 0)
 					return -1;
 				break;
 			}
+			r->in_len = (size_t)got_n;
 		}
 		got = 1;
 		char *start = r->in + r->in_pos;

@@ -265,11 +265,24 @@ actions_instruments(void)
 	json_decref(a);
 }
 
+/* a real file holding n bytes of text (the reader uses read(2)) */
+static FILE *
+memfile(const char *text, size_t n)
+{
+	FILE *fp = tmpfile();
+
+	if (fp == NULL)
+		return NULL;
+	fwrite(text, 1, n, fp);
+	rewind(fp);
+	return fp;
+}
+
 static void
 ndjson_reader(void)
 {
 	const char text[] = "{\"a\":1}\r\n\n  \n{\"b\":2\n[1]\n{\"c\":3}";
-	FILE *fp = fmemopen((void *)text, sizeof(text) - 1, "r");
+	FILE *fp = memfile(text, sizeof(text) - 1);
 	struct mdx_ndjson_reader r;
 	struct mdx_err e;
 	json_t *o;
@@ -295,7 +308,7 @@ ndjson_reader(void)
 	memset(big, 'x', sizeof(big));
 	memcpy(big, "{\"a\":\"", 6);
 	memcpy(big + 280, "\"}\n{\"z\":1}\n", 11);
-	fp = fmemopen(big, 291, "r");
+	fp = memfile(big, 291);
 	mdx_ndjson_init(&r, fp, "mem");
 	r.max_line = 100;
 	T_EQ_INT(mdx_ndjson_next(&r, &o, &e), -1);

@@ -1,0 +1,223 @@
+/*
+ * mdx_store.h - the SQLite store (DESIGN.md section 3) and the query core
+ * that mdx-query and mdx-serve share (section 6).
+ *
+ * One file in WAL mode, so that readers never block the loader.  The
+ * schema version is PRAGMA user_version; mdx_store_migrate() brings older
+ * files forward one step at a time.  Tables (columns as in DESIGN.md):
+ *
+ *   bars              PK (symbol, interval, ts); ts, created_at and
+ *                     updated_at INTEGER epoch ms UTC; date TEXT
+ *                     'YYYY-MM-DD'; WITHOUT ROWID, so a symbol's bars lie
+ *                     together in key order
+ *   instruments       PK symbol; updated_at epoch ms
+ *   instrument_facts  PK (symbol, as_of); as_of TEXT 'YYYY-MM-DD'
+ *   actions           PK (symbol, date, kind); value is the split ratio
+ *                     or the dividend amount
+ *   runs              id INTEGER PRIMARY KEY; started and finished RFC
+ *                     3339 text as the run record gives them; detail is
+ *                     the whole run record as JSON text
+ *   bars_v            view of bars with ts, created_at and updated_at as
+ *                     RFC 3339 text, for analysts
+ *
+ * SQL values are always bound, never formatted into a statement.  Errors
+ * come back in a struct mdx_err with code MDX_EDB (SQLite failed),
+ * MDX_EIO (disk I/O, disk full), MDX_ETEMP (database busy beyond the busy
+ * timeout), MDX_EINPUT (a record or a query that is not valid),
+ * MDX_ENOTFOUND (no such database file) or MDX_ENOMEM.
+ */
+#ifndef MDX_STORE_H
+#define MDX_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "mdx_err.h"
+#include "mdx_output.h"
+#include "mdx_record.h"
+
+/* The schema version this build creates and understands. */
+#define MDX_STORE_VERSION 2
+
+/* How long a statement waits for a lock held by another process, ms. */
+#define MDX_STORE_BUSY_MS 10000
+
+enum mdx_store_flags {
+	MDX_STORE_READONLY = 1 << 0, /* SQLITE_OPEN_READONLY; no writes */
+	MDX_STORE_CREATE = 1 << 1,   /* create the file when missing */
+};
+
+struct mdx_store;
+
+/*
+ * Open the store at path (flags: enum mdx_store_flags).  Writable stores
+ * are put in WAL mode with synchronous=NORMAL; every store gets a busy
+ * timeout of MDX_STORE_BUSY_MS.  A read-only store must already hold an
+ * mdx schema (user_version >= 1).  Does not migrate: a writer calls
+ * mdx_store_migrate() next.  Returns a new store (mdx_store_close), or
+ * NULL with e set: MDX_ENOTFOUND when the file does not exist (and
+ * MDX_STORE_CREATE is not set), MDX_EINPUT when it is no mdx store,
+ * MDX_EDB otherwise.
+ */
+struct mdx_store *mdx_store_open(const char *path, unsigned flags,
+				 struct mdx_err *e);
+
+/* Close s (an open batch is rolled back).  s may be NULL. */
+void mdx_store_close(struct mdx_store *s);
+
+/* The SQLite handle of s (borrowed), for what this module does not do. */
+sqlite3 *mdx_store_db(struct mdx_store *s);
+
+/* The schema version of the file (PRAGMA user_version) into *version. */
+int mdx_store_version(struct mdx_store *s, int *version, struct mdx_err *e);
+
+/*
+ * Migrate the file forward to version target (0: MDX_STORE_VERSION), one
+ * step a transaction, so a failure leaves the file at the last complete
+ * step.  A file newer than this build is refused (MDX_EDB).  Returns 0 or
+ * -1 with e set.
+ */
+int mdx_store_migrate(struct mdx_store *s, int target, struct mdx_err *e);
+
+/*
+ * Fix the clock used for created_at and updated_at at ms (epoch ms UTC);
+ * 0 goes back to the real clock.  For tests.
+ */
+void mdx_store_set_clock(struct mdx_store *s, int64_t ms);
+
+/*
+ * Batches: mdx_store_begin starts a write transaction (BEGIN IMMEDIATE, so
+ * that a second writer waits at the start rather than failing later) and
+ * reads the clock once for every row of the batch; mdx_store_commit makes
+ * the batch durable (all of it or, after a crash, none of it);
+ * mdx_store_rollback drops it.  Writes outside a batch commit one by one.
+ * begin and commit return 0 or -1 with e set.
+ */
+int mdx_store_begin(struct mdx_store *s, struct mdx_err *e);
+int mdx_store_commit(struct mdx_store *s, struct mdx_err *e);
+void mdx_store_rollback(struct mdx_store *s);
+
+/* What an upsert did. */
+enum mdx_put {
+	MDX_PUT_INSERTED = 0, /* a new row */
+	MDX_PUT_UPDATED = 1,  /* values changed: updated_at moved */
+	MDX_PUT_UNCHANGED = 2 /* identical: nothing written */
+};
+
+/*
+ * Upsert the canonical bar b (key symbol, interval, ts).  A new bar is
+ * inserted with created_at = updated_at = now; one whose values differ is
+ * updated (updated_at moves, created_at stays); an identical one is not
+ * written at all.  Returns an enum mdx_put, or -1 with e set.
+ */
+int mdx_store_put_bar(struct mdx_store *s, const struct mdx_bar *b,
+		      struct mdx_err *e);
+
+/*
+ * Upsert an instrument record (checked with mdx_instrument_check first):
+ * instruments takes name, exchange, currency, sector and industry, a value
+ * that is not null replacing the stored one; when the record has as_of
+ * and market_cap or shares_outstanding, instrument_facts(symbol, as_of)
+ * is upserted the same way.  Returns MDX_PUT_INSERTED when either row is
+ * new, else MDX_PUT_UPDATED when either changed, else MDX_PUT_UNCHANGED;
+ * or -1 with e set.
+ */
+int mdx_store_put_instrument(struct mdx_store *s, const json_t *rec,
+			     struct mdx_err *e);
+
+/*
+ * Upsert an action record (checked with mdx_action_check first): value is
+ * the ratio of a split, the amount of a dividend.  Returns an enum
+ * mdx_put, or -1 with e set.
+ */
+int mdx_store_put_action(struct mdx_store *s, const json_t *rec,
+			 struct mdx_err *e);
+
+/*
+ * Append a run record (checked with mdx_run_check first) to runs: tool,
+ * started, finished, status, in as rows_in, out as rows_out, inserted,
+ * updated, unchanged, rejected, and the whole record as JSON in detail.
+ * A record identical to one already stored (same tool, started and
+ * detail: the same input loaded again) is not stored twice.  Returns
+ * MDX_PUT_INSERTED or MDX_PUT_UNCHANGED, or -1 with e set.
+ */
+int mdx_store_put_run(struct mdx_store *s, const json_t *rec,
+		      struct mdx_err *e);
+
+/*
+ * Check and upsert any record (bar, instrument, action, run; DESIGN.md
+ * section 2) with the functions above.  rec is borrowed.  Returns an enum
+ * mdx_put, or -1 with e set: MDX_EINPUT (and e->field) when the record is
+ * not valid, other codes when the store failed.
+ */
+int mdx_store_put(struct mdx_store *s, const json_t *rec, struct mdx_err *e);
+
+/* What a query asks; each command reads the fields it needs. */
+struct mdx_query {
+	const char *const *symbols; /* borrowed: symbols named, or NULL */
+	size_t nsymbols;	    /* how many */
+	int interval;		    /* enum mdx_interval; -1 any */
+	int32_t from, to;	    /* dates, days since epoch, inclusive */
+	unsigned has;		    /* enum mdx_query_has */
+	long limit;		    /* rows at most; 0 no limit */
+	const char *sql;	    /* the statement of the sql command */
+};
+
+enum mdx_query_has {
+	MDX_Q_FROM = 1 << 0, /* from is set */
+	MDX_Q_TO = 1 << 1,   /* to is set */
+};
+
+/* Set q to "everything": no symbols, any interval, no dates, no limit. */
+void mdx_query_init(struct mdx_query *q);
+
+/*
+ * The query commands.  Each sends its column names and then its rows to
+ * k (struct mdx_sink, mdx_output.h); rows are borrowed by the sink for the
+ * call.  Symbols that the store does not hold are reported to k->miss
+ * (MDX_ENOTFOUND, "symbol 'XYZ' not in the store") and skipped.  Each
+ * returns the number of symbols not found (0 when all answered), or -1
+ * with e set (MDX_EINPUT for an invalid symbol or SQL, the sink's error
+ * when it stopped the query, a store error).
+ *
+ * bars:    canonical bar records (mdx_bar_to_json: type, symbol, interval,
+ *          ts, date, open ... source) of each symbol in q->symbols (at
+ *          least one), by interval (1m .. 1mo) then ts; q->interval,
+ *          q->from, q->to (trading dates, inclusive) and q->limit filter.
+ * latest:  the latest bar of each symbol and interval, of q->symbols or of
+ *          every symbol in the store; q->interval filters.
+ * symbols: symbol, interval, first_date, last_date, bars (count), of
+ *          q->symbols or of every symbol.
+ * runs:    the pipeline history, newest first: id, tool, started,
+ *          finished, status, rows_in, rows_out, inserted, updated,
+ *          unchanged, rejected, failed (array of symbols or null);
+ *          q->limit rows at most.
+ */
+int mdx_store_bars(struct mdx_store *s, const struct mdx_query *q,
+		   struct mdx_sink *k, struct mdx_err *e);
+int mdx_store_latest(struct mdx_store *s, const struct mdx_query *q,
+		     struct mdx_sink *k, struct mdx_err *e);
+int mdx_store_symbols(struct mdx_store *s, const struct mdx_query *q,
+		      struct mdx_sink *k, struct mdx_err *e);
+int mdx_store_runs(struct mdx_store *s, const struct mdx_query *q,
+		   struct mdx_sink *k, struct mdx_err *e);
+
+/*
+ * Run q->sql, one read-only statement, and send its rows to k: columns
+ * named as SQLite names them (a repeated name gets "_2", "_3"), values as
+ * integers, reals, strings, null, and BLOBs as lowercase hex strings.  An
+ * authorizer (sqlite3_set_authorizer) admits only reads: SELECT, reading
+ * tables and views, functions, recursive CTEs, and the pragmas that only
+ * report (table_info, index_list, user_version without a value ...);
+ * writes, schema changes, ATTACH, DETACH, transactions and pragmas that
+ * change anything are refused, as is more than one statement.  Open the
+ * store MDX_STORE_READONLY too: the authorizer is the second wall.
+ * Returns 0, or -1 with e set (MDX_EINPUT for refused or invalid SQL).
+ */
+int mdx_store_sql(struct mdx_store *s, const struct mdx_query *q,
+		  struct mdx_sink *k, struct mdx_err *e);
+
+#endif

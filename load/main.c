@@ -1,0 +1,336 @@
+/*
+ * mdx-load - canonical records (NDJSON) into the SQLite store.
+ *
+ * Every record of every input is checked and upserted; a record that is
+ * not valid is reported with its line and skipped, the rest is loaded.
+ * A reader thread parses and checks (reader.c); this file writes.
+ * Writes go in batches of --batch records, one transaction each, so that a
+ * crash loses at most the open batch.  At the end mdx-load appends its own
+ * run record to the store.  See mdx-load(1).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "load_int.h"
+#include "mdx_alloc.h"
+#include "mdx_cli.h"
+#include "mdx_store.h"
+#include "mdx_time.h"
+
+#define DEFAULT_BATCH 5000
+#define MAX_BATCH 10000000L
+
+struct load {
+	struct mdx_store *s; /* the store, open and migrated */
+	long batch;	     /* records a transaction */
+	long pending;	     /* records in the open transaction */
+	struct mdx_run run;  /* counts, and the run record at the end */
+	int progress;	     /* show a counter on stderr (a terminal) */
+	int status;	     /* exit status of a fatal error, else 0 */
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: mdx-load [-hqVv] [--batch N] [--db FILE] "
+		    "[--log-format human|json] [FILE ...]\n");
+}
+
+/* report the option getopt_long stopped at (c is '?' or ':') */
+static int
+bad_option(int c, char **argv)
+{
+	char shortopt[3] = {'-', (char)optopt, '\0'};
+	const char *opt = argv[optind - 1];
+
+	if (strncmp(opt, "--", 2) != 0)
+		opt = shortopt;
+	if (c == ':')
+		mdx_log("error", "option '%s' needs a value", opt);
+	else
+		mdx_log("error", "unknown option '%s'", opt);
+	usage(stderr);
+	return MDX_EXIT_USAGE;
+}
+
+/* a fatal error: report it and keep its exit status (the first one) */
+static void
+fatal(struct load *l, const struct mdx_err *e)
+{
+	mdx_log_err("error", e);
+	if (l->status != 0)
+		return;
+	/* the store was open: what fails now is I/O, a lock held too long
+	 * by another writer, or memory */
+	l->status = e->code == MDX_ETEMP    ? MDX_EXIT_TEMPFAIL
+		    : e->code == MDX_ENOMEM ? MDX_EXIT_SOFTWARE
+					    : MDX_EXIT_IOERR;
+}
+
+static void
+progress(struct load *l, int done)
+{
+	if (!l->progress)
+		return;
+	if (done)
+		fputs("\r\033[K", stderr);
+	else
+		fprintf(stderr, "\rmdx-load: %lld records", l->run.in);
+}
+
+static int
+commit(struct load *l)
+{
+	struct mdx_err e;
+
+	mdx_err_clear(&e);
+	if (l->pending == 0)
+		return 0;
+	if (mdx_store_commit(l->s, &e)) {
+		fatal(l, &e);
+		return -1;
+	}
+	mdx_log("debug", "committed %ld records (%lld in so far)", l->pending,
+		l->run.in);
+	l->pending = 0;
+	progress(l, 0);
+	return 0;
+}
+
+/* store one checked item (a bar or another record); -1 on a fatal error */
+static int
+store_item(struct load *l, struct item *it)
+{
+	struct mdx_err e;
+	int rc;
+
+	mdx_err_clear(&e);
+	if (l->pending == 0 && mdx_store_begin(l->s, &e)) {
+		fatal(l, &e);
+		return -1;
+	}
+	if (it->kind == ITEM_BAR)
+		rc = mdx_store_put_bar(l->s, &it->bar, &e);
+	else if (it->type == MDX_REC_INSTRUMENT)
+		rc = mdx_store_put_instrument(l->s, it->rec, &e);
+	else if (it->type == MDX_REC_ACTION)
+		rc = mdx_store_put_action(l->s, it->rec, &e);
+	else
+		rc = mdx_store_put_run(l->s, it->rec, &e);
+	if (rc < 0 && e.code != MDX_EINPUT) {
+		fatal(l, &e);
+		return -1;
+	}
+	l->pending++;
+	switch (rc) {
+	case MDX_PUT_INSERTED:
+		l->run.inserted++;
+		break;
+	case MDX_PUT_UPDATED:
+		l->run.updated++;
+		break;
+	case MDX_PUT_UNCHANGED:
+		l->run.unchanged++;
+		break;
+	default: /* refused by a constraint of the store */
+		mdx_err_where(&e, it->name, it->line);
+		mdx_log_err("error", &e);
+		l->run.rejected++;
+	}
+	if (l->pending >= l->batch)
+		return commit(l);
+	return 0;
+}
+
+/* the items of one chunk; 1 at the end of input, -1 on a fatal error */
+static int
+load_chunk(struct load *l, struct chunk *c, int *noinput)
+{
+	for (int i = 0; i < c->n; i++) {
+		struct item *it = &c->items[i];
+		int rc = 0;
+
+		switch (it->kind) {
+		case ITEM_BAR:
+		case ITEM_RECORD:
+			l->run.in++;
+			rc = store_item(l, it);
+			json_decref(it->rec);
+			it->rec = NULL;
+			break;
+		case ITEM_REJECT:
+			l->run.in++;
+			l->run.rejected++;
+			mdx_log_err("error", &it->e);
+			break;
+		case ITEM_NOFILE:
+			mdx_log_err("error", &it->e);
+			*noinput = 1;
+			break;
+		case ITEM_FATAL:
+			fatal(l, &it->e);
+			rc = -1;
+			break;
+		case ITEM_END:
+			return 1;
+		}
+		if (rc < 0) {
+			/* free what this chunk still owns */
+			for (int j = i + 1; j < c->n; j++) {
+				json_decref(c->items[j].rec);
+				c->items[j].rec = NULL;
+			}
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* append mdx-load's run record; a failure here is only reported */
+static void
+record_run(struct load *l)
+{
+	struct mdx_err e;
+	json_t *rec;
+
+	mdx_err_clear(&e);
+	l->run.out = l->run.inserted + l->run.updated + l->run.unchanged;
+	l->run.status = l->status	  ? "failed"
+			: l->run.rejected ? "partial"
+					  : "ok";
+	if ((rec = mdx_run_to_json(&l->run)) == NULL) {
+		mdx_log("warning", "run record not stored: out of memory");
+		return;
+	}
+	if (mdx_store_put_run(l->s, rec, &e) < 0)
+		mdx_log("warning", "run record not stored: %s", e.text);
+	json_decref(rec);
+}
+
+/* load every operand (none: stdin); returns the exit status */
+static int
+load_all(struct load *l, int n, char **files)
+{
+	struct reader r;
+	struct mdx_err e;
+	int noinput = 0, rc = 0;
+
+	mdx_err_clear(&e);
+	if (reader_start(&r, n, files, &e)) {
+		fatal(l, &e);
+		reader_finish(&r);
+		return l->status;
+	}
+	while (rc == 0) {
+		struct chunk *c = reader_next(&r);
+
+		rc = load_chunk(l, c, &noinput);
+		reader_done(&r);
+	}
+	reader_finish(&r);
+	if (l->status == 0)
+		commit(l);
+	if (l->status != 0)
+		mdx_store_rollback(l->s); /* the open batch only */
+	progress(l, 1);
+	record_run(l);
+	if (l->status != 0)
+		return l->status;
+	if (noinput)
+		return MDX_EXIT_NOINPUT;
+	return l->run.rejected > 0 ? MDX_EXIT_PARTIAL : MDX_EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"batch", required_argument, NULL, 'b'},
+		{"db", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{"log-format", required_argument, NULL, 'l'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	struct load l = {.batch = DEFAULT_BATCH};
+	const char *db = NULL;
+	struct mdx_err e;
+	int c, verbosity = 0, logfmt = MDX_LOG_HUMAN, status;
+	int64_t t0 = mdx_mono_ms();
+	char *end;
+
+	mdx_alloc_init();
+	signal(SIGPIPE, SIG_IGN);
+	mdx_log_init("mdx-load", MDX_LOG_HUMAN, 0);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hqVv", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			errno = 0;
+			l.batch = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end != '\0' ||
+			    l.batch < 1 || l.batch > MAX_BATCH) {
+				mdx_log("error",
+					"--batch: '%s' is not a number from 1 "
+					"to %ld",
+					optarg, MAX_BATCH);
+				return MDX_EXIT_USAGE;
+			}
+			break;
+		case 'd':
+			db = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return mdx_close_stdout(MDX_EXIT_OK);
+		case 'l':
+			if ((logfmt = mdx_log_format_parse(optarg)) < 0) {
+				mdx_log("error",
+					"--log-format: '%s' is not human or "
+					"json",
+					optarg);
+				return MDX_EXIT_USAGE;
+			}
+			break;
+		case 'q':
+			verbosity = -1;
+			break;
+		case 'V':
+			printf("mdx-load %s\n", MDX_VERSION);
+			return mdx_close_stdout(MDX_EXIT_OK);
+		case 'v':
+			verbosity = 1;
+			break;
+		default:
+			return bad_option(c, argv);
+		}
+	}
+	mdx_log_init("mdx-load", logfmt, verbosity);
+	db = mdx_db_path(db);
+	mdx_err_clear(&e);
+	if ((l.s = mdx_store_open(db, MDX_STORE_CREATE, &e)) == NULL ||
+	    mdx_store_migrate(l.s, 0, &e)) {
+		mdx_log_err("error", &e);
+		mdx_store_close(l.s);
+		return MDX_EXIT_CANTCREAT;
+	}
+	l.progress = verbosity >= 0 && logfmt == MDX_LOG_HUMAN &&
+		     isatty(STDERR_FILENO);
+	mdx_run_start(&l.run, "mdx-load", argc, argv, NULL);
+	status = load_all(&l, argc - optind, argv + optind);
+	mdx_log("info",
+		"%lld in, %lld inserted, %lld updated, %lld unchanged, "
+		"%lld rejected, %.1f s",
+		l.run.in, l.run.inserted, l.run.updated, l.run.unchanged,
+		l.run.rejected, (double)(mdx_mono_ms() - t0) / 1000.0);
+	mdx_run_release(&l.run);
+	mdx_store_close(l.s);
+	return mdx_close_stdout(status);
+}

@@ -1,0 +1,1 @@
+SELECT date FROM bars ORDER BY ts;
