@@ -25,11 +25,28 @@
 #include "mdx_time.h"
 
 enum col {
-	COL_TIME, COL_OPEN, COL_HIGH, COL_LOW, COL_CLOSE, COL_ADJ, COL_VOLUME,
-	COL_DIV, COL_SPLIT, COL_SYMBOL, COL_VWAP, COL_TRADES,
+	COL_TIME,
+	COL_OPEN,
+	COL_HIGH,
+	COL_LOW,
+	COL_CLOSE,
+	COL_ADJ,
+	COL_VOLUME,
+	COL_DIV,
+	COL_SPLIT,
+	COL_SYMBOL,
+	COL_VWAP,
+	COL_TRADES,
 	/* profile files */
-	COL_NAME, COL_SECTOR, COL_INDUSTRY, COL_EXCHANGE, COL_CURRENCY,
-	COL_MCAP, COL_SHARES, COL_PRICE, COL_ASOF,
+	COL_NAME,
+	COL_SECTOR,
+	COL_INDUSTRY,
+	COL_EXCHANGE,
+	COL_CURRENCY,
+	COL_MCAP,
+	COL_SHARES,
+	COL_PRICE,
+	COL_ASOF,
 	COL_N
 };
 
@@ -63,13 +80,13 @@ static const char *const col_names[COL_N][6] = {
 
 struct csv_state {
 	struct extract_ctx *c;
-	const char *file;   /* name for messages */
-	char *fsymbol;      /* symbol from the file name, or NULL */
-	long line;          /* physical line being fed */
-	long row_line;      /* line where the current row started */
+	const char *file; /* name for messages */
+	char *fsymbol;	  /* symbol from the file name, or NULL */
+	long line;	  /* physical line being fed */
+	long row_line;	  /* line where the current row started */
 	int header_done;
-	int col[COL_N];     /* field index of each column, -1 if absent */
-	char **cells;       /* the current row's fields (owned) */
+	int col[COL_N]; /* field index of each column, -1 if absent */
+	char **cells;	/* the current row's fields (owned) */
 	size_t ncells, cap;
 	int nomem;
 };
@@ -295,7 +312,8 @@ bar_row(struct csv_state *s)
 		return;
 	}
 	if (sym == NULL || !mdx_symbol_valid(sym)) {
-		row_error(s, "symbol", "no valid symbol ('%.40s'): use --symbol",
+		row_error(s, "symbol",
+			  "no valid symbol ('%.40s'): use --symbol",
 			  sym ? sym : "");
 		return;
 	}
@@ -308,8 +326,8 @@ bar_row(struct csv_state *s)
 		return;
 	}
 	rec = json_pack("{s:s,s:s,s:s,s:s,s:s}", "type", "bar", "symbol", sym,
-			"interval", mdx_interval_name(o->interval), "time", when,
-			"tz", o->tz);
+			"interval", mdx_interval_name(o->interval), "time",
+			when, "tz", o->tz);
 	if (rec == NULL) {
 		s->nomem = 1;
 		return;

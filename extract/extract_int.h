@@ -16,32 +16,32 @@
 enum extract_what { WHAT_BARS = 0, WHAT_PROFILE, WHAT_ACTIONS };
 
 struct extract_opts {
-	const char *provider;   /* "csv", "yahoo", ... */
-	int what;               /* enum extract_what */
-	int interval;           /* enum mdx_interval */
-	const char *tz;         /* zone of wall times (--tz) */
-	const char *symbol;     /* --symbol, or NULL */
-	const char *as_of;      /* --as-of date for profile facts, or NULL */
+	const char *provider;	/* "csv", "yahoo", ... */
+	int what;		/* enum extract_what */
+	int interval;		/* enum mdx_interval */
+	const char *tz;		/* zone of wall times (--tz) */
+	const char *symbol;	/* --symbol, or NULL */
+	const char *as_of;	/* --as-of date for profile facts, or NULL */
 	int64_t from_ms, to_ms; /* --from/--to as 00:00 UTC of the date */
 	int has_from, has_to;
-	const char *base_url;   /* --base-url, or NULL for the provider's */
-	const char *api_key;    /* secret: never printed */
-	int jobs;               /* -j */
-	double rate;            /* --rate requests per minute, 0: default */
-	int retries;            /* --retries */
-	long max_time_s;        /* --max-time */
-	int dry_run;            /* --dry-run */
-	int progress;           /* stderr is a terminal and not -q */
+	const char *base_url; /* --base-url, or NULL for the provider's */
+	const char *api_key;  /* secret: never printed */
+	int jobs;	      /* -j */
+	double rate;	      /* --rate requests per minute, 0: default */
+	int retries;	      /* --retries */
+	long max_time_s;      /* --max-time */
+	int dry_run;	      /* --dry-run */
+	int progress;	      /* stderr is a terminal and not -q */
 };
 
 struct extract_ctx {
 	const struct extract_opts *o;
 	struct mdx_run *run; /* counters for the run record */
-	FILE *out;           /* where records go */
-	int io_failed;       /* a write to out failed */
+	FILE *out;	     /* where records go */
+	int io_failed;	     /* a write to out failed */
 	int temp_failures;   /* symbols that failed for a temporary reason */
 	int perm_failures;   /* symbols that failed for good */
-	int bad_rows;        /* malformed rows skipped */
+	int bad_rows;	     /* malformed rows skipped */
 };
 
 /* Write rec (a reference is taken over) to the output; counts it. */

@@ -69,8 +69,7 @@ extract_in_range(const struct extract_ctx *c, int32_t day)
 }
 
 void
-extract_fail(struct extract_ctx *c, const char *symbol,
-	     const struct mdx_err *e)
+extract_fail(struct extract_ctx *c, const char *symbol, const struct mdx_err *e)
 {
 	char msg[1024];
 
@@ -97,8 +96,14 @@ parse_date_opt(const char *opt, const char *val, int64_t *ms)
 }
 
 enum {
-	OPT_WHAT = 256, OPT_SYMBOL, OPT_FROM, OPT_TO, OPT_INTERVAL, OPT_TZ,
-	OPT_ASOF, OPT_LOGFMT,
+	OPT_WHAT = 256,
+	OPT_SYMBOL,
+	OPT_FROM,
+	OPT_TO,
+	OPT_INTERVAL,
+	OPT_TZ,
+	OPT_ASOF,
+	OPT_LOGFMT,
 };
 
 static const struct option longopts[] = {
@@ -155,16 +160,18 @@ operate(int argc, char **argv)
 			else if (strcmp(optarg, "actions") == 0)
 				o.what = WHAT_ACTIONS;
 			else {
-				mdx_log("error", "--what: '%s' is not bars, "
-						 "profile or actions",
+				mdx_log("error",
+					"--what: '%s' is not bars, "
+					"profile or actions",
 					optarg);
 				return MDX_EXIT_USAGE;
 			}
 			break;
 		case OPT_SYMBOL:
 			if (!mdx_symbol_valid(optarg)) {
-				mdx_log("error", "--symbol: invalid symbol "
-						 "'%.40s'",
+				mdx_log("error",
+					"--symbol: invalid symbol "
+					"'%.40s'",
 					optarg);
 				return MDX_EXIT_USAGE;
 			}
@@ -190,17 +197,19 @@ operate(int argc, char **argv)
 		}
 		case OPT_INTERVAL:
 			if ((o.interval = mdx_interval_parse(optarg)) < 0) {
-				mdx_log("error", "--interval: '%s' is not one "
-						 "of 1m 5m 15m 30m 1h 1d 1wk "
-						 "1mo",
+				mdx_log("error",
+					"--interval: '%s' is not one "
+					"of 1m 5m 15m 30m 1h 1d 1wk "
+					"1mo",
 					optarg);
 				return MDX_EXIT_USAGE;
 			}
 			break;
 		case OPT_TZ:
 			if (!mdx_tz_valid(optarg)) {
-				mdx_log("error", "--tz: unknown time zone "
-						 "'%.64s'",
+				mdx_log("error",
+					"--tz: unknown time zone "
+					"'%.64s'",
 					optarg);
 				return MDX_EXIT_USAGE;
 			}
@@ -208,8 +217,9 @@ operate(int argc, char **argv)
 			break;
 		case OPT_LOGFMT:
 			if ((logfmt = mdx_log_format_parse(optarg)) < 0) {
-				mdx_log("error", "--log-format: '%s' is not "
-						 "human or json",
+				mdx_log("error",
+					"--log-format: '%s' is not "
+					"human or json",
 					optarg);
 				return MDX_EXIT_USAGE;
 			}
@@ -251,9 +261,9 @@ operate(int argc, char **argv)
 		status = MDX_EXIT_PARTIAL;
 	else
 		status = MDX_EXIT_OK;
-	run.status = status == MDX_EXIT_OK		? "ok"
+	run.status = status == MDX_EXIT_OK	   ? "ok"
 		     : run.out > 0 && !c.io_failed ? "partial"
-						     : "failed";
+						   : "failed";
 	if (!c.io_failed)
 		extract_emit(&c, mdx_run_to_json(&run));
 	mdx_run_release(&run);

@@ -80,14 +80,14 @@
 #include "mdx_time.h"
 
 /* Minutes after New York midnight. */
-#define CAL_PRE 240     /* 04:00 pre-market starts */
-#define CAL_OPEN 570    /* 09:30 regular open */
-#define CAL_CLOSE 960   /* 16:00 regular close */
-#define CAL_EARLY 780   /* 13:00 early close, from 1993 */
-#define CAL_EARLY2 840  /* 14:00 early close, 1990-1992 */
-#define CAL_POST 1200   /* 20:00 post-market ends */
-#define CAL_POSTE 1020  /* 17:00 post-market ends on an early close day */
-#define CAL_SHUT (-1)   /* open: no session */
+#define CAL_PRE 240    /* 04:00 pre-market starts */
+#define CAL_OPEN 570   /* 09:30 regular open */
+#define CAL_CLOSE 960  /* 16:00 regular close */
+#define CAL_EARLY 780  /* 13:00 early close, from 1993 */
+#define CAL_EARLY2 840 /* 14:00 early close, 1990-1992 */
+#define CAL_POST 1200  /* 20:00 post-market ends */
+#define CAL_POSTE 1020 /* 17:00 post-market ends on an early close day */
+#define CAL_SHUT (-1)  /* open: no session */
 
 enum cal_kind {
 	K_SESSION,
@@ -129,9 +129,9 @@ enum cal_kind {
 
 struct cal_kind_info {
 	const char *name; /* holiday, closing or reason for the hours */
-	short open;       /* minutes after midnight, or CAL_SHUT */
-	short close;      /* regular close, minutes after midnight */
-	short post;       /* end of post-market, minutes after midnight */
+	short open;	  /* minutes after midnight, or CAL_SHUT */
+	short close;	  /* regular close, minutes after midnight */
+	short post;	  /* end of post-market, minutes after midnight */
 };
 
 static const struct cal_kind_info cal_kinds[K_COUNT] = {
@@ -219,16 +219,16 @@ static const struct {
 };
 
 #define CAL_LEAPS(y) ((y) / 4 - (y) / 100 + (y) / 400)
-#define CAL_NDAYS                                                       \
-	(365 * (MDX_CAL_LAST_YEAR - MDX_CAL_FIRST_YEAR + 1) +           \
+#define CAL_NDAYS                                                              \
+	(365 * (MDX_CAL_LAST_YEAR - MDX_CAL_FIRST_YEAR + 1) +                  \
 	 CAL_LEAPS(MDX_CAL_LAST_YEAR) - CAL_LEAPS(MDX_CAL_FIRST_YEAR - 1))
 #define CAL_MAXSHUT (16 * (MDX_CAL_LAST_YEAR - MDX_CAL_FIRST_YEAR + 1))
 
 static pthread_once_t cal_once = PTHREAD_ONCE_INIT;
-static int32_t cal_first;                /* day of FIRST_YEAR-01-01 */
+static int32_t cal_first;		 /* day of FIRST_YEAR-01-01 */
 static unsigned char cal_day[CAL_NDAYS]; /* enum cal_kind of each day */
-static int32_t cal_shut[CAL_MAXSHUT];    /* weekdays without a session */
-static size_t cal_nshut;                 /* entries in cal_shut, sorted */
+static int32_t cal_shut[CAL_MAXSHUT];	 /* weekdays without a session */
+static size_t cal_nshut;		 /* entries in cal_shut, sorted */
 
 /* the last few sessions' instants, per thread, for mdx_cal_classify */
 static _Thread_local struct {
@@ -350,8 +350,8 @@ cal_build(void)
 {
 	cal_first = mdx_days_from_civil(MDX_CAL_FIRST_YEAR, 1, 1);
 	for (int32_t i = 0; i < CAL_NDAYS; i++)
-		cal_day[i] = cal_is_weekend(cal_first + i) ? K_WEEKEND
-							   : K_SESSION;
+		cal_day[i] =
+			cal_is_weekend(cal_first + i) ? K_WEEKEND : K_SESSION;
 	for (int y = MDX_CAL_FIRST_YEAR; y <= MDX_CAL_LAST_YEAR; y++)
 		cal_year(y);
 	for (size_t i = 0; i < sizeof(cal_oneoffs) / sizeof(cal_oneoffs[0]);

@@ -26,7 +26,8 @@ mdx_format_parse(const char *s)
 const char *
 mdx_format_name(int fmt)
 {
-	if (fmt < 0 || fmt >= (int)(sizeof(format_names) / sizeof(*format_names)))
+	if (fmt < 0 ||
+	    fmt >= (int)(sizeof(format_names) / sizeof(*format_names)))
 		return "?";
 	return format_names[fmt];
 }
@@ -262,8 +263,7 @@ mdx_run_fail(struct mdx_run *r, const char *symbol)
 
 	if (r->failed == NULL && (r->failed = json_array()) == NULL)
 		return;
-	json_array_foreach(r->failed, i, v)
-	{
+	json_array_foreach (r->failed, i, v) {
 		if (strcmp(json_string_value(v), symbol) == 0)
 			return;
 	}
@@ -277,14 +277,13 @@ mdx_run_to_json(const struct mdx_run *r)
 	int64_t fin = r->finished ? r->finished : mdx_now_ms();
 	json_t *o;
 
-	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I}", "type",
-		      "run", "tool", r->tool, "started",
-		      mdx_rfc3339_format(r->started, s1), "finished",
-		      mdx_rfc3339_format(fin, s2), "status", r->status, "in",
-		      (json_int_t)r->in, "out", (json_int_t)r->out, "rejected",
-		      (json_int_t)r->rejected, "dropped",
-		      (json_int_t)r->dropped, "duplicates",
-		      (json_int_t)r->duplicates);
+	o = json_pack(
+		"{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I}", "type", "run",
+		"tool", r->tool, "started", mdx_rfc3339_format(r->started, s1),
+		"finished", mdx_rfc3339_format(fin, s2), "status", r->status,
+		"in", (json_int_t)r->in, "out", (json_int_t)r->out, "rejected",
+		(json_int_t)r->rejected, "dropped", (json_int_t)r->dropped,
+		"duplicates", (json_int_t)r->duplicates);
 	if (o == NULL)
 		return NULL;
 	if (strcmp(r->tool, "mdx-load") == 0) {

@@ -80,9 +80,12 @@ mdx_err_str(const struct mdx_err *e, char *buf, size_t n)
 	}
 	if (e->field[0] != '\0' && off < n) {
 		w = snprintf(buf + off, n - off, "field '%s': ", e->field);
-		off += w < 0 ? 0 : (size_t)w < n - off ? (size_t)w : n - off - 1;
+		off += w < 0		     ? 0
+		       : (size_t)w < n - off ? (size_t)w
+					     : n - off - 1;
 	}
 	if (off < n)
-		snprintf(buf + off, n - off, "%s", e->text[0] ? e->text : "error");
+		snprintf(buf + off, n - off, "%s",
+			 e->text[0] ? e->text : "error");
 	return buf;
 }

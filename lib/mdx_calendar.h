@@ -28,8 +28,8 @@
 #include "mdx_err.h"
 
 #define MDX_CAL_ZONE "America/New_York" /* the zone of all session times */
-#define MDX_CAL_FIRST_YEAR 1990         /* first year known exactly */
-#define MDX_CAL_LAST_YEAR 2099          /* last year computed from rules */
+#define MDX_CAL_FIRST_YEAR 1990		/* first year known exactly */
+#define MDX_CAL_LAST_YEAR 2099		/* last year computed from rules */
 
 /*
  * Is day within the range the calendar knows exactly (MDX_CAL_FIRST_YEAR
@@ -66,8 +66,8 @@ int mdx_cal_is_early_close(int32_t day);
 
 /* One NYSE session: its regular hours and the extended-hours bounds. */
 struct mdx_cal_session {
-	int32_t day;      /* trading date, days since 1970-01-01 (New York) */
-	int64_t pre_ms;   /* pre-market starts: 04:00 New York, epoch ms UTC */
+	int32_t day;	  /* trading date, days since 1970-01-01 (New York) */
+	int64_t pre_ms;	  /* pre-market starts: 04:00 New York, epoch ms UTC */
 	int64_t open_ms;  /* regular session opens: 09:30 (ms UTC) */
 	int64_t close_ms; /* regular session closes: 16:00, 13:00 early (ms) */
 	int64_t post_ms;  /* post-market ends: 20:00, 17:00 early (ms UTC) */
@@ -85,8 +85,7 @@ struct mdx_cal_session {
  * Returns 0, or -1 with e set: MDX_EINPUT when day is not a session (the
  * text names the holiday), or the zone conversion's error.
  */
-int mdx_cal_session(int32_t day, struct mdx_cal_session *s,
-		    struct mdx_err *e);
+int mdx_cal_session(int32_t day, struct mdx_cal_session *s, struct mdx_err *e);
 
 /*
  * The first session strictly after day / the last strictly before day
@@ -111,9 +110,9 @@ size_t mdx_cal_sessions(int32_t from, int32_t to, int32_t *out, size_t cap);
  */
 enum mdx_cal_phase {
 	MDX_CAL_CLOSED = 0, /* no session: night, weekend, holiday */
-	MDX_CAL_PRE,        /* 04:00 up to the open */
+	MDX_CAL_PRE,	    /* 04:00 up to the open */
 	MDX_CAL_REGULAR,    /* the open up to the close (16:00 or 13:00) */
-	MDX_CAL_POST,       /* the close up to 20:00 (17:00 on early close) */
+	MDX_CAL_POST,	    /* the close up to 20:00 (17:00 on early close) */
 };
 
 /*

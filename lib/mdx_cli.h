@@ -18,14 +18,14 @@
 /* Exit statuses (documented in every man page; sysexits(3) numbers). */
 enum mdx_exit {
 	MDX_EXIT_OK = 0,
-	MDX_EXIT_PARTIAL = 1,   /* some records or symbols failed */
-	MDX_EXIT_USAGE = 2,     /* bad command line */
-	MDX_EXIT_DATAERR = 65,  /* input unusable as a whole */
-	MDX_EXIT_NOINPUT = 66,  /* an input file cannot be opened */
-	MDX_EXIT_SOFTWARE = 70, /* internal error, out of memory */
-	MDX_EXIT_CANTCREAT = 73,/* output or database cannot be created */
-	MDX_EXIT_IOERR = 74,    /* read or write error (a full disk) */
-	MDX_EXIT_TEMPFAIL = 75, /* temporary failure: try again later */
+	MDX_EXIT_PARTIAL = 1,	 /* some records or symbols failed */
+	MDX_EXIT_USAGE = 2,	 /* bad command line */
+	MDX_EXIT_DATAERR = 65,	 /* input unusable as a whole */
+	MDX_EXIT_NOINPUT = 66,	 /* an input file cannot be opened */
+	MDX_EXIT_SOFTWARE = 70,	 /* internal error, out of memory */
+	MDX_EXIT_CANTCREAT = 73, /* output or database cannot be created */
+	MDX_EXIT_IOERR = 74,	 /* read or write error (a full disk) */
+	MDX_EXIT_TEMPFAIL = 75,	 /* temporary failure: try again later */
 };
 
 /* Output formats, DESIGN.md section 4. */
@@ -100,10 +100,10 @@ struct mdx_run {
 	int64_t finished;   /* epoch ms UTC, 0: now when written */
 	const char *status; /* "ok", "partial" or "failed" (borrowed) */
 	long long in, out, rejected, dropped, duplicates;
-	long long inserted, updated, unchanged; /* mdx-load */
+	long long inserted, updated, unchanged;	   /* mdx-load */
 	long long requests, retries, pages, bytes; /* mdx-extract */
-	json_t *failed;     /* owned: array of failed symbols, or NULL */
-	char *args;         /* owned: from mdx_args_string, or NULL */
+	json_t *failed; /* owned: array of failed symbols, or NULL */
+	char *args;	/* owned: from mdx_args_string, or NULL */
 };
 
 /* Start r for tool now (r->started = now); argc/argv go into args. */

@@ -25,11 +25,11 @@ enum mdx_err_code {
 };
 
 struct mdx_err {
-	int code;        /* enum mdx_err_code; MDX_OK when no error */
-	long line;       /* 1-based input line, 0 when not known */
-	char file[256];  /* input name ("<stdin>", a path, a URL), "" if none */
-	char field[64];  /* field or column name, "" if none */
-	char text[512];  /* what went wrong, lower case, no full stop */
+	int code;	/* enum mdx_err_code; MDX_OK when no error */
+	long line;	/* 1-based input line, 0 when not known */
+	char file[256]; /* input name ("<stdin>", a path, a URL), "" if none */
+	char field[64]; /* field or column name, "" if none */
+	char text[512]; /* what went wrong, lower case, no full stop */
 };
 
 /* Reset e to "no error". e may be NULL. */

@@ -17,16 +17,16 @@
 #define MDX_NDJSON_MAX_LINE (1L << 20) /* default line-size limit, bytes */
 
 struct mdx_ndjson_reader {
-	FILE *fp;         /* borrowed: the caller opens and closes it */
+	FILE *fp;	  /* borrowed: the caller opens and closes it */
 	const char *name; /* borrowed: input name for messages, "<stdin>" */
-	long line;        /* number of the line last read, 1-based */
+	long line;	  /* number of the line last read, 1-based */
 	size_t max_line;  /* line-size limit in bytes (without the newline) */
-	char *buf;        /* owned: the current line */
-	size_t cap;       /* bytes allocated at buf */
-	size_t len;       /* length of the current line */
-	char *in;         /* owned: read-ahead buffer */
+	char *buf;	  /* owned: the current line */
+	size_t cap;	  /* bytes allocated at buf */
+	size_t len;	  /* length of the current line */
+	char *in;	  /* owned: read-ahead buffer */
 	size_t in_pos, in_len; /* unread bytes are in[in_pos..in_len) */
-	int eof;          /* fp reached end of file or an error */
+	int eof;	       /* fp reached end of file or an error */
 };
 
 /*
@@ -61,8 +61,8 @@ int mdx_ndjson_next(struct mdx_ndjson_reader *r, json_t **out,
 #define MDX_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
 
 /*
- * Write obj as one compact line to fp (MDX_JSON_FLAGS).  Returns 0, or -1 with e set
- * (MDX_EIO) when writing failed.
+ * Write obj as one compact line to fp (MDX_JSON_FLAGS).  Returns 0, or -1 with
+ * e set (MDX_EIO) when writing failed.
  */
 int mdx_ndjson_write(FILE *fp, const json_t *obj, struct mdx_err *e);
 

@@ -40,8 +40,14 @@ int mdx_symbol_valid(const char *s);
 
 /* Bar intervals, DESIGN.md section 2. */
 enum mdx_interval {
-	MDX_I1M = 0, MDX_I5M, MDX_I15M, MDX_I30M, MDX_I1H,
-	MDX_I1D, MDX_I1WK, MDX_I1MO,
+	MDX_I1M = 0,
+	MDX_I5M,
+	MDX_I15M,
+	MDX_I30M,
+	MDX_I1H,
+	MDX_I1D,
+	MDX_I1WK,
+	MDX_I1MO,
 	MDX_INTERVAL_N
 };
 
@@ -68,25 +74,25 @@ enum mdx_bar_has {
 /* A canonical bar. */
 struct mdx_bar {
 	char symbol[MDX_SYMBOL_MAX + 1]; /* as the exchange prints it */
-	int interval;                    /* enum mdx_interval */
-	int64_t ts;                      /* bar start, epoch ms UTC */
-	int32_t date;                    /* trading date, days since epoch */
-	double open, high, low, close;   /* prices; close always present */
-	double adj_close;                /* adjusted close, if MDX_HAS_ADJ */
-	double vwap;                     /* volume-weighted price, if set */
-	int64_t volume;                  /* shares, if MDX_HAS_VOLUME */
-	int64_t trades;                  /* number of trades, if set */
-	unsigned has;                    /* enum mdx_bar_has flags */
-	char session[16];                /* "regular" ... or "" for null */
-	char phase[64];                  /* custom phase label or "" */
-	char source[32];                 /* provider name or "" */
+	int interval;			 /* enum mdx_interval */
+	int64_t ts;			 /* bar start, epoch ms UTC */
+	int32_t date;			 /* trading date, days since epoch */
+	double open, high, low, close;	 /* prices; close always present */
+	double adj_close;		 /* adjusted close, if MDX_HAS_ADJ */
+	double vwap;			 /* volume-weighted price, if set */
+	int64_t volume;			 /* shares, if MDX_HAS_VOLUME */
+	int64_t trades;			 /* number of trades, if set */
+	unsigned has;			 /* enum mdx_bar_has flags */
+	char session[16];		 /* "regular" ... or "" for null */
+	char phase[64];			 /* custom phase label or "" */
+	char source[32];		 /* provider name or "" */
 };
 
 /* Options for mdx_bar_canonicalize. */
 struct mdx_canon_opts {
-	int allow_partial;      /* keep bars without open, high or low */
+	int allow_partial;	/* keep bars without open, high or low */
 	const char *default_tz; /* exchange zone when the record names none */
-	enum mdx_tz_fold fold;  /* repeated wall times (fall-back hour) */
+	enum mdx_tz_fold fold;	/* repeated wall times (fall-back hour) */
 };
 
 /*
@@ -130,8 +136,7 @@ long mdx_bar_format(const struct mdx_bar *b, const json_t *src, char **buf,
  * Read a canonical bar (as written by mdx_bar_canonicalize or
  * mdx_bar_to_json) into b.  Returns 0, or -1 with e set.
  */
-int mdx_bar_from_json(const json_t *rec, struct mdx_bar *b,
-		      struct mdx_err *e);
+int mdx_bar_from_json(const json_t *rec, struct mdx_bar *b, struct mdx_err *e);
 
 /* A new canonical bar record for b (a new reference), or NULL (no memory). */
 json_t *mdx_bar_to_json(const struct mdx_bar *b);

@@ -27,8 +27,8 @@
 #include "mdx_err.h"
 #include "mdx_record.h"
 
-#define MDX_STATS_DAYS_YEAR 252      /* sessions a year, to annualise */
-#define MDX_STATS_NO_DATE INT32_MIN  /* an undefined date (null) */
+#define MDX_STATS_DAYS_YEAR 252	    /* sessions a year, to annualise */
+#define MDX_STATS_NO_DATE INT32_MIN /* an undefined date (null) */
 
 /*
  * Which prices returns are computed from ("basis" in the output):
@@ -83,25 +83,25 @@ int mdx_stats_prices(const struct mdx_bar *bars, size_t n,
  * one return over the gap).
  */
 struct mdx_stats {
-	size_t count;        /* bars */
+	size_t count;	     /* bars */
 	int32_t first_date;  /* date of the first bar; NO_DATE if none */
 	int32_t last_date;   /* date of the last bar; NO_DATE if none */
 	double first_open;   /* open of the first bar, as traded */
 	double last_close;   /* close of the last bar, as traded */
-	double high;         /* highest high, as traded */
-	double low;          /* lowest low, as traded */
+	double high;	     /* highest high, as traded */
+	double low;	     /* lowest low, as traded */
 	double mean_close;   /* arithmetic mean of the closes, as traded */
-	double vwap;         /* sum((h+l+c)/3 * volume) / sum(volume), as
+	double vwap;	     /* sum((h+l+c)/3 * volume) / sum(volume), as
 				traded; NAN when the volume sums to 0 */
-	int basis;           /* enum mdx_stats_basis of the figures below */
+	int basis;	     /* enum mdx_stats_basis of the figures below */
 	size_t nreturns;     /* daily returns: count - 1 (0 if no bars) */
 	double total_return; /* p[last] / p[first] - 1 (0 for one bar) */
 	double mean_return;  /* mean of r; NAN with no return */
-	double stdev;        /* sample std of r (divisor n-1); NAN with
+	double stdev;	     /* sample std of r (divisor n-1); NAN with
 				fewer than 2 returns */
 	double volatility;   /* annualised: stdev * sqrt(252) */
-	double rf;           /* the annual risk-free rate given */
-	double sharpe;       /* (mean_return - rf_daily) / stdev * sqrt(252),
+	double rf;	     /* the annual risk-free rate given */
+	double sharpe;	     /* (mean_return - rf_daily) / stdev * sqrt(252),
 				rf_daily = (1 + rf)^(1/252) - 1; NAN when
 				stdev is 0 or NAN */
 	double max_drawdown; /* min over i of p[i] / max(p[0..i]) - 1: a
@@ -283,19 +283,19 @@ struct mdx_stats_fact {
 
 /* One symbol of the index universe; every pointer is borrowed. */
 struct mdx_stats_index_symbol {
-	const char *symbol;                 /* name, for ranking ties */
-	const double *close;                /* one per session, or NAN */
+	const char *symbol;		    /* name, for ranking ties */
+	const double *close;		    /* one per session, or NAN */
 	const struct mdx_stats_fact *facts; /* by as_of, ascending */
-	size_t nfacts;                      /* 0: never a member */
+	size_t nfacts;			    /* 0: never a member */
 };
 
 /* Parameters of an index. */
 struct mdx_stats_index_opts {
-	size_t top;     /* N, members at most; >= 1 */
-	int rebalance;  /* enum mdx_stats_period */
-	double base;    /* level on the first session (1000) */
-	int32_t from;   /* first session used, inclusive (INT32_MIN) */
-	int32_t to;     /* last session used, inclusive (INT32_MAX) */
+	size_t top;    /* N, members at most; >= 1 */
+	int rebalance; /* enum mdx_stats_period */
+	double base;   /* level on the first session (1000) */
+	int32_t from;  /* first session used, inclusive (INT32_MIN) */
+	int32_t to;    /* last session used, inclusive (INT32_MAX) */
 };
 
 /* Fill o with the defaults: top 0 (must be set), monthly, 1000, no range. */
@@ -304,45 +304,45 @@ void mdx_stats_index_opts_init(struct mdx_stats_index_opts *o);
 /* A member at the close of a session. */
 struct mdx_stats_holding {
 	uint32_t symbol; /* index into the symbols array given */
-	double weight;   /* fraction of the level, after drift and after
+	double weight;	 /* fraction of the level, after drift and after
 			    that session's rebalance; they sum to 1 */
 };
 
 /* One session of the index. */
 struct mdx_stats_index_day {
-	int32_t date;      /* the session */
-	double level;      /* index level at its close */
-	double ret;        /* level / previous level - 1; NAN on the first */
-	size_t first;      /* its holdings: holdings[first .. first+n) */
-	size_t n;          /* members at its close, in rank order of the
-			      last rebalance (largest market cap first) */
-	int rebalanced;    /* 1 when members were chosen at this close */
-	size_t carried;    /* members held through this session that had no
-			      bar in it (carried at their last close) */
+	int32_t date;	/* the session */
+	double level;	/* index level at its close */
+	double ret;	/* level / previous level - 1; NAN on the first */
+	size_t first;	/* its holdings: holdings[first .. first+n) */
+	size_t n;	/* members at its close, in rank order of the
+			   last rebalance (largest market cap first) */
+	int rebalanced; /* 1 when members were chosen at this close */
+	size_t carried; /* members held through this session that had no
+			   bar in it (carried at their last close) */
 };
 
 /* A change of membership at a rebalance. */
 struct mdx_stats_change {
-	int32_t date;    /* the rebalance session */
+	int32_t date;	 /* the rebalance session */
 	uint32_t symbol; /* index into the symbols array given */
-	int added;       /* 1 added, 0 removed */
-	double cap;      /* market cap at that close; NAN if no bar */
+	int added;	 /* 1 added, 0 removed */
+	double cap;	 /* market cap at that close; NAN if no bar */
 };
 
 /* An index built by mdx_stats_index_build; all arrays are owned. */
 struct mdx_stats_index {
-	struct mdx_stats_index_day *days;     /* one per session in range */
-	size_t ndays;                         /* sessions in range */
-	struct mdx_stats_holding *holdings;   /* every day's members */
-	size_t nholdings;                     /* entries in holdings */
-	struct mdx_stats_change *changes;     /* added then removed, by
-						 rebalance; the first
-						 session adds every member */
-	size_t nchanges;                      /* entries in changes */
-	size_t rebalances;                    /* rebalances done */
-	size_t skipped;                       /* rebalances without any
-						 candidate (members kept) */
-	size_t carried;                       /* sum of the days' carried */
+	struct mdx_stats_index_day *days;   /* one per session in range */
+	size_t ndays;			    /* sessions in range */
+	struct mdx_stats_holding *holdings; /* every day's members */
+	size_t nholdings;		    /* entries in holdings */
+	struct mdx_stats_change *changes;   /* added then removed, by
+					       rebalance; the first
+					       session adds every member */
+	size_t nchanges;		    /* entries in changes */
+	size_t rebalances;		    /* rebalances done */
+	size_t skipped;			    /* rebalances without any
+					       candidate (members kept) */
+	size_t carried;			    /* sum of the days' carried */
 };
 
 /* Set ix to an empty index (no allocation). */

@@ -15,8 +15,8 @@
 #include "mdx_err.h"
 
 #define MDX_MS_PER_DAY 86400000LL
-#define MDX_DATE_LEN 11     /* "YYYY-MM-DD" and NUL */
-#define MDX_RFC3339_LEN 32  /* "YYYY-MM-DDTHH:MM:SS.mmmZ" and NUL, padded */
+#define MDX_DATE_LEN 11	   /* "YYYY-MM-DD" and NUL */
+#define MDX_RFC3339_LEN 32 /* "YYYY-MM-DDTHH:MM:SS.mmmZ" and NUL, padded */
 
 /* Days since 1970-01-01 of the civil date y-m-d (m 1..12, d 1..31). */
 int32_t mdx_days_from_civil(int y, int m, int d);
@@ -53,8 +53,7 @@ int mdx_rfc3339_parse(const char *s, int64_t *ms, struct mdx_err *e);
  * "YYYY-MM-DD" gives 00:00 UTC of that day with *is_date set to 1, an RFC
  * 3339 instant gives itself with *is_date 0.  is_date may be NULL.
  */
-int mdx_when_parse(const char *s, int64_t *ms, int *is_date,
-		   struct mdx_err *e);
+int mdx_when_parse(const char *s, int64_t *ms, int *is_date, struct mdx_err *e);
 
 /*
  * Is zone a usable IANA zone name ("America/New_York", "UTC")?  It must be

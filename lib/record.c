@@ -30,8 +30,8 @@ mdx_rec_type(const json_t *rec, struct mdx_err *e)
 		return MDX_REC_ACTION;
 	if (strcmp(s, "run") == 0)
 		return MDX_REC_RUN;
-	return mdx_err_field(e, MDX_EINPUT, "type", "unknown record type '%.32s'",
-			     s);
+	return mdx_err_field(e, MDX_EINPUT, "type",
+			     "unknown record type '%.32s'", s);
 }
 
 int
@@ -253,9 +253,9 @@ bar_time(const json_t *rec, int interval, const struct mdx_canon_opts *o,
 			if (mdx_json_number(rec, "t", &d, e) < 0)
 				return -1;
 			if (d != floor(d) || fabs(d) > 1e15)
-				return mdx_err_field(e, MDX_EINPUT, "t",
-						     "expected epoch ms, got %g",
-						     d);
+				return mdx_err_field(
+					e, MDX_EINPUT, "t",
+					"expected epoch ms, got %g", d);
 			b->ts = (int64_t)d;
 		}
 		if (b->ts < -2208988800000LL || b->ts > 32503680000000LL)
@@ -389,7 +389,7 @@ bar_consistent(const struct mdx_bar *b, int allow_partial, struct mdx_err *e)
 
 	if (!allow_partial && (b->has & need) != need)
 		return mdx_err_field(e, MDX_EINPUT,
-				     !(b->has & MDX_HAS_OPEN)   ? "open"
+				     !(b->has & MDX_HAS_OPEN)	? "open"
 				     : !(b->has & MDX_HAS_HIGH) ? "high"
 								: "low",
 				     "missing (use --allow-partial to keep "
@@ -449,10 +449,9 @@ bar_store(json_t *rec, const struct mdx_bar *b)
 }
 
 static const char *const known_fields[] = {
-	"type",	  "symbol", "interval", "ts",	   "date",    "open",
-	"high",	  "low",    "close",	"adj_close", "volume", "vwap",
-	"trades", "session", "phase",	"source",    "t",      "time",
-	"tz",	  NULL};
+	"type",	 "symbol", "interval",	"ts",	  "date", "open",   "high",
+	"low",	 "close",  "adj_close", "volume", "vwap", "trades", "session",
+	"phase", "source", "t",		"time",	  "tz",	  NULL};
 
 int
 mdx_bar_known_field(const char *key)
@@ -492,8 +491,7 @@ mdx_bar_canonicalize(json_t *rec, const struct mdx_canon_opts *o,
 	 * unknown fields after them; the raw time fields are dropped */
 	if ((extra = json_object()) == NULL)
 		return mdx_err_set(e, MDX_ENOMEM, "out of memory");
-	json_object_foreach(rec, k, v)
-	{
+	json_object_foreach (rec, k, v) {
 		if (!mdx_bar_known_field(k))
 			json_object_set(extra, k, v);
 	}
@@ -705,8 +703,7 @@ mdx_bar_format(const struct mdx_bar *b, const json_t *src, char **buf,
 	OB_LIT(&ob, ",\"source\":");
 	ob_str(&ob, b->source);
 	if (src != NULL && json_object_size(src) > 0) {
-		json_object_foreach((json_t *)src, k, v)
-		{
+		json_object_foreach ((json_t *)src, k, v) {
 			json_t *key;
 
 			if (mdx_bar_known_field(k))

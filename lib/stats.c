@@ -294,9 +294,9 @@ mdx_stats_summary(const struct mdx_bar *bars, size_t n,
 			st->stdev = sd;
 			st->volatility = sd * sqrt(MDX_STATS_DAYS_YEAR);
 			if (sd > 0) {
-				double rfd = pow(1 + rf,
-						 1.0 / MDX_STATS_DAYS_YEAR) -
-					     1;
+				double rfd =
+					pow(1 + rf, 1.0 / MDX_STATS_DAYS_YEAR) -
+					1;
 
 				st->sharpe = (mean - rfd) / sd *
 					     sqrt(MDX_STATS_DAYS_YEAR);
@@ -420,7 +420,7 @@ off_session(const struct mdx_bar *b)
 /* a bucket being filled */
 struct bucket {
 	struct mdx_bar bar; /* the new bar */
-	unsigned all;       /* MDX_HAS_ flags every bar had */
+	unsigned all;	    /* MDX_HAS_ flags every bar had */
 	double vnum, vden;  /* sum of vwap x volume, sum of volume */
 };
 
@@ -460,15 +460,15 @@ bucket_add(struct bucket *k, const struct mdx_bar *b)
 	k->vden += (double)v;
 	k->all &= b->has;
 	/* adj_close is the last bar's: keep its flag */
-	k->bar.has = (k->bar.has & ~(unsigned)MDX_HAS_ADJ) |
-		     (b->has & MDX_HAS_ADJ);
+	k->bar.has =
+		(k->bar.has & ~(unsigned)MDX_HAS_ADJ) | (b->has & MDX_HAS_ADJ);
 }
 
 static void
 bucket_finish(struct bucket *k)
 {
-	unsigned every = MDX_HAS_HIGH | MDX_HAS_LOW | MDX_HAS_VOLUME |
-			 MDX_HAS_TRADES;
+	unsigned every =
+		MDX_HAS_HIGH | MDX_HAS_LOW | MDX_HAS_VOLUME | MDX_HAS_TRADES;
 	unsigned has = k->bar.has & (MDX_HAS_OPEN | MDX_HAS_ADJ);
 
 	has |= k->all & every;
@@ -508,10 +508,9 @@ mdx_stats_resample(const struct mdx_bar *bars, size_t n, int interval,
 		if (!reachable(bars[i].interval, interval)) {
 			const char *f = mdx_interval_name(bars[i].interval);
 
-			return mdx_err_set(e, MDX_EUSAGE,
-					   "cannot resample %s bars to %s",
-					   f ? f : "?",
-					   mdx_interval_name(interval));
+			return mdx_err_set(
+				e, MDX_EUSAGE, "cannot resample %s bars to %s",
+				f ? f : "?", mdx_interval_name(interval));
 		}
 		if (i > 0 && bars[i].ts <= bars[i - 1].ts) {
 			char t[MDX_RFC3339_LEN];
@@ -621,8 +620,8 @@ mdx_stats_index_release(struct mdx_stats_index *ix)
 
 /* a candidate at a rebalance */
 struct cand {
-	double cap;       /* market cap */
-	uint32_t sym;     /* index into the universe */
+	double cap;	  /* market cap */
+	uint32_t sym;	  /* index into the universe */
 	const char *name; /* borrowed */
 };
 
@@ -678,20 +677,20 @@ period_end(const int32_t *sessions, size_t nsessions, size_t t, int period)
 
 /* the working state of one build */
 struct ixw {
-	double *units;         /* per symbol: units held (members) */
-	double *last;          /* per symbol: last close seen (members) */
-	double *cap;           /* per symbol: cap at this rebalance or NAN */
-	size_t *cursor;        /* per symbol: current fact */
+	double *units;	       /* per symbol: units held (members) */
+	double *last;	       /* per symbol: last close seen (members) */
+	double *cap;	       /* per symbol: cap at this rebalance or NAN */
+	size_t *cursor;	       /* per symbol: current fact */
 	unsigned char *member; /* per symbol: 1 when a member */
 	uint32_t *mem, *nmem;  /* members in rank order; the new ones */
-	size_t k;              /* members */
+	size_t k;	       /* members */
 	struct cand *cand;     /* candidates */
 	size_t hcap, ccap;     /* capacities of holdings, changes */
 };
 
 static int
-ix_change(struct mdx_stats_index *ix, struct ixw *w, int32_t date,
-	  uint32_t sym, int added)
+ix_change(struct mdx_stats_index *ix, struct ixw *w, int32_t date, uint32_t sym,
+	  int added)
 {
 	struct mdx_stats_change *c;
 
@@ -865,10 +864,10 @@ mdx_stats_index_build(const int32_t *sessions, size_t nsessions,
 			}
 			day->ret = level / prev - 1;
 		}
-		if (t == lo || period_end(sessions, nsessions, t,
-					  o->rebalance)) {
-			k = ix_rebalance(ix, &w, syms, nsyms, top,
-					 sessions[t], t, level);
+		if (t == lo ||
+		    period_end(sessions, nsessions, t, o->rebalance)) {
+			k = ix_rebalance(ix, &w, syms, nsyms, top, sessions[t],
+					 t, level);
 			if (k < 0)
 				goto nomem;
 			if (k == 0 && t == lo) {

@@ -61,7 +61,8 @@ mdx_weekday(int32_t day)
 static int
 days_in_month(int y, int m)
 {
-	static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	static const int dm[] = {31, 28, 31, 30, 31, 30,
+				 31, 31, 30, 31, 30, 31};
 	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 
 	return m == 2 ? 28 + leap : dm[m - 1];
@@ -217,8 +218,8 @@ mdx_rfc3339_parse(const char *s, int64_t *ms, struct mdx_err *e)
 	      frac;
 	return 0;
 bad:
-	return mdx_err_set(e, MDX_EINPUT,
-			   "'%.40s' is not an RFC 3339 instant", s ? s : "");
+	return mdx_err_set(e, MDX_EINPUT, "'%.40s' is not an RFC 3339 instant",
+			   s ? s : "");
 }
 
 int
@@ -292,7 +293,8 @@ tz_use(const char *zone, struct mdx_err *e)
 				     "unknown time zone '%.64s'", zone);
 	snprintf(val, sizeof(val), ":%s", zone);
 	if (setenv("TZ", val, 1) != 0)
-		return mdx_err_set(e, MDX_ENOMEM, "setenv: %s", strerror(errno));
+		return mdx_err_set(e, MDX_ENOMEM, "setenv: %s",
+				   strerror(errno));
 	tzset();
 	snprintf(tz_current, sizeof(tz_current), "%s", zone);
 	return 0;
@@ -317,8 +319,8 @@ tz_mktime(int y, int m, int d, int h, int mi, int s, int isdst, struct tm *out)
 }
 
 int
-mdx_tz_local_to_utc(const char *zone, int y, int m, int d, int h, int mi,
-		    int s, enum mdx_tz_fold fold, int64_t *ms, struct mdx_err *e)
+mdx_tz_local_to_utc(const char *zone, int y, int m, int d, int h, int mi, int s,
+		    enum mdx_tz_fold fold, int64_t *ms, struct mdx_err *e)
 {
 	struct tm a, b, chk;
 	time_t ta, tb, t;

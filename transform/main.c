@@ -25,8 +25,13 @@ usage(FILE *fp)
 }
 
 enum {
-	OPT_ALLOW_PARTIAL = 256, OPT_REJECTS, OPT_TZ, OPT_FOLD, OPT_LOGFMT,
-	OPT_ALLOW_NON_SESSION, OPT_PHASES,
+	OPT_ALLOW_PARTIAL = 256,
+	OPT_REJECTS,
+	OPT_TZ,
+	OPT_FOLD,
+	OPT_LOGFMT,
+	OPT_ALLOW_NON_SESSION,
+	OPT_PHASES,
 };
 
 static const struct option longopts[] = {
@@ -122,8 +127,9 @@ operate(int argc, char **argv)
 			break;
 		case OPT_TZ:
 			if (!mdx_tz_valid(optarg)) {
-				mdx_log("error", "--tz: unknown time zone "
-						 "'%.64s'",
+				mdx_log("error",
+					"--tz: unknown time zone "
+					"'%.64s'",
 					optarg);
 				return MDX_EXIT_USAGE;
 			}
@@ -135,16 +141,18 @@ operate(int argc, char **argv)
 			else if (strcmp(optarg, "later") == 0)
 				t.canon.fold = MDX_FOLD_LATER;
 			else {
-				mdx_log("error", "--fold: '%s' is not earlier "
-						 "or later",
+				mdx_log("error",
+					"--fold: '%s' is not earlier "
+					"or later",
 					optarg);
 				return MDX_EXIT_USAGE;
 			}
 			break;
 		case OPT_LOGFMT:
 			if ((logfmt = mdx_log_format_parse(optarg)) < 0) {
-				mdx_log("error", "--log-format: '%s' is not "
-						 "human or json",
+				mdx_log("error",
+					"--log-format: '%s' is not "
+					"human or json",
 					optarg);
 				return MDX_EXIT_USAGE;
 			}
@@ -193,7 +201,7 @@ operate(int argc, char **argv)
 		status = MDX_EXIT_NOINPUT;
 	else if (nfail > 0 || run.rejected > 0)
 		status = MDX_EXIT_PARTIAL;
-	run.status = status == MDX_EXIT_OK ? "ok"
+	run.status = status == MDX_EXIT_OK	  ? "ok"
 		     : status == MDX_EXIT_PARTIAL ? "partial"
 						  : "failed";
 	if (!t.io_failed) {

@@ -18,8 +18,8 @@
 #include "transform_int.h"
 
 struct phase {
-	int by_date;            /* 1: dates, 0: instants */
-	int64_t start, end;     /* days or epoch ms */
+	int by_date;	    /* 1: dates, 0: instants */
+	int64_t start, end; /* days or epoch ms */
 	char label[64];
 };
 
@@ -97,8 +97,9 @@ on_row(int term, void *priv)
 		goto bad;
 	}
 	if (bd1 != bd2) {
-		mdx_err_set(p->e, MDX_EINPUT,
-			    "start and end must both be dates or both instants");
+		mdx_err_set(
+			p->e, MDX_EINPUT,
+			"start and end must both be dates or both instants");
 		goto bad;
 	}
 	if (ph.end < ph.start) {

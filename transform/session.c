@@ -76,8 +76,9 @@ tf_session(const struct tf *t, struct mdx_bar *b, const char *zone,
 				     "--allow-non-session to keep it)",
 				     mdx_date_format(b->date, date),
 				     why ? why
-				     : mdx_weekday(b->date) % 6 == 0 ? "weekend"
-								     : "closed");
+				     : mdx_weekday(b->date) % 6 == 0
+					     ? "weekend"
+					     : "closed");
 	}
 	snprintf(b->session, sizeof(b->session), "%s",
 		 mdx_cal_is_early_close(b->date) ? "early_close" : "regular");

@@ -21,13 +21,13 @@ struct dedup;
  */
 struct tf {
 	struct mdx_canon_opts canon; /* how bars are made canonical */
-	FILE *out;                   /* canonical records go here */
-	FILE *rejects;               /* --rejects file, or NULL */
-	struct mdx_run *run;         /* counters */
-	struct dedup *dd;            /* the current group of bars */
-	int io_failed;               /* writing out failed */
-	int allow_non_session;       /* keep daily bars of closed days */
-	struct phases *phases;       /* --phases labels, or NULL */
+	FILE *out;		     /* canonical records go here */
+	FILE *rejects;		     /* --rejects file, or NULL */
+	struct mdx_run *run;	     /* counters */
+	struct dedup *dd;	     /* the current group of bars */
+	int io_failed;		     /* writing out failed */
+	int allow_non_session;	     /* keep daily bars of closed days */
+	struct phases *phases;	     /* --phases labels, or NULL */
 };
 
 /* Set up t; returns 0 or -1 (no memory). */

@@ -17,14 +17,14 @@ struct dedup {
 	char symbol[MDX_SYMBOL_MAX + 1];
 	int interval;
 	struct mdx_bar *bars; /* the group's bars */
-	json_t **srcs;   /* owned: the raw record when it has unknown fields,
-			    else NULL */
-	char *dead;      /* 1 where a later bar with the same key replaced it */
-	char *line;      /* formatting buffer */
+	json_t **srcs; /* owned: the raw record when it has unknown fields,
+			  else NULL */
+	char *dead;    /* 1 where a later bar with the same key replaced it */
+	char *line;    /* formatting buffer */
 	size_t linecap;
 	size_t n, cap;
-	int32_t *slots;  /* open addressing: index into recs, -1 empty */
-	size_t nslots;   /* power of two, >= 2 * cap */
+	int32_t *slots; /* open addressing: index into recs, -1 empty */
+	size_t nslots;	/* power of two, >= 2 * cap */
 };
 
 static uint64_t
@@ -150,10 +150,9 @@ reject(struct tf *t, const struct mdx_err *e, json_t *rec, const char *raw)
 		if (rec != NULL)
 			json_object_set(r, "record", rec);
 		else if (raw != NULL)
-			json_object_set_new(r, "text",
-					    json_stringn_nocheck(raw,
-								 strnlen(raw,
-									 4096)));
+			json_object_set_new(
+				r, "text",
+				json_stringn_nocheck(raw, strnlen(raw, 4096)));
 		struct mdx_err we;
 
 		mdx_err_clear(&we);
@@ -188,8 +187,7 @@ group_add(struct tf *t, json_t *rec, const struct mdx_bar *b)
 		const char *k;
 		json_t *v;
 
-		json_object_foreach(rec, k, v)
-		{
+		json_object_foreach (rec, k, v) {
 			if (!mdx_bar_known_field(k)) {
 				src = rec;
 				break;

@@ -61,8 +61,7 @@ rfc3339(void)
 	T_EQ_STR(mdx_rfc3339_format(-1, buf), "1969-12-31T23:59:59.999Z");
 	T_EQ_INT(mdx_rfc3339_parse("2023-01-03T05:00:00Z", &ms, NULL), 0);
 	T_EQ_INT(ms, 1672722000000LL);
-	T_EQ_INT(mdx_rfc3339_parse("2023-01-03T00:00:00-05:00", &ms, NULL),
-		 0);
+	T_EQ_INT(mdx_rfc3339_parse("2023-01-03T00:00:00-05:00", &ms, NULL), 0);
 	T_EQ_INT(ms, 1672722000000LL);
 	T_EQ_INT(mdx_rfc3339_parse("2023-01-03T05:00:00.5Z", &ms, NULL), 0);
 	T_EQ_INT(ms, 1672722000500LL);
@@ -104,9 +103,8 @@ zones(void)
 		 0);
 	T_EQ_STR(mdx_rfc3339_format(ms, buf), "2024-11-03T06:30:00Z");
 	/* London and Copenhagen keep their own zone */
-	T_EQ_INT(mdx_tz_day_start("Europe/London", mdx_days_from_civil(2020, 7,
-								       1),
-				  &ms, &e),
+	T_EQ_INT(mdx_tz_day_start("Europe/London",
+				  mdx_days_from_civil(2020, 7, 1), &ms, &e),
 		 0);
 	T_EQ_STR(mdx_rfc3339_format(ms, buf), "2020-06-30T23:00:00Z");
 	T_EQ_INT(mdx_tz_day_start("Europe/Copenhagen",
@@ -168,18 +166,24 @@ static void
 format_matches_jansson(void)
 {
 	static const char *const raw[] = {
-		"{\"symbol\":\"AAPL\",\"time\":\"2022-01-03\",\"open\":177.830002,"
+		"{\"symbol\":\"AAPL\",\"time\":\"2022-01-03\",\"open\":177."
+		"830002,"
 		"\"high\":182.880005,\"low\":177.710007,\"close\":182.009995,"
-		"\"adj_close\":180.43428,\"volume\":104487900,\"source\":\"csv\"}",
+		"\"adj_close\":180.43428,\"volume\":104487900,\"source\":"
+		"\"csv\"}",
 		"{\"symbol\":\"X\",\"interval\":\"1m\",\"t\":1727875800000,"
 		"\"close\":0.00001234,\"high\":1e12,\"low\":0.00001,\"open\":"
-		"73.44999694824219,\"vwap\":0.1,\"trades\":7,\"extra\":[1,\"\\u00e9\"],"
+		"73.44999694824219,\"vwap\":0.1,\"trades\":7,\"extra\":[1,"
+		"\"\\u00e9\"],"
 		"\"source\":\"a\\\"b\\\\c\\u0001\",\"phase\":\"cr\\u00e8me\"}",
-		"{\"symbol\":\"BTC-USD\",\"time\":\"2020-01-01\",\"tz\":\"UTC\","
+		"{\"symbol\":\"BTC-USD\",\"time\":\"2020-01-01\",\"tz\":"
+		"\"UTC\","
 		"\"open\":7194.89208984375,\"high\":7254.33056640625,\"low\":"
-		"7174.9443359375,\"close\":7200.17431640625,\"volume\":18565664997}",
+		"7174.9443359375,\"close\":7200.17431640625,\"volume\":"
+		"18565664997}",
 		"{\"symbol\":\"Y\",\"ts\":\"2023-01-03T05:00:00Z\",\"open\":75,"
-		"\"high\":1000000.5,\"low\":0.3,\"close\":1000000,\"volume\":0}",
+		"\"high\":1000000.5,\"low\":0.3,\"close\":1000000,\"volume\":"
+		"0}",
 	};
 	char *buf = NULL;
 	size_t cap = 0;
@@ -216,7 +220,8 @@ canonical_round_trip(void)
 {
 	json_t *rec = json_loads(
 		"{\"symbol\":\"AAPL\",\"interval\":\"1d\",\"ts\":"
-		"\"2023-01-03T05:00:00Z\",\"date\":\"2023-01-03\",\"open\":130.28,"
+		"\"2023-01-03T05:00:00Z\",\"date\":\"2023-01-03\",\"open\":130."
+		"28,"
 		"\"high\":130.9,\"low\":124.17,\"close\":125.07,\"volume\":"
 		"112117471,\"vwap\":125.725,\"trades\":1021065,\"source\":"
 		"\"polygon\"}",
@@ -255,10 +260,11 @@ actions_instruments(void)
 	T_EQ_INT(mdx_action_check(a, &e), -1);
 	T_EQ_STR(e.field, "kind");
 	json_decref(a);
-	a = json_loads("{\"type\":\"instrument\",\"symbol\":\"IBM\",\"market_cap\":"
-		       "114234572800,\"shares_outstanding\":890579008,\"as_of\":"
-		       "\"2020-06-05\"}",
-		       0, NULL);
+	a = json_loads(
+		"{\"type\":\"instrument\",\"symbol\":\"IBM\",\"market_cap\":"
+		"114234572800,\"shares_outstanding\":890579008,\"as_of\":"
+		"\"2020-06-05\"}",
+		0, NULL);
 	T_EQ_INT(mdx_instrument_check(a, &e), 0);
 	json_object_set_new(a, "as_of", json_string("2020-06-31"));
 	T_EQ_INT(mdx_instrument_check(a, &e), -1);
@@ -323,8 +329,8 @@ ndjson_reader(void)
 static void
 args_redacted(void)
 {
-	char *argv[] = {"mdx-extract", "--api-key-file", "/secret", "-p",
-			"yahoo", "--api-key-file=/other", "AAPL"};
+	char *argv[] = {"mdx-extract", "--api-key-file",	"/secret", "-p",
+			"yahoo",       "--api-key-file=/other", "AAPL"};
 	const char *const secret[] = {"--api-key-file", NULL};
 	char *s = mdx_args_string(7, argv, secret);
 

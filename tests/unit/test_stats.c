@@ -60,10 +60,10 @@ near(double a, double b)
 
 /* a file's lines split into whitespace-separated words */
 struct xline {
-	char *buf;     /* the line (owned) */
-	char *w[12];   /* words, pointing into buf */
-	int n;         /* words */
-	int lineno;    /* 1-based line number */
+	char *buf;   /* the line (owned) */
+	char *w[12]; /* words, pointing into buf */
+	int n;	     /* words */
+	int lineno;  /* 1-based line number */
 };
 
 static void
@@ -154,8 +154,7 @@ check_date(const char *what, const char *field, int32_t got, const char *want)
 	if (got == xdate(want))
 		return 1;
 	T_FAILMSG("%s %s: got %s, want %s", what, field,
-		  got == MDX_STATS_NO_DATE ? "null"
-					   : mdx_date_format(got, buf),
+		  got == MDX_STATS_NO_DATE ? "null" : mdx_date_format(got, buf),
 		  want);
 	return 0;
 }
@@ -186,8 +185,8 @@ bar_ts_cmp(const void *a, const void *b)
 struct csvsel {
 	const char *symbol; /* Name column must equal it, or NULL */
 	int32_t from, to;   /* dates kept, inclusive */
-	int adj;            /* keep the adjusted close column */
-	int intraday;       /* "time" is "YYYY-MM-DD HH:MM:SS" New York */
+	int adj;	    /* keep the adjusted close column */
+	int intraday;	    /* "time" is "YYYY-MM-DD HH:MM:SS" New York */
 };
 
 /*
@@ -197,12 +196,21 @@ struct csvsel {
 static struct mdx_bar *
 read_csv(const char *path, const struct csvsel *s, size_t *n)
 {
-	enum { C_DATE, C_OPEN, C_HIGH, C_LOW, C_CLOSE, C_ADJ, C_VOL, C_NAME,
-	       C_N };
+	enum {
+		C_DATE,
+		C_OPEN,
+		C_HIGH,
+		C_LOW,
+		C_CLOSE,
+		C_ADJ,
+		C_VOL,
+		C_NAME,
+		C_N
+	};
 	static const char *const names[C_N][2] = {
-		{"date", "timestamp"}, {"open", NULL},  {"high", NULL},
-		{"low", NULL},         {"close", NULL}, {"adj close",
-						      "adjusted_close"},
+		{"date", "timestamp"}, {"open", NULL},
+		{"high", NULL},	       {"low", NULL},
+		{"close", NULL},       {"adj close", "adjusted_close"},
 		{"volume", NULL},      {"name", NULL},
 	};
 	int col[C_N];
@@ -249,8 +257,8 @@ read_csv(const char *path, const struct csvsel *s, size_t *n)
 			first = 0;
 			continue;
 		}
-		if (s->symbol && (col[C_NAME] < 0 ||
-				  strcmp(f[col[C_NAME]], s->symbol) != 0))
+		if (s->symbol &&
+		    (col[C_NAME] < 0 || strcmp(f[col[C_NAME]], s->symbol) != 0))
 			continue;
 		memset(&b, 0, sizeof(b));
 		snprintf(b.symbol, sizeof(b.symbol), "%s",
@@ -332,9 +340,7 @@ init_splits(void)
 #define NSPLITS (sizeof(aapl_splits) / sizeof(aapl_splits[0]))
 
 /* The bar sets of compute.py's cases. */
-enum src {
-	S_AAPL_5Y, S_AAPL_2017, S_DHR_5Y, S_YAHOO, S_AV, S_AV_FULL, S_N
-};
+enum src { S_AAPL_5Y, S_AAPL_2017, S_DHR_5Y, S_YAHOO, S_AV, S_AV_FULL, S_N };
 
 static struct mdx_bar *
 load(enum src src, int adj, size_t *n)
@@ -440,16 +446,14 @@ test_stats_real(void)
 		struct mdx_stats st;
 		struct mdx_err e;
 		size_t n;
-		struct mdx_bar *b = load(stats_cases[i].src,
-					 stats_cases[i].adj, &n);
+		struct mdx_bar *b =
+			load(stats_cases[i].src, stats_cases[i].adj, &n);
 		double rf = xnum(xfind(x, nx, c, "rf"));
 
 		T_EQ_INT(n, stats_cases[i].count);
-		if (mdx_stats_summary(b, n,
-				      stats_cases[i].splits ? aapl_splits
-							    : NULL,
-				      stats_cases[i].splits ? NSPLITS : 0, rf,
-				      &st, &e))
+		if (mdx_stats_summary(
+			    b, n, stats_cases[i].splits ? aapl_splits : NULL,
+			    stats_cases[i].splits ? NSPLITS : 0, rf, &st, &e))
 			T_FAILMSG("%s: %s", c, e.text);
 		else
 			check_stats(c, &st, x, nx);
@@ -506,13 +510,11 @@ test_split_basis(void)
 
 	if (b == NULL || p == NULL || q == NULL)
 		goto out;
-	T_OK(mdx_stats_prices(b, n, aapl_splits, NSPLITS, q, &basis, &e) ==
-	     0);
+	T_OK(mdx_stats_prices(b, n, aapl_splits, NSPLITS, q, &basis, &e) == 0);
 	T_EQ_STR(mdx_stats_basis_name(basis), "adj_close");
 	for (i = 0; i < n; i++)
 		b[i].has &= ~(unsigned)MDX_HAS_ADJ;
-	T_OK(mdx_stats_prices(b, n, aapl_splits, NSPLITS, p, &basis, &e) ==
-	     0);
+	T_OK(mdx_stats_prices(b, n, aapl_splits, NSPLITS, p, &basis, &e) == 0);
 	T_EQ_STR(mdx_stats_basis_name(basis), "split_adjusted");
 	for (i = 1; i < n; i++) {
 		double raw = b[i].close / b[i - 1].close - 1;
@@ -551,8 +553,7 @@ static const struct {
 	{"aapl_5y_weekly_simple", S_AAPL_5Y, 0, 0, MDX_STATS_WEEKLY, 0},
 	{"aapl_5y_weekly_log", S_AAPL_5Y, 0, 0, MDX_STATS_WEEKLY, 1},
 	{"aapl_5y_monthly_simple", S_AAPL_5Y, 0, 0, MDX_STATS_MONTHLY, 0},
-	{"aapl_5y_quarterly_simple", S_AAPL_5Y, 0, 0, MDX_STATS_QUARTERLY,
-	 0},
+	{"aapl_5y_quarterly_simple", S_AAPL_5Y, 0, 0, MDX_STATS_QUARTERLY, 0},
 	{"yahoo_adj_weekly_simple", S_YAHOO, 1, 0, MDX_STATS_WEEKLY, 0},
 	{"yahoo_adj_monthly_log", S_YAHOO, 1, 0, MDX_STATS_MONTHLY, 1},
 	{"av_split_monthly_simple", S_AV, 0, 1, MDX_STATS_MONTHLY, 0},
@@ -562,16 +563,15 @@ static const struct {
 static void
 test_returns_real(void)
 {
-	for (size_t c = 0; c < sizeof(ret_cases) / sizeof(ret_cases[0]);
-	     c++) {
+	for (size_t c = 0; c < sizeof(ret_cases) / sizeof(ret_cases[0]); c++) {
 		char path[256], basis_line[64];
 		const char *name = ret_cases[c].name;
 		struct mdx_stats_return *r = NULL;
 		struct xline *x;
 		struct mdx_err e;
 		size_t n, nx, nr = 0, bad = 0;
-		struct mdx_bar *b = load(ret_cases[c].src, ret_cases[c].adj,
-					 &n);
+		struct mdx_bar *b =
+			load(ret_cases[c].src, ret_cases[c].adj, &n);
 		FILE *fp;
 		int basis = -1;
 
@@ -632,8 +632,8 @@ test_returns_periods(void)
 {
 	static const char *const dates[] = {
 		"2014-12-29", "2014-12-31", "2015-01-02", /* one ISO week */
-		"2015-01-05", "2015-01-30", "2015-02-02", "2015-03-31",
-		"2015-04-01",
+		"2015-01-05", "2015-01-30", "2015-02-02",
+		"2015-03-31", "2015-04-01",
 	};
 	static const double close[] = {100, 110, 120, 90, 99, 100, 80, 88};
 	struct mdx_bar b[8];
@@ -707,8 +707,7 @@ test_returns_periods(void)
 	T_OK(mdx_stats_returns(b, 0, NULL, 0, MDX_STATS_DAILY, 0, &r, &nr,
 			       &basis, &e) == 0);
 	T_OK(r == NULL && nr == 0);
-	T_OK(mdx_stats_returns(b, n, NULL, 0, 9, 0, &r, &nr, &basis, &e) ==
-	     -1);
+	T_OK(mdx_stats_returns(b, n, NULL, 0, 9, 0, &r, &nr, &basis, &e) == -1);
 	T_EQ_INT(e.code, MDX_EUSAGE);
 	T_EQ_INT(mdx_stats_period_parse("weekly"), MDX_STATS_WEEKLY);
 	T_EQ_INT(mdx_stats_period_parse("yearly"), -1);
@@ -836,8 +835,8 @@ test_resample_rules(void)
 	b[1].has &= ~(unsigned)MDX_HAS_HIGH; /* high 13 missing: close 12 */
 	b[2].has |= MDX_HAS_ADJ;
 	b[2].adj_close = 12.5;
-	T_OK(mdx_stats_resample(b, 3, MDX_I1H, MDX_STATS_AT_OPEN, NULL, &o,
-				&no, &e) == 0);
+	T_OK(mdx_stats_resample(b, 3, MDX_I1H, MDX_STATS_AT_OPEN, NULL, &o, &no,
+				&e) == 0);
 	T_EQ_INT(no, 1);
 	if (no == 1) {
 		int64_t start;
@@ -948,8 +947,7 @@ universe_init(struct universe *u, const char *const *names, size_t nsyms,
 }
 
 static void
-universe_fact(struct universe *u, const char *sym, int32_t as_of,
-	      double shares)
+universe_fact(struct universe *u, const char *sym, int32_t as_of, double shares)
 {
 	for (size_t i = 0; i < u->nsyms; i++) {
 		struct mdx_stats_index_symbol *s = &u->syms[i];
@@ -1093,8 +1091,7 @@ check_index(const char *name, const struct universe *u,
 			}
 		} else if (strcmp(l->w[0], "day") == 0) {
 			nd++;
-		} else if (strcmp(l->w[0], "hold") == 0 &&
-			   nh < ix->nholdings) {
+		} else if (strcmp(l->w[0], "hold") == 0 && nh < ix->nholdings) {
 			const struct mdx_stats_holding *h = &ix->holdings[nh];
 
 			/* the day whose holdings hold entry nh */
@@ -1197,8 +1194,8 @@ test_index_by_hand(void)
 	mdx_stats_index_opts_init(&o);
 	o.top = 2;
 	mdx_stats_index_init(&ix);
-	T_OK(mdx_stats_index_build(u.sessions, u.nsessions, u.syms, u.nsyms,
-				   &o, &ix, &e) == 0);
+	T_OK(mdx_stats_index_build(u.sessions, u.nsessions, u.syms, u.nsyms, &o,
+				   &ix, &e) == 0);
 	T_EQ_INT(ix.ndays, 10);
 	for (size_t t = 0; t < ix.ndays && t < 10; t++)
 		T_NEAR(ix.days[t].level, level[t], 1e-12);
@@ -1229,8 +1226,8 @@ test_index_by_hand(void)
 	o.from = D("2024-01-25");
 	o.to = D("2024-02-05");
 	o.base = 100;
-	T_OK(mdx_stats_index_build(u.sessions, u.nsessions, u.syms, u.nsyms,
-				   &o, &ix, &e) == 0);
+	T_OK(mdx_stats_index_build(u.sessions, u.nsessions, u.syms, u.nsyms, &o,
+				   &ix, &e) == 0);
 	T_EQ_INT(ix.ndays, 8);
 	if (ix.ndays == 8) {
 		T_EQ_INT(ix.days[0].date, D("2024-01-25"));
@@ -1243,8 +1240,8 @@ test_index_by_hand(void)
 	/* a range with no session: an empty index */
 	o.from = D("2024-03-01");
 	o.to = D("2024-03-31");
-	T_OK(mdx_stats_index_build(u.sessions, u.nsessions, u.syms, u.nsyms,
-				   &o, &ix, &e) == 0);
+	T_OK(mdx_stats_index_build(u.sessions, u.nsessions, u.syms, u.nsyms, &o,
+				   &ix, &e) == 0);
 	T_EQ_INT(ix.ndays, 0);
 	T_OK(ix.days == NULL && ix.holdings == NULL);
 	mdx_stats_index_release(&ix);
@@ -1279,41 +1276,41 @@ test_index_errors(void)
 		return;
 	mdx_stats_index_opts_init(&o);
 	mdx_stats_index_init(&ix);
-	T_OK(mdx_stats_index_build(u.sessions, u.nsessions, u.syms, u.nsyms,
-				   &o, &ix, &e) == -1); /* top 0 */
+	T_OK(mdx_stats_index_build(u.sessions, u.nsessions, u.syms, u.nsyms, &o,
+				   &ix, &e) == -1); /* top 0 */
 	T_EQ_INT(e.code, MDX_EUSAGE);
 	o.top = 2;
 	o.base = 0;
-	T_OK(mdx_stats_index_build(u.sessions, u.nsessions, u.syms, u.nsyms,
-				   &o, &ix, &e) == -1);
+	T_OK(mdx_stats_index_build(u.sessions, u.nsessions, u.syms, u.nsyms, &o,
+				   &ix, &e) == -1);
 	T_EQ_INT(e.code, MDX_EUSAGE);
 	o.base = 1000;
 	o.rebalance = 7;
-	T_OK(mdx_stats_index_build(u.sessions, u.nsessions, u.syms, u.nsyms,
-				   &o, &ix, &e) == -1);
+	T_OK(mdx_stats_index_build(u.sessions, u.nsessions, u.syms, u.nsyms, &o,
+				   &ix, &e) == -1);
 	T_EQ_INT(e.code, MDX_EUSAGE);
 	o.rebalance = MDX_STATS_MONTHLY;
 	/* no candidate on the first session: AAA lacks a bar on 02-01
 	   and the others are left without shares */
 	o.from = D("2024-02-01");
 	u.syms[1].nfacts = u.syms[2].nfacts = 0;
-	T_OK(mdx_stats_index_build(u.sessions, u.nsessions, u.syms, 3, &o,
-				   &ix, &e) == -1);
+	T_OK(mdx_stats_index_build(u.sessions, u.nsessions, u.syms, 3, &o, &ix,
+				   &e) == -1);
 	T_EQ_INT(e.code, MDX_EINPUT);
 	T_OK(strstr(e.text, "2024-02-01") != NULL);
 	/* facts out of order */
 	o.from = INT32_MIN;
 	u.syms[1].nfacts = 2;
 	u.facts[1][1].as_of = D("2023-01-01");
-	T_OK(mdx_stats_index_build(u.sessions, u.nsessions, u.syms, u.nsyms,
-				   &o, &ix, &e) == -1);
+	T_OK(mdx_stats_index_build(u.sessions, u.nsessions, u.syms, u.nsyms, &o,
+				   &ix, &e) == -1);
 	T_EQ_INT(e.code, MDX_EINPUT);
 	T_EQ_STR(e.field, "as_of");
 	/* sessions out of order */
 	u.facts[1][1].as_of = D("2024-01-30");
 	u.sessions[3] = u.sessions[1];
-	T_OK(mdx_stats_index_build(u.sessions, u.nsessions, u.syms, u.nsyms,
-				   &o, &ix, &e) == -1);
+	T_OK(mdx_stats_index_build(u.sessions, u.nsessions, u.syms, u.nsyms, &o,
+				   &ix, &e) == -1);
 	T_EQ_INT(e.code, MDX_EINPUT);
 	T_OK(ix.ndays == 0 && ix.days == NULL);
 	universe_free(&u);
@@ -1455,8 +1452,8 @@ test_stats_edges(void)
 	T_EQ_INT(st.first_date, st.last_date);
 	T_NEAR(st.vwap, (11.0 + 8 + 10) / 3, 1e-15);
 	T_NEAR(st.total_return, 0, 0);
-	T_OK(isnan(st.mean_return) && isnan(st.stdev) &&
-	     isnan(st.volatility) && isnan(st.sharpe));
+	T_OK(isnan(st.mean_return) && isnan(st.stdev) && isnan(st.volatility) &&
+	     isnan(st.sharpe));
 	T_NEAR(st.max_drawdown, 0, 0);
 	T_EQ_INT(st.dd_peak, MDX_STATS_NO_DATE);
 	T_EQ_INT(st.dd_trough, MDX_STATS_NO_DATE);
