@@ -1,5 +1,6 @@
 /* cli.c - exit statuses, formats, diagnostics and run records. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,20 @@ mdx_log_err(const char *level, const struct mdx_err *e)
 	else
 		mdx_err_str(e, msg, sizeof(msg));
 	log_line(level, msg, e);
+}
+
+void
+mdx_log_bad_option(int c, char **argv)
+{
+	char shortopt[3] = {'-', (char)optopt, '\0'};
+	const char *opt = optind > 0 ? argv[optind - 1] : "";
+
+	if (strncmp(opt, "--", 2) != 0)
+		opt = shortopt;
+	if (c == ':')
+		mdx_log("error", "option '%s' needs a value", opt);
+	else
+		mdx_log("error", "unknown option '%s'", opt);
 }
 
 int

@@ -74,6 +74,14 @@ void mdx_log(const char *level, const char *fmt, ...)
 void mdx_log_err(const char *level, const struct mdx_err *e);
 
 /*
+ * Report the option that getopt_long(3) stopped at: c is what it returned
+ * ('?' for an unknown option, ':' for a missing value; call getopt_long
+ * with opterr = 0 and an option string that starts with ':').  Prints
+ * "prog: unknown option '--x'" or "prog: option '--db' needs a value".
+ */
+void mdx_log_bad_option(int c, char **argv);
+
+/*
  * Map an error code to the exit status a whole failure of that kind gets.
  */
 int mdx_exit_for(int code);

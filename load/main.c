@@ -41,23 +41,6 @@ usage(FILE *fp)
 		    "[--log-format human|json] [FILE ...]\n");
 }
 
-/* report the option getopt_long stopped at (c is '?' or ':') */
-static int
-bad_option(int c, char **argv)
-{
-	char shortopt[3] = {'-', (char)optopt, '\0'};
-	const char *opt = argv[optind - 1];
-
-	if (strncmp(opt, "--", 2) != 0)
-		opt = shortopt;
-	if (c == ':')
-		mdx_log("error", "option '%s' needs a value", opt);
-	else
-		mdx_log("error", "unknown option '%s'", opt);
-	usage(stderr);
-	return MDX_EXIT_USAGE;
-}
-
 /* a fatal error: report it and keep its exit status (the first one) */
 static void
 fatal(struct load *l, const struct mdx_err *e)
@@ -309,7 +292,9 @@ main(int argc, char **argv)
 			verbosity = 1;
 			break;
 		default:
-			return bad_option(c, argv);
+			mdx_log_bad_option(c, argv);
+			usage(stderr);
+			return MDX_EXIT_USAGE;
 		}
 	}
 	mdx_log_init("mdx-load", logfmt, verbosity);

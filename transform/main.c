@@ -99,7 +99,8 @@ operate(int argc, char **argv)
 
 	t.canon.default_tz = "America/New_York";
 	t.canon.fold = MDX_FOLD_EARLIER;
-	while ((ch = getopt_long(argc, argv, "hqVv", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":hqVv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			usage(stdout);
@@ -158,6 +159,7 @@ operate(int argc, char **argv)
 			}
 			break;
 		default:
+			mdx_log_bad_option(ch, argv);
 			usage(stderr);
 			return MDX_EXIT_USAGE;
 		}
