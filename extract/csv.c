@@ -260,9 +260,8 @@ row_symbol(struct csv_state *s)
 	return s->fsymbol;
 }
 
-/* ratio of a split coefficient; AV prints 7:1 as 7.00000700001 */
-static double
-split_ratio(double r)
+double
+extract_split_ratio(double r)
 {
 	if (fabs(r - round(r)) < 1e-5 * r)
 		return round(r);
@@ -287,7 +286,7 @@ emit_actions(struct csv_state *s, const char *sym, const char *date)
 	    v > 0) {
 		a = json_pack("{s:s,s:s,s:s,s:s,s:f,s:s}", "type", "action",
 			      "symbol", sym, "date", date, "kind", "split",
-			      "ratio", split_ratio(v), "source", "csv");
+			      "ratio", extract_split_ratio(v), "source", "csv");
 		extract_emit(s->c, a);
 	}
 }

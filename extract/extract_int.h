@@ -1,10 +1,13 @@
 /*
- * extract_int.h - what mdx-extract's main.c shares with its providers
- * (csv.c, and one file per HTTP provider).  Not part of lib/.
+ * extract_int.h - what mdx-extract's files share: main.c and opts.c (the
+ * command line), csv.c (files), fetch.c (the driver of the HTTP providers)
+ * and one file per HTTP provider (yahoo.c, alphavantage.c, polygon.c).
+ * Not part of lib/.
  */
 #ifndef EXTRACT_INT_H
 #define EXTRACT_INT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -12,6 +15,8 @@
 
 #include "mdx_cli.h"
 #include "mdx_err.h"
+#include "mdx_http.h"
+#include "mdx_record.h"
 
 enum extract_what { WHAT_BARS = 0, WHAT_PROFILE, WHAT_ACTIONS };
 
@@ -24,14 +29,19 @@ struct extract_opts {
 	const char *as_of;	/* --as-of date for profile facts, or NULL */
 	int64_t from_ms, to_ms; /* --from/--to as 00:00 UTC of the date */
 	int has_from, has_to;
-	const char *base_url; /* --base-url, or NULL for the provider's */
-	const char *api_key;  /* secret: never printed */
-	int jobs;	      /* -j */
-	double rate;	      /* --rate requests per minute, 0: default */
-	int retries;	      /* --retries */
-	long max_time_s;      /* --max-time */
-	int dry_run;	      /* --dry-run */
-	int progress;	      /* stderr is a terminal and not -q */
+	const char *base_url;	  /* --base-url, or NULL for the provider's */
+	const char *api_key_file; /* --api-key-file, or NULL */
+	const char *symbols_file; /* --symbols-file, or NULL */
+	int jobs;		  /* -j: transfers at once */
+	double rate;		  /* --rate requests a minute, 0: unlimited */
+	int has_rate;		  /* --rate given, else the provider's */
+	int retries;		  /* --retries */
+	long max_time_s;	  /* --max-time: a request's budget, s */
+	long retry_base_ms;	  /* --retry-base: first backoff ceiling, ms */
+	int adjusted;		  /* --adjusted 1, --unadjusted 0, else -1 */
+	int grouped;		  /* --grouped (polygon) */
+	int dry_run;		  /* --dry-run */
+	int progress;		  /* stderr is a terminal and not -q */
 };
 
 struct extract_ctx {
@@ -42,7 +52,31 @@ struct extract_ctx {
 	int temp_failures;   /* symbols that failed for a temporary reason */
 	int perm_failures;   /* symbols that failed for good */
 	int bad_rows;	     /* malformed rows skipped */
+	int whole_status;    /* exit status of a failure before any work
+				(usage 2, no input 66), else 0 */
+	long nsymbols;	     /* symbols (or dates) asked for; 0 for csv */
 };
+
+/* opts.c: parse the command line into o; see mdx-extract(1). */
+int extract_opts_parse(int argc, char **argv, struct extract_opts *o);
+void extract_usage(FILE *fp);
+
+/* symbols.c: the symbols of a run of an HTTP provider. */
+struct extract_symbols {
+	char **v;      /* owned: the symbols, checked, each once */
+	size_t n, cap; /* used and allocated entries of v */
+};
+
+/*
+ * Gather the symbols of --symbol, the operands ("-": standard input) and
+ * --symbols-file into l, checking each (mdx_symbol_valid) and dropping
+ * repeats.  Returns 0, or the exit status of the failure (reported):
+ * MDX_EXIT_USAGE for an invalid symbol, MDX_EXIT_NOINPUT for a file that
+ * cannot be opened.  Release l with extract_symbols_release() either way.
+ */
+int extract_symbols_load(struct extract_symbols *l,
+			 const struct extract_opts *o, char **operands, int n);
+void extract_symbols_release(struct extract_symbols *l);
 
 /* Write rec (a reference is taken over) to the output; counts it. */
 int extract_emit(struct extract_ctx *c, json_t *rec);
@@ -55,9 +89,154 @@ void extract_fail(struct extract_ctx *c, const char *symbol,
 		  const struct mdx_err *e);
 
 /*
+ * The ratio of a split coefficient: Alpha Vantage prints 7-for-1 as
+ * 7.00000700001, so a ratio within 1e-5 of a whole number (or of one over
+ * a whole number) is rounded to it.
+ */
+double extract_split_ratio(double r);
+
+/*
  * csv.c: read CSV files (operands) into bar, action or instrument records.
  * Returns 0, or -1 when a file could not be read at all (reported).
  */
 int csv_extract(struct extract_ctx *c, char **files, int nfiles);
+
+/* ---- the HTTP providers (fetch.c) ---- */
+
+struct fetch; /* one run of an HTTP provider */
+
+/* One unit of work that succeeds or fails as a whole: a symbol, or a date. */
+struct fetch_job {
+	char name[MDX_SYMBOL_MAX + 1]; /* symbol (or YYYY-MM-DD) */
+	int pending;		       /* requests queued and not finished */
+	int failed;		       /* reported as failed */
+};
+
+/* A provider: its defaults and the callbacks fetch.c drives. */
+struct fetch_provider {
+	const char *name;	/* -p name, and "source" of its records */
+	const char *base;	/* default scheme://host */
+	const char *key_env;	/* environment variable of the key, or NULL
+				   when no key is used */
+	double rate;		/* default requests a minute */
+	const char *user_agent; /* NULL: libcurl's mdx/VERSION */
+
+	/* Check the options for this provider; -1 with e set (usage). */
+	int (*check)(const struct extract_opts *o, struct mdx_err *e);
+
+	/*
+	 * Make the jobs when they are not the symbols (polygon --grouped:
+	 * one a date), with fetch_job_add().  Returns 0 when it made them,
+	 * 1 for one job a symbol (as when NULL), -1 with e set.
+	 */
+	int (*plan)(struct fetch *f, struct mdx_err *e);
+
+	/* Queue the first request(s) of job j with fetch_get(). */
+	int (*start)(struct fetch *f, struct fetch_job *j, struct mdx_err *e);
+
+	/*
+	 * Judge a response (mdx_http_req.classify), e.g. Alpha Vantage's
+	 * rate limit in an HTTP 200 body; NULL: the default rules, with the
+	 * error text taken from the body.
+	 */
+	int (*classify)(const struct mdx_http_resp *r, int verdict,
+			struct mdx_err *e);
+
+	/*
+	 * Turn a response to request kind of job j into records
+	 * (fetch_emit); may queue more requests (pages).  Returns 0, or -1
+	 * with e set: the job fails (MDX_EPERM unless e says MDX_ETEMP).
+	 */
+	int (*parse)(struct fetch *f, struct fetch_job *j, int kind,
+		     const struct mdx_http_resp *r, struct mdx_err *e);
+};
+
+/*
+ * Run provider p for the symbols named by the operands, --symbol and
+ * --symbols-file: one job a symbol, up to -j requests at once within the
+ * rate limit.  Failures of single symbols are reported and counted in c;
+ * returns 0, or -1 when the run could not start or was stopped (reported;
+ * c->whole_status says why when it is not a write error).
+ */
+int fetch_run(struct extract_ctx *c, const struct fetch_provider *p,
+	      char **operands, int n);
+
+/* The run's context, options, base URL (no trailing '/'), API key. */
+struct extract_ctx *fetch_ctx(const struct fetch *f);
+const char *fetch_base(const struct fetch *f);
+
+/*
+ * The API key, percent-encoded for a query string, or "" when there is
+ * none (only with --dry-run).  Borrowed.
+ */
+const char *fetch_key(const struct fetch *f);
+
+/* Is sym one of the symbols asked for (polygon --grouped)?  1 or 0. */
+int fetch_wanted(const struct fetch *f, const char *sym);
+
+/* Add a job named name (copied; at most MDX_SYMBOL_MAX bytes). */
+int fetch_job_add(struct fetch *f, const char *name, struct mdx_err *e);
+
+/*
+ * Queue a GET of the base URL followed by the printf-style path and query
+ * (secrets included; the key is redacted wherever the URL is shown), for
+ * job j; kind is handed back to the provider's parse.  With --dry-run the
+ * redacted URL is printed instead.  Returns 0 or -1 with e set.
+ */
+int fetch_get(struct fetch *f, struct fetch_job *j, int kind, struct mdx_err *e,
+	      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* As fetch_get, with a whole URL (a next page that a response named). */
+int fetch_get_url(struct fetch *f, struct fetch_job *j, int kind,
+		  const char *url, struct mdx_err *e);
+
+/*
+ * Percent-encode s (RFC 3986: everything but unreserved characters; in a
+ * path segment also '=' and ':', which Yahoo and Polygon symbols use
+ * unencoded) into buf of size n.  Returns buf; a symbol always fits in
+ * 3 * MDX_SYMBOL_MAX + 1 bytes.
+ */
+char *fetch_escape(const char *s, int path, char *buf, size_t n);
+
+/* Write rec (taken over) to the output; 0, or -1 when writing failed. */
+int fetch_emit(struct fetch *f, json_t *rec);
+
+/*
+ * json_object_set_new(rec, key, v) that remembers a failure (no memory):
+ * the next fetch_emit() then drops the record and stops the run, rather
+ * than write a record with a field missing.
+ */
+void fetch_set(struct fetch *f, json_t *rec, const char *key, json_t *v);
+
+/* Count rows read from responses, and rows dropped (out of range, no
+ * price). */
+void fetch_count(struct fetch *f, long in, long dropped);
+
+/*
+ * Parse body (len bytes) as a JSON object; a new reference, or NULL with e
+ * set (MDX_EPERM, "response is not JSON: ...").
+ */
+json_t *fetch_json(const struct mdx_http_resp *r, struct mdx_err *e);
+
+/*
+ * Read a JSON value that a provider may give as a number or as a numeric
+ * string ("217.89", "None", "-", ""): 1 with *v set, 0 when missing,
+ * -1 when it is neither.
+ */
+int fetch_number(const json_t *v, double *out);
+
+/*
+ * A new JSON number for v: an integer when v is whole (a split ratio of 4,
+ * a market cap), else a real.  NULL when out of memory.
+ */
+json_t *fetch_num(double v);
+
+/* Today's date (UTC) as days since the epoch. */
+int32_t fetch_today(void);
+
+/* The providers. */
+extern const struct fetch_provider yahoo_provider;
+extern const struct fetch_provider alphavantage_provider;
+extern const struct fetch_provider polygon_provider;
 
 #endif

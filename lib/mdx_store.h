@@ -19,6 +19,9 @@
  *                     the whole run record as JSON text
  *   bars_v            view of bars with ts, created_at and updated_at as
  *                     RFC 3339 text, for analysts
+ *   index_defs, index_levels, index_members, index_changes
+ *                     the indexes of mdx-query index build (version 3;
+ *                     written by lib/analysis.c, described in mdx-query(1))
  *
  * SQL values are always bound, never formatted into a statement.  Errors
  * come back in a struct mdx_err with code MDX_EDB (SQLite failed),
@@ -40,7 +43,7 @@
 #include "mdx_record.h"
 
 /* The schema version this build creates and understands. */
-#define MDX_STORE_VERSION 2
+#define MDX_STORE_VERSION 3
 
 /* How long a statement waits for a lock held by another process, ms. */
 #define MDX_STORE_BUSY_MS 10000
@@ -204,6 +207,21 @@ int mdx_store_symbols(struct mdx_store *s, const struct mdx_query *q,
 		      struct mdx_sink *k, struct mdx_err *e);
 int mdx_store_runs(struct mdx_store *s, const struct mdx_query *q,
 		   struct mdx_sink *k, struct mdx_err *e);
+
+/*
+ * Read helpers of the analysis commands (mdx_analysis.h).
+ * mdx_store_has_symbol: 1 when the store holds a bar of sym (any
+ * interval), 0 when not, -1 with e set.
+ * mdx_store_read_bars: the bars of sym in interval (enum mdx_interval)
+ * whose trading dates are within q->from and q->to (as q->has says; q may
+ * be NULL: all), in ts order, into a new array *bars of *n bars (mdx_free
+ * it; NULL when there is none).  Returns 0, or -1 with e set.
+ */
+int mdx_store_has_symbol(struct mdx_store *s, const char *sym,
+			 struct mdx_err *e);
+int mdx_store_read_bars(struct mdx_store *s, const char *sym, int interval,
+			const struct mdx_query *q, struct mdx_bar **bars,
+			size_t *n, struct mdx_err *e);
 
 /*
  * Run q->sql, one read-only statement, and send its rows to k: columns

@@ -81,9 +81,62 @@ static const char schema_v2[] =
 	RFC3339_SQL("updated_at") " AS updated_at FROM bars;";
 /* clang-format on */
 
+/* the equal-weighted indexes of mdx-query index build (lib/analysis.c):
+ * dates TEXT 'YYYY-MM-DD'; one row a session in index_levels, one a member
+ * a session in index_members (the holdings at that close), one a change
+ * at a rebalance in index_changes */
+static const char schema_v3[] =
+	"CREATE TABLE index_defs ("
+	" name TEXT NOT NULL PRIMARY KEY,"
+	" top INTEGER NOT NULL,"
+	" rebalance TEXT NOT NULL,"
+	" base REAL NOT NULL,"
+	" from_date TEXT, to_date TEXT," /* as asked; NULL: open */
+	" first_date TEXT NOT NULL, last_date TEXT NOT NULL,"
+	" sessions INTEGER NOT NULL,"
+	" universe INTEGER NOT NULL," /* symbols with bars and shares */
+	" rebalances INTEGER NOT NULL,"
+	" changes INTEGER NOT NULL,"
+	" carried INTEGER NOT NULL,"
+	" level REAL NOT NULL,"	      /* at last_date */
+	" built_at INTEGER NOT NULL," /* epoch ms UTC */
+	" params TEXT"		      /* the build's parameters, JSON */
+	") WITHOUT ROWID;"
+	"CREATE TABLE index_levels ("
+	" name TEXT NOT NULL,"
+	" date TEXT NOT NULL,"
+	" level REAL NOT NULL,"
+	" ret REAL," /* from the previous session; NULL on the first */
+	" members INTEGER NOT NULL,"
+	" rebalanced INTEGER NOT NULL,"
+	" carried INTEGER NOT NULL,"
+	" PRIMARY KEY (name, date)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE index_members ("
+	" name TEXT NOT NULL,"
+	" date TEXT NOT NULL,"
+	" rank INTEGER NOT NULL," /* 1: largest at the last rebalance */
+	" symbol TEXT NOT NULL,"
+	" weight REAL NOT NULL,"
+	" market_cap REAL,"
+	" close REAL,"		     /* the close valued, or the last one */
+	" carried INTEGER NOT NULL," /* 1: no bar that session */
+	" PRIMARY KEY (name, date, rank)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE index_changes ("
+	" name TEXT NOT NULL,"
+	" date TEXT NOT NULL,"
+	" seq INTEGER NOT NULL," /* order within the date */
+	" symbol TEXT NOT NULL,"
+	" added INTEGER NOT NULL," /* 1 added, 0 removed */
+	" market_cap REAL,"
+	" PRIMARY KEY (name, date, seq)"
+	") WITHOUT ROWID;";
+
 static const char *const migrations[] = {
 	schema_v1, /* 0 -> 1: the tables of DESIGN.md section 3 */
 	schema_v2, /* 1 -> 2: views for analysts */
+	schema_v3, /* 2 -> 3: stored indexes (mdx-query index build) */
 };
 
 _Static_assert(sizeof(migrations) / sizeof(*migrations) == MDX_STORE_VERSION,
@@ -988,6 +1041,77 @@ mdx_store_bars(struct mdx_store *s, const struct mdx_query *q,
 		}
 	}
 	return missing;
+}
+
+int
+mdx_store_has_symbol(struct mdx_store *s, const char *sym, struct mdx_err *e)
+{
+	return has_symbol(s, sym, e);
+}
+
+int
+mdx_store_read_bars(struct mdx_store *s, const char *sym, int interval,
+		    const struct mdx_query *q, struct mdx_bar **bars, size_t *n,
+		    struct mdx_err *e)
+{
+	char from[MDX_DATE_LEN] = "0000-00-00", to[MDX_DATE_LEN] = "9999-99-99";
+	int64_t ts_lo = INT64_MIN, ts_hi = INT64_MAX;
+	struct mdx_bar *b = NULL;
+	size_t nb = 0, cap = 0;
+	sqlite3_stmt *st;
+	int rc, ret = -1;
+
+	*bars = NULL;
+	*n = 0;
+	if (mdx_interval_name(interval) == NULL)
+		return mdx_err_field(e, MDX_EINPUT, "interval",
+				     "invalid interval");
+	if (q != NULL && (q->has & MDX_Q_FROM)) {
+		mdx_date_format(q->from, from);
+		ts_lo = ((int64_t)q->from - 1) * MDX_MS_PER_DAY;
+	}
+	if (q != NULL && (q->has & MDX_Q_TO)) {
+		mdx_date_format(q->to, to);
+		ts_hi = ((int64_t)q->to + 2) * MDX_MS_PER_DAY;
+	}
+	if ((st = stmt(s, ST_BARS, e)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, sym, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, mdx_interval_name(interval), -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, ts_lo);
+	sqlite3_bind_int64(st, 4, ts_hi);
+	sqlite3_bind_text(st, 5, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, to, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (nb == cap) {
+			size_t nc = cap ? 2 * cap : 256;
+			struct mdx_bar *t = mdx_realloc(b, nc * sizeof(*b));
+
+			if (t == NULL) {
+				mdx_err_set(e, MDX_ENOMEM, "out of memory");
+				goto out;
+			}
+			b = t;
+			cap = nc;
+		}
+		if (row_bar(st, &b[nb], e))
+			goto out;
+		nb++;
+	}
+	if (rc != SQLITE_DONE) {
+		db_err(s, e, "read bars");
+		goto out;
+	}
+	*bars = b;
+	*n = nb;
+	b = NULL;
+	ret = 0;
+out:
+	sqlite3_reset(st);
+	mdx_free(b);
+	return ret;
 }
 
 /* the latest bar of sym in each interval q asks for */

@@ -19,11 +19,13 @@
 #include <unistd.h>
 
 #include "mdx_alloc.h"
+#include "mdx_check.h"
 #include "mdx_cli.h"
 #include "mdx_output.h"
 #include "mdx_record.h"
 #include "mdx_store.h"
 #include "mdx_time.h"
+#include "query_analysis_int.h"
 #include "query_int.h"
 
 #define RUNS_DEFAULT_LIMIT 20
@@ -34,6 +36,63 @@ enum opt {
 	OPT_TO = 1 << 1,
 	OPT_INTERVAL = 1 << 2,
 	OPT_LIMIT = 1 << 3,
+	OPT_ALL = 1 << 4,
+	OPT_AS_OF = 1 << 5,
+	OPT_FAIL_ON = 1 << 6,
+	OPT_KINDS = 1 << 7,
+	OPT_OUTLIER = 1 << 8,
+	OPT_STALE = 1 << 9,
+	OPT_ZERO_VOLUME = 1 << 10,
+	/* stats ... chart: in the order of analysis_opts[] below */
+	OPT_RISK_FREE = 1 << 11,
+	OPT_PERIOD = 1 << 12,
+	OPT_LOG = 1 << 13,
+	OPT_WIDE = 1 << 14,
+	OPT_REGULAR = 1 << 15,
+	OPT_AT_OPEN = 1 << 16,
+	OPT_TOP = 1 << 17,
+	OPT_REBALANCE = 1 << 18,
+	OPT_BASE = 1 << 19,
+	OPT_DATE = 1 << 20,
+	OPT_SUMMARY = 1 << 21,
+	OPT_TYPE = 1 << 22,
+	OPT_WIDTH = 1 << 23,
+	OPT_HEIGHT = 1 << 24,
+	OPT_INDEX = 1 << 25,
+	OPT_EVERY = 1 << 26, /* resample's --to INTERVAL */
+};
+#define NOPTS 32 /* room in enum opt */
+
+/* long options without a short form, valued past any char */
+enum {
+	LONG_ALL = 256,
+	LONG_AS_OF,
+	LONG_FAIL_ON,
+	LONG_KINDS,
+	LONG_OUTLIER,
+	LONG_STALE,
+	LONG_ZERO_VOLUME,
+};
+
+/* calendar and check (serve/query_calendar.c, serve/query_check.c) and
+ * their options, set by parse_options */
+int query_calendar(struct query_ctx *c);
+int query_check(struct query_ctx *c);
+extern unsigned query_calendar_flags;
+extern struct mdx_check_opts query_check_opts;
+
+/* the options of stats, returns, resample, index and chart, parsed by
+ * query_analysis_option (serve/query_stats.c); option LONG_ANALYSIS + i
+ * is analysis_opts[i] and sets bit OPT_RISK_FREE << i */
+#define LONG_ANALYSIS 512
+static const char *const analysis_opts[] = {
+	"--risk-free", "--period", "--log",	  "--wide",   "--regular",
+	"--at-open",   "--top",	   "--rebalance", "--base",   "--date",
+	"--summary",   "--type",   "--width",	  "--height", "--index"};
+
+enum cmd_mode {
+	CMD_WRITE = 1 << 0, /* opens the store read-write */
+	CMD_RAW = 1 << 1,   /* writes query_out itself: no row writer */
 };
 
 static const struct query_cmd {
@@ -42,6 +101,8 @@ static const struct query_cmd {
 	unsigned opts;			 /* enum opt it accepts */
 	int min_args, max_args;		 /* operands; max -1: any */
 	int (*run)(struct query_ctx *c); /* serve/query_<name>.c */
+	int nostore;			 /* 1: runs without a store */
+	unsigned mode;			 /* enum cmd_mode */
 } cmds[] = {
 	{"bars",
 	 "SYMBOL ... [--from DATE] [--to DATE] [--interval I] "
@@ -53,35 +114,99 @@ static const struct query_cmd {
 	 query_symbols},
 	{"runs", "[--limit N]", OPT_LIMIT, 0, 0, query_runs},
 	{"sql", "STATEMENT", 0, 1, 1, query_sql},
+	{"calendar", "[--from DATE] [--to DATE] [--all]",
+	 OPT_FROM | OPT_TO | OPT_ALL, 0, 0, query_calendar, 1},
+	{"check",
+	 "[SYMBOL ...] [--from DATE] [--to DATE] [--kinds KIND,...] "
+	 "[--fail-on KIND,...] [--as-of DATE] [--stale N] [--outlier K] "
+	 "[--zero-volume M]",
+	 OPT_FROM | OPT_TO | OPT_KINDS | OPT_FAIL_ON | OPT_AS_OF | OPT_STALE |
+		 OPT_OUTLIER | OPT_ZERO_VOLUME,
+	 0, -1, query_check},
+	{"stats", "SYMBOL ... [--from DATE] [--to DATE] [--risk-free RATE]",
+	 OPT_FROM | OPT_TO | OPT_RISK_FREE, 1, -1, query_stats},
+	{"returns",
+	 "SYMBOL ... [--from DATE] [--to DATE] "
+	 "[--period daily|weekly|monthly|quarterly] [--log] [--wide]",
+	 OPT_FROM | OPT_TO | OPT_PERIOD | OPT_LOG | OPT_WIDE, 1, -1,
+	 query_returns},
+	{"resample",
+	 "SYMBOL ... --to 1wk|1mo|1d|1h [--from DATE] [--to DATE] "
+	 "[--interval I] [--regular] [--at-open]",
+	 OPT_EVERY | OPT_FROM | OPT_TO | OPT_INTERVAL | OPT_REGULAR |
+		 OPT_AT_OPEN,
+	 1, -1, query_resample},
+	{"index build",
+	 "NAME --top N [--from DATE] [--to DATE] "
+	 "[--rebalance daily|weekly|monthly|quarterly] [--base LEVEL]",
+	 OPT_TOP | OPT_FROM | OPT_TO | OPT_REBALANCE | OPT_BASE, 1, 1,
+	 query_index_build, 0, CMD_WRITE},
+	{"index performance",
+	 "NAME [--from DATE] [--to DATE] [--summary [--risk-free RATE]]",
+	 OPT_FROM | OPT_TO | OPT_SUMMARY | OPT_RISK_FREE, 1, 1,
+	 query_index_performance},
+	{"index composition", "NAME [--date DATE]", OPT_DATE, 1, 1,
+	 query_index_composition},
+	{"index changes", "NAME [--from DATE] [--to DATE]", OPT_FROM | OPT_TO,
+	 1, 1, query_index_changes},
+	{"index list", "(every stored index)", 0, 0, 0, query_index_list},
+	{"index delete", "NAME", 0, 1, 1, query_index_delete, 0, CMD_WRITE},
+	{"chart",
+	 "SYMBOL|--index NAME [--from DATE] [--to DATE] "
+	 "[--type line|candle] [--width N] [--height N] [-f svg]",
+	 OPT_FROM | OPT_TO | OPT_INDEX | OPT_TYPE | OPT_WIDTH | OPT_HEIGHT, 1,
+	 1, query_chart, 0, CMD_RAW},
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(*cmds))
 
 static const struct option longopts[] = {
+	{"all", no_argument, NULL, LONG_ALL},
+	{"as-of", required_argument, NULL, LONG_AS_OF},
+	{"at-open", no_argument, NULL, LONG_ANALYSIS + 5},
+	{"base", required_argument, NULL, LONG_ANALYSIS + 8},
+	{"date", required_argument, NULL, LONG_ANALYSIS + 9},
 	{"db", required_argument, NULL, 'D'},
+	{"fail-on", required_argument, NULL, LONG_FAIL_ON},
 	{"format", required_argument, NULL, 'f'},
 	{"from", required_argument, NULL, 'F'},
+	{"height", required_argument, NULL, LONG_ANALYSIS + 13},
 	{"help", no_argument, NULL, 'h'},
+	{"index", no_argument, NULL, LONG_ANALYSIS + 14},
 	{"interval", required_argument, NULL, 'I'},
+	{"kinds", required_argument, NULL, LONG_KINDS},
 	{"limit", required_argument, NULL, 'L'},
+	{"log", no_argument, NULL, LONG_ANALYSIS + 2},
 	{"log-format", required_argument, NULL, 'G'},
+	{"outlier", required_argument, NULL, LONG_OUTLIER},
 	{"output", required_argument, NULL, 'o'},
+	{"period", required_argument, NULL, LONG_ANALYSIS + 1},
 	{"quiet", no_argument, NULL, 'q'},
+	{"rebalance", required_argument, NULL, LONG_ANALYSIS + 7},
+	{"regular", no_argument, NULL, LONG_ANALYSIS + 4},
+	{"risk-free", required_argument, NULL, LONG_ANALYSIS + 0},
+	{"stale", required_argument, NULL, LONG_STALE},
+	{"summary", no_argument, NULL, LONG_ANALYSIS + 10},
 	{"to", required_argument, NULL, 'T'},
+	{"top", required_argument, NULL, LONG_ANALYSIS + 6},
+	{"type", required_argument, NULL, LONG_ANALYSIS + 11},
 	{"verbose", no_argument, NULL, 'v'},
 	{"version", no_argument, NULL, 'V'},
+	{"wide", no_argument, NULL, LONG_ANALYSIS + 3},
+	{"width", required_argument, NULL, LONG_ANALYSIS + 12},
+	{"zero-volume", required_argument, NULL, LONG_ZERO_VOLUME},
 	{NULL, 0, NULL, 0},
 };
 
 /* what the command line asked for */
 struct args {
-	const char *db;		  /* --db, or NULL */
-	int format;		  /* -f, or -1 for the default */
-	const char *output;	  /* -o FILE, or NULL: stdout */
-	int verbosity;		  /* -1 quiet, 0, 1 verbose */
-	int logfmt;		  /* --log-format: enum mdx_log_format */
-	unsigned used;		  /* enum opt given */
-	const char *used_name[4]; /* their names, for messages */
+	const char *db;		      /* --db, or NULL */
+	int format;		      /* -f, or -1 for the default */
+	const char *output;	      /* -o FILE, or NULL: stdout */
+	int verbosity;		      /* -1 quiet, 0, 1 verbose */
+	int logfmt;		      /* --log-format: enum mdx_log_format */
+	unsigned used;		      /* enum opt given */
+	const char *used_name[NOPTS]; /* their names, for messages */
 };
 
 static void
@@ -93,7 +218,7 @@ usage(FILE *fp)
 	for (size_t i = 0; i < NCMDS; i++)
 		fprintf(fp, "       mdx-query %s %s\n", cmds[i].name,
 			cmds[i].synopsis);
-	fprintf(fp, "formats: ndjson json csv tsv table\n");
+	fprintf(fp, "formats: ndjson json csv tsv table; chart: text or svg\n");
 }
 
 static int usage_error(const char *fmt, ...)
@@ -128,19 +253,27 @@ bad_option(int c, char **argv)
 	return usage_error("unknown option '%s'", opt);
 }
 
+/* the command name, or "name sub" for two-word commands ("index build") */
 static const struct query_cmd *
-find_cmd(const char *name)
+find_cmd(const char *name, const char *sub)
 {
-	for (size_t i = 0; i < NCMDS; i++)
-		if (strcmp(cmds[i].name, name) == 0)
+	for (size_t i = 0; i < NCMDS; i++) {
+		const char *sp = strchr(cmds[i].name, ' ');
+		size_t n = sp ? (size_t)(sp - cmds[i].name) : 0;
+
+		if (sp == NULL ? strcmp(cmds[i].name, name) == 0
+			       : sub != NULL && strlen(name) == n &&
+					 strncmp(cmds[i].name, name, n) == 0 &&
+					 strcmp(sp + 1, sub) == 0)
 			return &cmds[i];
+	}
 	return NULL;
 }
 
 static void
 note_opt(struct args *a, enum opt o, const char *name)
 {
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < NOPTS; i++)
 		if ((1u << i) == (unsigned)o)
 			a->used_name[i] = name;
 	a->used |= o;
@@ -154,6 +287,7 @@ parse_options(int argc, char **argv, struct args *a, struct mdx_query *q,
 {
 	struct mdx_err e;
 	char *end;
+	long n;
 	int c;
 
 	opterr = 0;
@@ -164,13 +298,19 @@ parse_options(int argc, char **argv, struct args *a, struct mdx_query *q,
 			a->db = optarg;
 			break;
 		case 'f':
-			if ((a->format = mdx_format_parse(optarg)) < 0 ||
-			    a->format == MDX_FMT_SVG)
+			if ((a->format = mdx_format_parse(optarg)) < 0)
 				return usage_error("-f: unknown format '%s'",
 						   optarg);
 			break;
 		case 'F':
 		case 'T':
+			if (c == 'T' && mdx_interval_parse(optarg) >= 0) {
+				/* resample's --to 1wk: an interval, no date */
+				if (query_analysis_option("--to", optarg, &e))
+					return usage_error("--to: %s", e.text);
+				note_opt(a, OPT_EVERY, "--to INTERVAL");
+				break;
+			}
 			if (mdx_date_parse(optarg, c == 'F' ? &q->from : &q->to,
 					   &e))
 				return usage_error(
@@ -211,6 +351,58 @@ parse_options(int argc, char **argv, struct args *a, struct mdx_query *q,
 		case 'o':
 			a->output = optarg;
 			break;
+		case LONG_ALL:
+			query_calendar_flags |= MDX_CHECK_CAL_ALL;
+			note_opt(a, OPT_ALL, "--all");
+			break;
+		case LONG_AS_OF:
+			if (mdx_check_date_parse(optarg, 0,
+						 &query_check_opts.as_of, &e))
+				return usage_error("--as-of: %s", e.text);
+			query_check_opts.has_as_of = 1;
+			note_opt(a, OPT_AS_OF, "--as-of");
+			break;
+		case LONG_FAIL_ON:
+			if (mdx_check_kinds_parse(
+				    optarg, &query_check_opts.fail_on, &e))
+				return usage_error("--fail-on: %s", e.text);
+			note_opt(a, OPT_FAIL_ON, "--fail-on");
+			break;
+		case LONG_KINDS:
+			if (mdx_check_kinds_parse(optarg,
+						  &query_check_opts.kinds, &e))
+				return usage_error("--kinds: %s", e.text);
+			note_opt(a, OPT_KINDS, "--kinds");
+			break;
+		case LONG_OUTLIER:
+			errno = 0;
+			query_check_opts.outlier = strtod(optarg, &end);
+			if (errno || end == optarg || *end != '\0' ||
+			    !(query_check_opts.outlier > 0))
+				return usage_error(
+					"--outlier: '%s' is not a number > 0",
+					optarg);
+			note_opt(a, OPT_OUTLIER, "--outlier");
+			break;
+		case LONG_STALE:
+		case LONG_ZERO_VOLUME:
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end != '\0' ||
+			    n < (c == LONG_STALE ? 0 : 1) || n > 1000000)
+				return usage_error(
+					"--%s: '%s' is not a number >= %d",
+					c == LONG_STALE ? "stale"
+							: "zero-volume",
+					optarg, c == LONG_STALE ? 0 : 1);
+			if (c == LONG_STALE)
+				query_check_opts.stale = (int)n;
+			else
+				query_check_opts.zero_volume = (int)n;
+			note_opt(a,
+				 c == LONG_STALE ? OPT_STALE : OPT_ZERO_VOLUME,
+				 c == LONG_STALE ? "--stale" : "--zero-volume");
+			break;
 		case 'q':
 			a->verbosity = -1;
 			break;
@@ -222,6 +414,21 @@ parse_options(int argc, char **argv, struct args *a, struct mdx_query *q,
 			a->verbosity = 1;
 			break;
 		default:
+			if (c >= LONG_ANALYSIS &&
+			    c < LONG_ANALYSIS + (int)(sizeof(analysis_opts) /
+						      sizeof(*analysis_opts))) {
+				const char *name =
+					analysis_opts[c - LONG_ANALYSIS];
+
+				if (query_analysis_option(name, optarg, &e))
+					return usage_error("%s: %s", name,
+							   e.text);
+				note_opt(a,
+					 (enum opt)(OPT_RISK_FREE
+						    << (c - LONG_ANALYSIS)),
+					 name);
+				break;
+			}
 			return bad_option(c, argv);
 		}
 	}
@@ -335,8 +542,12 @@ run(const struct query_cmd *cmd, const struct args *a, struct query_ctx *c)
 	int fmt, rc, status;
 
 	mdx_err_clear(&c->e);
-	c->s = mdx_store_open(mdx_db_path(a->db), MDX_STORE_READONLY, &c->e);
-	if (c->s == NULL) {
+	if (!cmd->nostore)
+		c->s = mdx_store_open(
+			mdx_db_path(a->db),
+			(cmd->mode & CMD_WRITE) ? 0 : MDX_STORE_READONLY,
+			&c->e);
+	if (!cmd->nostore && c->s == NULL) {
 		mdx_log_err("error", &c->e);
 		return c->e.code == MDX_EINPUT ? MDX_EXIT_DATAERR
 					       : MDX_EXIT_NOINPUT;
@@ -344,18 +555,23 @@ run(const struct query_cmd *cmd, const struct args *a, struct query_ctx *c)
 	if ((status = dest_open(&d, a->output)) != 0)
 		goto out;
 	fmt = a->format >= 0 ? a->format : mdx_format_default(d.fp);
+	query_out = d.fp;
+	query_format = (cmd->mode & CMD_RAW) ? a->format : fmt;
 	if (fmt == MDX_FMT_TABLE)
 		oo.width = mdx_output_term_width(d.fp);
-	if ((w = mdx_output_new(d.fp, fmt, &oo, &c->e)) == NULL) {
+	if (!(cmd->mode & CMD_RAW) &&
+	    (w = mdx_output_new(d.fp, fmt, &oo, &c->e)) == NULL) {
 		mdx_log_err("error", &c->e);
 		status = dest_close(&d, failure_status(&c->e));
 		goto out;
 	}
-	mdx_output_sink(w, &k);
-	k.miss = report_miss;
-	c->k = &k;
+	if (w != NULL) {
+		mdx_output_sink(w, &k);
+		k.miss = report_miss;
+		c->k = &k;
+	}
 	rc = cmd->run(c);
-	if (rc >= 0 && mdx_output_finish(w, &c->e))
+	if (rc >= 0 && w != NULL && mdx_output_finish(w, &c->e))
 		rc = -1;
 	if (rc < 0) {
 		mdx_log_err("error", &c->e);
@@ -365,7 +581,8 @@ run(const struct query_cmd *cmd, const struct args *a, struct query_ctx *c)
 	} else {
 		status = rc > 0 ? MDX_EXIT_PARTIAL : MDX_EXIT_OK;
 	}
-	mdx_log("debug", "%ld rows", mdx_output_rows(w));
+	if (w != NULL)
+		mdx_log("debug", "%ld rows", mdx_output_rows(w));
 	status = dest_close(&d, status);
 out:
 	mdx_output_free(w);
@@ -379,7 +596,7 @@ main(int argc, char **argv)
 	struct args a = {.format = -1};
 	struct query_ctx c = {0};
 	const struct query_cmd *cmd;
-	int status = 0, rc, nargs;
+	int status = 0, rc, nargs, words;
 
 	mdx_alloc_init();
 	mdx_log_init("mdx-query", MDX_LOG_HUMAN, 0);
@@ -389,13 +606,22 @@ main(int argc, char **argv)
 	mdx_log_init("mdx-query", a.logfmt, a.verbosity);
 	if (optind >= argc)
 		return usage_error("no command given");
-	if ((cmd = find_cmd(argv[optind])) == NULL)
+	cmd = find_cmd(argv[optind],
+		       optind + 1 < argc ? argv[optind + 1] : NULL);
+	if (cmd == NULL && strcmp(argv[optind], "index") == 0)
+		return usage_error("index: '%s' is not build, performance, "
+				   "composition, changes, list or delete",
+				   optind + 1 < argc ? argv[optind + 1] : "");
+	if (cmd == NULL)
 		return usage_error("unknown command '%s'", argv[optind]);
-	for (int i = 0; i < 4; i++)
+	if (a.format == MDX_FMT_SVG && !(cmd->mode & CMD_RAW))
+		return usage_error("-f: unknown format 'svg'");
+	words = strchr(cmd->name, ' ') ? 2 : 1;
+	for (int i = 0; i < NOPTS; i++)
 		if ((a.used & (1u << i)) && !(cmd->opts & (1u << i)))
 			return usage_error("%s: %s does not apply", cmd->name,
 					   a.used_name[i]);
-	nargs = argc - optind - 1;
+	nargs = argc - optind - words;
 	if (nargs < cmd->min_args ||
 	    (cmd->max_args >= 0 && nargs > cmd->max_args))
 		return usage_error("%s: wrong number of operands (%s)",
@@ -403,6 +629,6 @@ main(int argc, char **argv)
 	if (cmd->run == query_runs && !(a.used & OPT_LIMIT))
 		c.q.limit = RUNS_DEFAULT_LIMIT;
 	c.argc = nargs;
-	c.argv = argv + optind + 1;
+	c.argv = argv + optind + words;
 	return run(cmd, &a, &c);
 }

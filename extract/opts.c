@@ -1,0 +1,317 @@
+/*
+ * opts.c - mdx-extract's command line (mdx-extract(1)): getopt_long, every
+ * number checked with strtol/strtod and an end pointer.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "extract_int.h"
+#include "mdx_record.h"
+#include "mdx_time.h"
+
+void
+extract_usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: mdx-extract [-qv] [-p csv] [--as-of DATE] [--from "
+		"DATE] "
+		"[--interval I]\n"
+		"                   [--log-format human|json] [--symbol SYM] "
+		"[--to DATE] [--tz ZONE]\n"
+		"                   [--what bars|profile|actions] [FILE ...]\n"
+		"       mdx-extract [-qv] -p yahoo|alphavantage|polygon "
+		"[-j N] [--adjusted | --unadjusted]\n"
+		"                   [--api-key-file FILE] [--as-of DATE] "
+		"[--base-url URL] [--dry-run]\n"
+		"                   [--from DATE] [--grouped] [--interval I] "
+		"[--log-format human|json]\n"
+		"                   [--max-time S] [--rate N/min] [--retries "
+		"N] "
+		"[--retry-base MS]\n"
+		"                   [--symbols-file FILE] [--to DATE] "
+		"[--what bars|profile|actions]\n"
+		"                   [SYMBOL ... | -]\n"
+		"       mdx-extract -h | -V\n");
+}
+
+enum {
+	OPT_WHAT = 256,
+	OPT_SYMBOL,
+	OPT_FROM,
+	OPT_TO,
+	OPT_INTERVAL,
+	OPT_TZ,
+	OPT_ASOF,
+	OPT_LOGFMT,
+	OPT_ADJUSTED,
+	OPT_UNADJUSTED,
+	OPT_KEYFILE,
+	OPT_BASE,
+	OPT_DRYRUN,
+	OPT_GROUPED,
+	OPT_MAXTIME,
+	OPT_RATE,
+	OPT_RETRIES,
+	OPT_RETRYBASE,
+	OPT_SYMFILE,
+};
+
+static const struct option longopts[] = {
+	{"adjusted", no_argument, NULL, OPT_ADJUSTED},
+	{"api-key-file", required_argument, NULL, OPT_KEYFILE},
+	{"as-of", required_argument, NULL, OPT_ASOF},
+	{"base-url", required_argument, NULL, OPT_BASE},
+	{"dry-run", no_argument, NULL, OPT_DRYRUN},
+	{"from", required_argument, NULL, OPT_FROM},
+	{"grouped", no_argument, NULL, OPT_GROUPED},
+	{"help", no_argument, NULL, 'h'},
+	{"interval", required_argument, NULL, OPT_INTERVAL},
+	{"jobs", required_argument, NULL, 'j'},
+	{"log-format", required_argument, NULL, OPT_LOGFMT},
+	{"max-time", required_argument, NULL, OPT_MAXTIME},
+	{"provider", required_argument, NULL, 'p'},
+	{"quiet", no_argument, NULL, 'q'},
+	{"rate", required_argument, NULL, OPT_RATE},
+	{"retries", required_argument, NULL, OPT_RETRIES},
+	{"retry-base", required_argument, NULL, OPT_RETRYBASE},
+	{"symbol", required_argument, NULL, OPT_SYMBOL},
+	{"symbols-file", required_argument, NULL, OPT_SYMFILE},
+	{"to", required_argument, NULL, OPT_TO},
+	{"tz", required_argument, NULL, OPT_TZ},
+	{"unadjusted", no_argument, NULL, OPT_UNADJUSTED},
+	{"verbose", no_argument, NULL, 'v'},
+	{"version", no_argument, NULL, 'V'},
+	{"what", required_argument, NULL, OPT_WHAT},
+	{NULL, 0, NULL, 0},
+};
+
+/* a whole number in min..max; -1 (reported) when it is not */
+static int
+whole(const char *opt, const char *val, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(val, &end, 10);
+	if (errno != 0 || end == val || *end != '\0' || v < min || v > max) {
+		mdx_log("error",
+			"%s: '%.32s' is not a whole number in %ld..%ld", opt,
+			val, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+date_opt(const char *opt, const char *val, int64_t *ms)
+{
+	struct mdx_err e;
+	int32_t day;
+
+	if (mdx_date_parse(val, &day, &e)) {
+		mdx_log("error", "%s: %s", opt, e.text);
+		return -1;
+	}
+	*ms = (int64_t)day * MDX_MS_PER_DAY;
+	return 0;
+}
+
+/* "N", "N/s", "N/min" or "N/h" as requests a minute; 0 is unlimited */
+static int
+rate_opt(const char *val, double *rate)
+{
+	static const struct {
+		const char *unit;
+		double per_min;
+	} units[] = {
+		{"", 1},      {"/min", 1},	{"/m", 1},	    {"/s", 60},
+		{"/sec", 60}, {"/h", 1.0 / 60}, {"/hour", 1.0 / 60}};
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(val, &end);
+	if (errno == 0 && end != val && isfinite(v) && v >= 0 && v <= 1e6)
+		for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++)
+			if (strcasecmp(end, units[i].unit) == 0) {
+				*rate = v * units[i].per_min;
+				return 0;
+			}
+	mdx_log("error",
+		"--rate: '%.32s' is not N/min, N/s or N/h (0: no limit)", val);
+	return -1;
+}
+
+static int
+what_opt(const char *val, int *what)
+{
+	static const char *const names[] = {"bars", "profile", "actions"};
+
+	for (int i = 0; i < 3; i++)
+		if (strcmp(val, names[i]) == 0) {
+			*what = i;
+			return 0;
+		}
+	mdx_log("error", "--what: '%.32s' is not bars, profile or actions",
+		val);
+	return -1;
+}
+
+/* one option; 0 to go on, else the exit status */
+static int
+one_opt(int ch, const char *arg, struct extract_opts *o, int *logfmt,
+	int *verbosity)
+{
+	long n;
+
+	switch (ch) {
+	case 'h':
+		extract_usage(stdout);
+		return -1;
+	case 'j':
+		if (whole("-j", arg, 1, 256, &n))
+			return MDX_EXIT_USAGE;
+		o->jobs = (int)n;
+		return 0;
+	case 'p':
+		o->provider = arg;
+		return 0;
+	case 'q':
+		*verbosity = -1;
+		return 0;
+	case 'V':
+		printf("mdx-extract %s\n", MDX_VERSION);
+		return -1;
+	case 'v':
+		*verbosity = 1;
+		return 0;
+	case OPT_WHAT:
+		return what_opt(arg, &o->what) ? MDX_EXIT_USAGE : 0;
+	case OPT_SYMBOL:
+		if (!mdx_symbol_valid(arg)) {
+			mdx_log("error", "--symbol: invalid symbol '%.40s'",
+				arg);
+			return MDX_EXIT_USAGE;
+		}
+		o->symbol = arg;
+		return 0;
+	case OPT_FROM:
+		o->has_from = 1;
+		return date_opt("--from", arg, &o->from_ms) ? MDX_EXIT_USAGE
+							    : 0;
+	case OPT_TO:
+		o->has_to = 1;
+		return date_opt("--to", arg, &o->to_ms) ? MDX_EXIT_USAGE : 0;
+	case OPT_ASOF: {
+		int64_t ms;
+
+		o->as_of = arg;
+		return date_opt("--as-of", arg, &ms) ? MDX_EXIT_USAGE : 0;
+	}
+	case OPT_INTERVAL:
+		if ((o->interval = mdx_interval_parse(arg)) < 0) {
+			mdx_log("error",
+				"--interval: '%.32s' is not one of 1m 5m 15m "
+				"30m 1h 1d 1wk 1mo",
+				arg);
+			return MDX_EXIT_USAGE;
+		}
+		return 0;
+	case OPT_TZ:
+		if (!mdx_tz_valid(arg)) {
+			mdx_log("error", "--tz: unknown time zone '%.64s'",
+				arg);
+			return MDX_EXIT_USAGE;
+		}
+		o->tz = arg;
+		return 0;
+	case OPT_LOGFMT:
+		if ((*logfmt = mdx_log_format_parse(arg)) < 0) {
+			mdx_log("error",
+				"--log-format: '%.32s' is not human or json",
+				arg);
+			return MDX_EXIT_USAGE;
+		}
+		return 0;
+	case OPT_ADJUSTED:
+	case OPT_UNADJUSTED:
+		o->adjusted = ch == OPT_ADJUSTED;
+		return 0;
+	case OPT_KEYFILE:
+		o->api_key_file = arg;
+		return 0;
+	case OPT_BASE:
+		o->base_url = arg;
+		return 0;
+	case OPT_DRYRUN:
+		o->dry_run = 1;
+		return 0;
+	case OPT_GROUPED:
+		o->grouped = 1;
+		return 0;
+	case OPT_MAXTIME:
+		if (whole("--max-time", arg, 0, 86400, &o->max_time_s))
+			return MDX_EXIT_USAGE;
+		return 0;
+	case OPT_RATE:
+		o->has_rate = 1;
+		return rate_opt(arg, &o->rate) ? MDX_EXIT_USAGE : 0;
+	case OPT_RETRIES:
+		if (whole("--retries", arg, 0, 100, &n))
+			return MDX_EXIT_USAGE;
+		o->retries = (int)n;
+		return 0;
+	case OPT_RETRYBASE:
+		if (whole("--retry-base", arg, 0, 600000, &o->retry_base_ms))
+			return MDX_EXIT_USAGE;
+		return 0;
+	case OPT_SYMFILE:
+		o->symbols_file = arg;
+		return 0;
+	default:
+		extract_usage(stderr);
+		return MDX_EXIT_USAGE;
+	}
+}
+
+/*
+ * Parse argv into o (defaults first) and set up diagnostics.  Returns -1
+ * to go on (optind is at the operands), or the exit status to end with
+ * (0 after --help or --version).
+ */
+int
+extract_opts_parse(int argc, char **argv, struct extract_opts *o)
+{
+	int ch, rc, verbosity = 0, logfmt = MDX_LOG_HUMAN;
+
+	memset(o, 0, sizeof(*o));
+	o->provider = "csv";
+	o->interval = MDX_I1D;
+	o->tz = "America/New_York";
+	o->jobs = 4;
+	o->retries = 3;
+	o->max_time_s = 120;
+	o->retry_base_ms = 500;
+	o->adjusted = -1;
+	while ((ch = getopt_long(argc, argv, "hj:p:qVv", longopts, NULL)) !=
+	       -1) {
+		if ((rc = one_opt(ch, optarg, o, &logfmt, &verbosity)) != 0)
+			return rc < 0 ? MDX_EXIT_OK : rc;
+	}
+	mdx_log_init("mdx-extract", logfmt, verbosity);
+	if (o->has_from && o->has_to && o->from_ms > o->to_ms) {
+		mdx_log("error", "--from is after --to");
+		return MDX_EXIT_USAGE;
+	}
+	/* a progress line would garble JSON diagnostics */
+	o->progress = verbosity >= 0 && logfmt == MDX_LOG_HUMAN &&
+		      isatty(fileno(stderr));
+	return -1;
+}

@@ -1,0 +1,307 @@
+/*
+ * yahoo.c - mdx-extract -p yahoo: Yahoo Finance's chart API v8
+ * (DESIGN.md section 5), one request a symbol:
+ *
+ *	GET /v8/finance/chart/{symbol}?period1=&period2=&interval=
+ *	    &includePrePost=&events=div%7Csplit&includeAdjustedClose=true
+ *
+ * What comes back (see ../shared/data/yahoo): times in epoch seconds,
+ * arrays indicators.quote[0].{open,high,low,close,volume} whose entries
+ * may all be null for a bar (dropped and counted), the adjusted close in
+ * indicators.adjclose[0].adjclose, events.dividends and events.splits
+ * keyed by timestamp strings, the exchange's zone in
+ * meta.exchangeTimezoneName (meta.gmtoffset is only today's offset), the
+ * currency in meta.currency ("GBp" for pence: prices are kept as given),
+ * no "timestamp" key for an empty range, and a last "live" bar after the
+ * range asked for (dropped and counted).  Errors come as
+ * {"chart":{"result":null,"error":{"code","description"}}}, with HTTP
+ * 404 for an unknown symbol ("No data found, symbol may be delisted":
+ * permanent) or 400.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "extract_int.h"
+#include "mdx_time.h"
+
+/* hours of slack either side of the range: see period() */
+#define SLACK_S (3 * 3600)
+/* Yahoo's history starts in the 1920s; yfinance asks from 1900 too */
+#define EPOCH_1900_S (-2208988800LL)
+
+static int
+y_check(const struct extract_opts *o, struct mdx_err *e)
+{
+	if (o->grouped)
+		return mdx_err_set(e, MDX_EUSAGE, "--grouped is polygon's");
+	return 0;
+}
+
+/*
+ * The period of a request, epoch seconds.  A bar's date is its date in
+ * the exchange's zone, which is not known before the answer, and Yahoo
+ * stamps daily bars at the session open: from 21:00 UTC the day before
+ * (Auckland, Sydney; London FX at 00:00 local in summer) to 14:30 UTC
+ * (New York).  So ask from 3 hours before --from to 3 hours after the day
+ * of --to (UTC), and keep the bars whose local date is in the range.
+ * Without --from: all history for daily and longer bars, and what Yahoo
+ * serves of intraday bars (1m: 7 days; up to 30m: 60 days; 1h: 730 days).
+ */
+static void
+period(const struct extract_opts *o, long long *p1, long long *p2)
+{
+	long long now = mdx_now_ms() / 1000;
+
+	if (o->has_from)
+		*p1 = o->from_ms / 1000 - SLACK_S;
+	else if (!mdx_interval_intraday(o->interval))
+		*p1 = EPOCH_1900_S;
+	else
+		*p1 = now - 86400LL * (o->interval == MDX_I1M	? 7
+				       : o->interval == MDX_I1H ? 729
+								: 59);
+	*p2 = o->has_to ? o->to_ms / 1000 + 86400 + SLACK_S : now;
+}
+
+static int
+y_start(struct fetch *f, struct fetch_job *j, struct mdx_err *e)
+{
+	const struct extract_opts *o = fetch_ctx(f)->o;
+	char sym[3 * MDX_SYMBOL_MAX + 1];
+	long long p1, p2;
+
+	fetch_escape(j->name, 1, sym, sizeof(sym));
+	if (o->what == WHAT_PROFILE)
+		return fetch_get(f, j, 0, e,
+				 "/v8/finance/chart/%s?range=1d&interval=1d",
+				 sym);
+	period(o, &p1, &p2);
+	return fetch_get(f, j, 0, e,
+			 "/v8/finance/chart/%s?period1=%lld&period2=%lld"
+			 "&interval=%s&includePrePost=%s&events=div%%7Csplit"
+			 "&includeAdjustedClose=true",
+			 sym, p1, p2, mdx_interval_name(o->interval),
+			 mdx_interval_intraday(o->interval) ? "true" : "false");
+}
+
+/* entry i of array a as a number: 1, 0 (null or absent), -1 */
+static int
+at(const json_t *a, size_t i, double *v)
+{
+	return fetch_number(json_array_get(a, i), v);
+}
+
+static void
+set_str(struct fetch *f, json_t *rec, const char *key, const json_t *v)
+{
+	if (json_is_string(v) && json_string_length(v) > 0)
+		fetch_set(f, rec, key, json_incref((json_t *)v));
+}
+
+/* the instrument record of meta: name, exchange, currency */
+static int
+instrument(struct fetch *f, const char *sym, const json_t *meta)
+{
+	json_t *rec =
+		json_pack("{s:s,s:s}", "type", "instrument", "symbol", sym);
+	const json_t *name = json_object_get(meta, "longName");
+	const json_t *exch = json_object_get(meta, "fullExchangeName");
+
+	if (rec == NULL)
+		return fetch_emit(f, NULL);
+	set_str(f, rec, "name",
+		json_is_string(name) ? name
+				     : json_object_get(meta, "shortName"));
+	set_str(f, rec, "exchange",
+		json_is_string(exch) ? exch
+				     : json_object_get(meta, "exchangeName"));
+	set_str(f, rec, "currency", json_object_get(meta, "currency"));
+	fetch_set(f, rec, "source", json_string("yahoo"));
+	return fetch_emit(f, rec);
+}
+
+static json_t *
+num(double v, int whole)
+{
+	if (whole && v == floor(v) && fabs(v) < 9e15)
+		return json_integer((json_int_t)v);
+	return json_real(v);
+}
+
+/* the bars of a chart result */
+static int
+bars(struct fetch *f, const char *sym, const json_t *res, const char *tz,
+     const char *zone)
+{
+	struct extract_ctx *c = fetch_ctx(f);
+	const json_t *ts = json_object_get(res, "timestamp");
+	const json_t *ind = json_object_get(res, "indicators");
+	const json_t *q = json_array_get(json_object_get(ind, "quote"), 0);
+	const json_t *adj = json_object_get(
+		json_array_get(json_object_get(ind, "adjclose"), 0),
+		"adjclose");
+	static const char *const keys[] = {"open", "high", "low", "close"};
+	const json_t *col[4];
+	const char *iv = mdx_interval_name(c->o->interval);
+	size_t n = json_array_size(ts);
+	long dropped = 0;
+
+	for (int k = 0; k < 4; k++)
+		col[k] = json_object_get(q, keys[k]);
+	for (size_t i = 0; i < n; i++) {
+		const json_t *t = json_array_get(ts, i);
+		double v, secs = json_number_value(t);
+		int32_t day;
+		int nprice = 0;
+		json_t *rec;
+
+		if (!json_is_number(t) || !isfinite(secs) ||
+		    mdx_tz_utc_to_local(zone, (int64_t)secs * 1000, &day, NULL,
+					NULL, NULL) < 0) {
+			dropped++;
+			continue;
+		}
+		for (int k = 0; k < 4; k++)
+			if (at(col[k], i, &v) > 0)
+				nprice++;
+		if (nprice == 0 || !extract_in_range(c, day)) {
+			dropped++; /* no price at all, or the live bar */
+			continue;
+		}
+		rec = json_pack("{s:s,s:s,s:s,s:I}", "type", "bar", "symbol",
+				sym, "interval", iv, "t",
+				(json_int_t)secs * 1000);
+		if (rec == NULL)
+			return fetch_emit(f, NULL);
+		if (tz != NULL)
+			fetch_set(f, rec, "tz", json_string(tz));
+		for (int k = 0; k < 4; k++)
+			if (at(col[k], i, &v) > 0)
+				fetch_set(f, rec, keys[k], json_real(v));
+		if (at(adj, i, &v) > 0)
+			fetch_set(f, rec, "adj_close", json_real(v));
+		if (at(json_object_get(q, "volume"), i, &v) > 0)
+			fetch_set(f, rec, "volume", num(v, 1));
+		fetch_set(f, rec, "source", json_string("yahoo"));
+		if (fetch_emit(f, rec) < 0)
+			return -1;
+	}
+	fetch_count(f, (long)n, dropped);
+	return 0;
+}
+
+/* events.dividends and events.splits as action records */
+static int
+actions(struct fetch *f, const char *sym, const json_t *res, const char *zone)
+{
+	struct extract_ctx *c = fetch_ctx(f);
+	const json_t *ev = json_object_get(res, "events");
+	static const char *const kinds[] = {"dividends", "splits"};
+
+	for (int k = 0; k < 2; k++) {
+		const char *key;
+		json_t *e;
+
+		json_object_foreach (json_object_get(ev, kinds[k]), key, e) {
+			double secs, a = 0, b = 0;
+			char date[MDX_DATE_LEN];
+			int32_t day;
+			json_t *rec;
+
+			fetch_count(f, 1, 0);
+			if (fetch_number(json_object_get(e, "date"), &secs) <=
+				    0 ||
+			    mdx_tz_utc_to_local(zone, (int64_t)secs * 1000,
+						&day, NULL, NULL, NULL) < 0)
+				continue;
+			if (!extract_in_range(c, day)) {
+				fetch_count(f, 0, 1);
+				continue;
+			}
+			mdx_date_format(day, date);
+			if (k == 0) {
+				if (fetch_number(json_object_get(e, "amount"),
+						 &a) <= 0 ||
+				    !(a > 0))
+					continue;
+				rec = json_pack(
+					"{s:s,s:s,s:s,s:s,s:o,s:s}", "type",
+					"action", "symbol", sym, "date", date,
+					"kind", "dividend", "amount",
+					fetch_num(a), "source", "yahoo");
+			} else {
+				if (fetch_number(
+					    json_object_get(e, "numerator"),
+					    &a) <= 0 ||
+				    fetch_number(
+					    json_object_get(e, "denominator"),
+					    &b) <= 0 ||
+				    !(a > 0) || !(b > 0))
+					continue;
+				rec = json_pack(
+					"{s:s,s:s,s:s,s:s,s:o,s:s}", "type",
+					"action", "symbol", sym, "date", date,
+					"kind", "split", "ratio",
+					fetch_num(extract_split_ratio(a / b)),
+					"source", "yahoo");
+			}
+			if (fetch_emit(f, rec) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+y_parse(struct fetch *f, struct fetch_job *j, int kind,
+	const struct mdx_http_resp *r, struct mdx_err *e)
+{
+	const struct extract_opts *o = fetch_ctx(f)->o;
+	json_t *root = fetch_json(r, e), *chart, *err, *res, *meta;
+	const char *tz, *zone = "America/New_York";
+	int ret = -1;
+
+	(void)kind;
+	if (root == NULL)
+		return -1;
+	chart = json_object_get(root, "chart");
+	err = json_object_get(chart, "error");
+	res = json_array_get(json_object_get(chart, "result"), 0);
+	if (json_is_object(err) || !json_is_object(res)) {
+		const char *d =
+			json_string_value(json_object_get(err, "description"));
+
+		mdx_err_set(e, MDX_EPERM, "chart error: %s",
+			    d ? d : "no chart.result in the response");
+		goto out;
+	}
+	meta = json_object_get(res, "meta");
+	tz = json_string_value(json_object_get(meta, "exchangeTimezoneName"));
+	if (tz != NULL && mdx_tz_valid(tz))
+		zone = tz;
+	else
+		tz = NULL; /* transform then takes its default zone */
+	if (o->what != WHAT_ACTIONS && instrument(f, j->name, meta) < 0)
+		goto out;
+	if (o->what == WHAT_BARS && bars(f, j->name, res, tz, zone) < 0)
+		goto out;
+	if (o->what != WHAT_PROFILE && actions(f, j->name, res, zone) < 0)
+		goto out;
+	ret = 0;
+out:
+	json_decref(root);
+	return ret;
+}
+
+const struct fetch_provider yahoo_provider = {
+	.name = "yahoo",
+	.base = "https://query1.finance.yahoo.com",
+	.key_env = NULL,
+	.rate = MDX_HTTP_RATE_YAHOO,
+	.user_agent = MDX_HTTP_UA_BROWSER,
+	.check = y_check,
+	.plan = NULL,
+	.start = y_start,
+	.classify = NULL,
+	.parse = y_parse,
+};

@@ -1,0 +1,10 @@
+/* query_returns.c - the returns command of mdx-query (lib/analysis.c). */
+#include "query_analysis_int.h"
+
+int
+query_returns(struct query_ctx *c)
+{
+	if (query_symbol_args(c))
+		return -1;
+	return mdx_analysis_returns(c->s, &c->q, query_aopts(), c->k, &c->e);
+}
