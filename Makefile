@@ -63,9 +63,10 @@ $(BUILD)/%.o: %.c $(wildcard lib/*.h) $(wildcard */*_int.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# archive to a temporary name and rename, so that a build running beside
+# this one never links a half-written library
 $(LIBMDX): $(LIB_OBJ)
-	rm -f $@
-	ar rcs $@ $(LIB_OBJ)
+	rm -f $@.tmp.$$$$ && ar rcs $@.tmp.$$$$ $(LIB_OBJ) && mv -f $@.tmp.$$$$ $@
 
 $(BUILD)/mdx-extract: $(EXTRACT_SRC:%.c=$(BUILD)/%.o) $(LIBMDX)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
