@@ -110,6 +110,7 @@ struct fetch_job {
 	char name[MDX_SYMBOL_MAX + 1]; /* symbol (or YYYY-MM-DD) */
 	int pending;		       /* requests queued and not finished */
 	int failed;		       /* reported as failed */
+	long records;		       /* records written for it */
 };
 
 /* A provider: its defaults and the callbacks fetch.c drives. */
@@ -161,7 +162,8 @@ struct fetch_provider {
 int fetch_run(struct extract_ctx *c, const struct fetch_provider *p,
 	      char **operands, int n);
 
-/* The run's context, options, base URL (no trailing '/'), API key. */
+/* The run's context (and through it the options), and its base URL
+ * (no trailing '/'). */
 struct extract_ctx *fetch_ctx(const struct fetch *f);
 const char *fetch_base(const struct fetch *f);
 

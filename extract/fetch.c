@@ -124,7 +124,8 @@ progress(struct fetch *f, int force)
 	struct mdx_http_stats st = {0};
 	int64_t now = mdx_mono_ms(), el = now - f->started;
 
-	if (!f->c->o->progress || (!force && now - f->shown_at < 200))
+	if (!f->c->o->progress || f->h == NULL ||
+	    (!force && now - f->shown_at < 200))
 		return;
 	f->shown_at = now;
 	if (f->h != NULL)
@@ -166,6 +167,14 @@ job_done(struct fetch *f, struct fetch_job *j)
 {
 	if (--j->pending > 0)
 		return;
+	if (!j->failed && j->records == 0 && f->h != NULL &&
+	    f->c->o->what != WHAT_ACTIONS) {
+		/* Polygon answers an unknown ticker with no results */
+		progress_clear(f);
+		mdx_log("warning", "%s: no data%s", j->name,
+			f->c->o->has_from || f->c->o->has_to ? " in the range"
+							     : "");
+	}
 	f->ndone++;
 	progress(f, f->ndone == f->njobs);
 }
@@ -400,7 +409,7 @@ on_done(const struct mdx_http_resp *r, const struct mdx_err *e)
 	struct fetch_req *q = r->user;
 	struct fetch *f = q->f;
 	struct fetch_job *j = q->j;
-	int kind = q->kind;
+	int kind = q->kind, rc;
 	struct mdx_err pe;
 
 	mdx_free(q);
@@ -412,9 +421,13 @@ on_done(const struct mdx_http_resp *r, const struct mdx_err *e)
 	if (e->code != MDX_OK) {
 		job_fail(f, j, e);
 	} else {
+		long long out = f->c->run->out;
+
 		f->c->run->pages++;
 		mdx_err_clear(&pe);
-		if (f->p->parse(f, j, kind, r, &pe) < 0 && !f->c->io_failed) {
+		rc = f->p->parse(f, j, kind, r, &pe);
+		j->records += (long)(f->c->run->out - out);
+		if (rc < 0 && !f->c->io_failed) {
 			if (pe.code == MDX_OK)
 				pe.code = MDX_EPERM;
 			if (pe.file[0] == '\0')

@@ -164,7 +164,8 @@ what_opt(const char *val, int *what)
 	return -1;
 }
 
-/* one option; 0 to go on, else the exit status */
+/* one option; 0 to go on, -1 to end well (--help), -2 for an unknown
+ * option or a missing value, else the exit status */
 static int
 one_opt(int ch, const char *arg, struct extract_opts *o, int *logfmt,
 	int *verbosity)
@@ -276,8 +277,7 @@ one_opt(int ch, const char *arg, struct extract_opts *o, int *logfmt,
 		o->symbols_file = arg;
 		return 0;
 	default:
-		extract_usage(stderr);
-		return MDX_EXIT_USAGE;
+		return -2;
 	}
 }
 
@@ -300,9 +300,15 @@ extract_opts_parse(int argc, char **argv, struct extract_opts *o)
 	o->max_time_s = 120;
 	o->retry_base_ms = 500;
 	o->adjusted = -1;
-	while ((ch = getopt_long(argc, argv, "hj:p:qVv", longopts, NULL)) !=
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":hj:p:qVv", longopts, NULL)) !=
 	       -1) {
-		if ((rc = one_opt(ch, optarg, o, &logfmt, &verbosity)) != 0)
+		if ((rc = one_opt(ch, optarg, o, &logfmt, &verbosity)) == -2) {
+			mdx_log_bad_option(ch, argv);
+			extract_usage(stderr);
+			return MDX_EXIT_USAGE;
+		}
+		if (rc != 0)
 			return rc < 0 ? MDX_EXIT_OK : rc;
 	}
 	mdx_log_init("mdx-extract", logfmt, verbosity);

@@ -6,6 +6,10 @@
 #	MS CONN METHOD TARGET STATUS KIND
 . tests/lib.sh
 
+# a sanitizer's report must never pass for an expected exit status
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86
+UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=86
+export ASAN_OPTIONS UBSAN_OPTIONS
 ROUTES=$FIX/http/providers.routes
 AVKEY=av-secret-7f3a
 PGKEY=pg-secret-91c2
@@ -154,6 +158,12 @@ status "--max-time bounds the retries" 75 ex -p yahoo --retries 50 --retry-base 
 t1=$(now_ms)
 ok "--max-time 1: gave up within 3 s ($((t1 - t0)) ms)" test $((t1 - t0)) -lt 3000
 
+t0=$(now_ms)
+status "a response slower than --max-time: timed out, temporary" 75 ex -p yahoo --max-time 1 SLOW
+t1=$(now_ms)
+ok "timeout: after about 1 s ($((t1 - t0)) ms)" test $((t1 - t0)) -ge 900 -a $((t1 - t0)) -lt 2900
+ok "timeout: said so" grep -q "SLOW: .*timed out" "$T/.err"
+
 # the rate limit: server-side time stamps, and a server that answers 429
 # to any request over 4 a second
 serve --rate-limit 4/1
@@ -249,6 +259,7 @@ eq "grouped: the day's bar with its symbol" "$(grep '"type":"bar"' "$T/.out")" \
  '{"type":"bar","symbol":"GIK","interval":"1d","t":1602705600000,"open":9.99,"high":10.02,"low":9.9,"close":10.02,"volume":895345,"vwap":9.9979,"trades":96,"source":"polygon"}'
 status "grouped: symbols filter" 0 ex -p polygon --grouped --from 2020-10-14 AAPL
 eq "grouped: GIK not asked for" "$(grep -c '"type":"bar"' "$T/.out")" 0
+eq "grouped: a day without data is a warning" "$(cat "$T/.err")" "mdx-extract: warning: 2020-10-14: no data in the range"
 status "grouped: weekends skipped" 0 ex -p polygon --dry-run --grouped --from 2020-10-09 --to 2020-10-13
 eq "grouped: one request a session" "$(sed 's/.*stocks\/\([0-9-]*\)?.*/\1/' "$T/.out" | tr '\n' ' ')" "2020-10-09 2020-10-12 2020-10-13 "
 
@@ -314,6 +325,23 @@ ex -p polygon --from 2023-01-03 --to 2023-01-10 AAPL 2>/dev/null | mdx-transform
 eq "pipeline polygon: AAPL 2023-01-03" "$(mdx-query --db "$T/p.db" bars AAPL --from 2023-01-03 --to 2023-01-03 -f csv | tr -d "\r" | tail -1 | cut -d, -f4,5,9,11,12,13)" \
  "2023-01-03T05:00:00Z,2023-01-03,125.07,112117471,125.725,1021065"
 eq "pipeline: extract's run record stored" "$(mdx-query --db "$T/p.db" runs -f csv | grep -c ',mdx-extract,')" 1
+
+# ---- allocation failures (the seam of lib/alloc.c): every 25th of a
+# paged Polygon run fails in turn; a clean failure or success, never a
+# crash, a sanitizer report or a silent loss (exit 0 without a run record)
+serve
+bad=0 n=1
+while [ $n -le 700 ]; do
+	MDX_FAIL_ALLOC=$n ex -p polygon --from 2023-01-01 --to 2023-01-10 AAPL >"$T/fa.out" 2>"$T/fa.err"
+	rc=$?
+	if [ $rc -gt 128 ] || [ $rc -eq 86 ] || grep -q -e Sanitizer -e 'runtime error' "$T/fa.err" ||
+		{ [ $rc -eq 0 ] && ! grep -q '"type":"run"' "$T/fa.out"; }; then
+		bad=$n
+		break
+	fi
+	n=$((n + 25))
+done
+if [ $bad -eq 0 ]; then pass; else fail "allocation failures" "allocation $bad: exit $rc $(head -c 300 "$T/fa.err")"; fi
 
 # ---- progress on a terminal ----
 if command -v script >/dev/null 2>&1; then
