@@ -84,6 +84,9 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBMDX)
 $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBMDX)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# test_serve.c includes the server's sources to test its static helpers
+$(BUILD)/tests/unit/test_serve.o: $(wildcard serve/serve_*.c)
+
 tests: $(UNIT_BINS) $(TOOL_BINS)
 
 deps:

@@ -48,6 +48,16 @@ struct mdx_sink {
 char *mdx_output_number(double v, char *buf);
 
 /*
+ * The fast path of mdx_output_number for prices: when 1e-4 <= |v| < 1e9 and
+ * v is the double nearest to a decimal with at most 6 places (IEEE
+ * division is correctly rounded, so N / 1e6 == |v| proves it), write that
+ * decimal into buf (MDX_NUM_LEN bytes) exactly as "%.15g" would ("75",
+ * "182.009995") and return its length; otherwise return -1 and write
+ * nothing.  No printf: it is on the hot path of every row.
+ */
+int mdx_output_decimal(double v, char *buf);
+
+/*
  * Write v as compact JSON to fp: object keys in their order, numbers as
  * mdx_output_number (non-finite ones as null), strings with invalid UTF-8
  * replaced by U+FFFD.  Returns 0, or -1 with e set (MDX_EIO).

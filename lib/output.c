@@ -153,6 +153,56 @@ mdx_output_text_width(const char *s, size_t n)
 	return w;
 }
 
+/* n decimal digits of x at p, most significant first */
+static char *
+put_uint(char *p, unsigned long long x)
+{
+	char tmp[24];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + x % 10);
+		x /= 10;
+	} while (x);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+int
+mdx_output_decimal(double v, char *buf)
+{
+	double a = fabs(v);
+	long long nn, ip, fp;
+	char *p = buf;
+	int w = 6;
+
+	if (!(a >= 1e-4 && a < 1e9))
+		return -1;
+	nn = llround(a * 1e6);
+	if ((double)nn / 1e6 != a)
+		return -1;
+	ip = nn / 1000000;
+	fp = nn % 1000000;
+	if (v < 0)
+		*p++ = '-';
+	p = put_uint(p, (unsigned long long)ip);
+	if (fp != 0) {
+		while (fp % 10 == 0) {
+			fp /= 10;
+			w--;
+		}
+		*p++ = '.';
+		for (int i = w - 1; i >= 0; i--) {
+			p[i] = (char)('0' + fp % 10);
+			fp /= 10;
+		}
+		p += w;
+	}
+	*p = '\0';
+	return (int)(p - buf);
+}
+
 char *
 mdx_output_number(double v, char *buf)
 {
@@ -164,6 +214,8 @@ mdx_output_number(double v, char *buf)
 		snprintf(buf, MDX_NUM_LEN, "%s", v > 0 ? "inf" : "-inf");
 		return buf;
 	}
+	if (mdx_output_decimal(v, buf) >= 0)
+		return buf;
 	for (int prec = 15; prec <= 17; prec++) {
 		snprintf(buf, MDX_NUM_LEN, "%.*g", prec, v);
 		if (strtod(buf, NULL) == v)

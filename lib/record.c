@@ -8,6 +8,7 @@
 
 #include "mdx_alloc.h"
 #include "mdx_ndjson.h"
+#include "mdx_output.h"
 #include "mdx_record.h"
 
 int
@@ -596,34 +597,15 @@ ob_real(struct obuf *ob, double v, int present)
 		OB_LIT(ob, "null");
 		return;
 	}
-	/*
-	 * Fast path for prices: when v is the double nearest to a decimal
-	 * N / 10^6 (IEEE division is correctly rounded, so N / 1e6 == v
-	 * proves it) with at most 15 significant digits, that decimal is
-	 * exactly what %.15g prints.
-	 */
-	if (v >= 1e-4 && v < 1e9) {
-		double scaled = v * 1e6;
-		long long nn = llround(scaled);
-
-		if ((double)nn / 1e6 == v) {
-			long long ip = nn / 1000000, fp = nn % 1000000;
-			int w = 6;
-
-			n = snprintf(tmp, sizeof(tmp), "%lld.", ip);
-			if (fp == 0) {
-				tmp[n++] = '0';
-			} else {
-				while (fp % 10 == 0) {
-					fp /= 10;
-					w--;
-				}
-				n += snprintf(tmp + n, sizeof(tmp) - (size_t)n,
-					      "%0*lld", w, fp);
-			}
-			ob_put(ob, tmp, (size_t)n);
-			return;
+	/* prices: the decimal, as %.15g writes it, and ".0" as jansson adds
+	 * to a whole number */
+	if ((n = mdx_output_decimal(v, tmp)) >= 0) {
+		if (strchr(tmp, '.') == NULL) {
+			tmp[n++] = '.';
+			tmp[n++] = '0';
 		}
+		ob_put(ob, tmp, (size_t)n);
+		return;
 	}
 	n = snprintf(tmp, sizeof(tmp), "%.15g", v);
 	if (n <= 0 || (size_t)n >= sizeof(tmp) - 2)

@@ -6,8 +6,9 @@
 set -u
 
 # build and test: compiler, libraries (-dev), pkg-config, tzdata, and the
-# tools the test suites use (jq reads results, mandoc lints man pages)
-need="gcc make pkg-config libcurl4-openssl-dev libjansson-dev libsqlite3-dev
+# tools the test suites use (jq reads results, curl talks to mdx-serve,
+# mandoc lints man pages)
+need="gcc make pkg-config libcurl4-openssl-dev libjansson-dev libsqlite3-dev curl
 libcsv-dev libmicrohttpd-dev tzdata jq mandoc sqlite3 ca-certificates
 ${MDX_DEPS_EXTRA:-}"
 

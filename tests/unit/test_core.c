@@ -10,6 +10,7 @@
 #include "mdx_alloc.h"
 #include "mdx_cli.h"
 #include "mdx_ndjson.h"
+#include "mdx_output.h"
 #include "mdx_record.h"
 #include "mdx_time.h"
 #include "t.h"
@@ -215,6 +216,41 @@ format_matches_jansson(void)
 	mdx_free(buf);
 }
 
+/* the printf-free decimal path agrees with %.15g on every price it takes */
+static void
+decimal_fast_path(void)
+{
+	unsigned long long x = 88172645463325252ULL;
+	char buf[MDX_NUM_LEN], want[64];
+	int taken = 0;
+
+	for (int i = 0; i < 200000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		/* up to 6 places, magnitudes 1e-4 .. 1e9, both signs */
+		double v = (double)(x % 1000000000000000ULL) /
+			   pow(10, (double)(x % 13)) / 1e6;
+
+		if (x & 1)
+			v = -v;
+		if (mdx_output_decimal(v, buf) < 0)
+			continue;
+		taken++;
+		snprintf(want, sizeof(want), "%.15g", v);
+		if (strcmp(buf, want) != 0) {
+			T_FAILMSG("%.17g: %s != %s", v, buf, want);
+			break;
+		}
+	}
+	printf("decimal fast path took %d of 200000 values\n", taken);
+	T_OK(taken > 10000);
+	T_EQ_INT(mdx_output_decimal(1e-5, buf), -1);
+	T_EQ_INT(mdx_output_decimal(0.1 + 0.2, buf), -1);
+	T_EQ_INT(mdx_output_decimal(75.0, buf), 2);
+	T_EQ_STR(buf, "75");
+}
+
 static void
 canonical_round_trip(void)
 {
@@ -364,6 +400,7 @@ main(void)
 	T_RUN(zones);
 	T_RUN(symbols_intervals);
 	T_RUN(format_matches_jansson);
+	T_RUN(decimal_fast_path);
 	T_RUN(canonical_round_trip);
 	T_RUN(actions_instruments);
 	T_RUN(ndjson_reader);
