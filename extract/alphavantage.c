@@ -124,7 +124,9 @@ av_classify(const struct mdx_http_resp *r, int verdict, struct mdx_err *e)
 	json_t *root;
 	const char *msg;
 
-	if (verdict != MDX_HTTP_OK || r->len > 8192)
+	if (verdict != MDX_HTTP_OK)
+		return fetch_classify(r, verdict, e);
+	if (r->len > 8192)
 		return verdict;
 	if ((root = json_loadb(r->body, r->len, 0, NULL)) == NULL)
 		return verdict; /* the parser will say */
@@ -145,6 +147,24 @@ av_classify(const struct mdx_http_resp *r, int verdict, struct mdx_err *e)
 	}
 	json_decref(root);
 	return verdict;
+}
+
+/* is the body Alpha Vantage's daily limit ("25 requests per day")? */
+static int
+av_quota_spent(const struct mdx_http_resp *r)
+{
+	json_t *root =
+		r->len <= 8192 ? json_loadb(r->body, r->len, 0, NULL) : NULL;
+	const char *msg =
+		json_string_value(json_object_get(root, "Information"));
+	int ret = 0;
+
+	if (msg == NULL)
+		msg = json_string_value(json_object_get(root, "Note"));
+	ret = msg != NULL && strstr(msg, "per day") != NULL &&
+	      strstr(msg, "per minute") == NULL;
+	json_decref(root);
+	return ret;
 }
 
 /* the value of field name ("open" for "1. open") of a series entry */
@@ -355,5 +375,6 @@ const struct fetch_provider alphavantage_provider = {
 	.plan = NULL,
 	.start = av_start,
 	.classify = av_classify,
+	.quota_spent = av_quota_spent,
 	.parse = av_parse,
 };

@@ -144,6 +144,15 @@ struct fetch_provider {
 			struct mdx_err *e);
 
 	/*
+	 * Does the last answer of a request that failed for a temporary
+	 * reason say that the quota of the day is spent (Alpha Vantage's
+	 * "25 requests per day")?  Then retrying other symbols is futile:
+	 * the run stops, and the symbols not yet done fail as temporary
+	 * without a request.  NULL: never.
+	 */
+	int (*quota_spent)(const struct mdx_http_resp *r);
+
+	/*
 	 * Turn a response to request kind of job j into records
 	 * (fetch_emit); may queue more requests (pages).  Returns 0, or -1
 	 * with e set: the job fails (MDX_EPERM unless e says MDX_ETEMP).
@@ -172,6 +181,15 @@ const char *fetch_base(const struct fetch *f);
  * none (only with --dry-run).  Borrowed.
  */
 const char *fetch_key(const struct fetch *f);
+
+/*
+ * The default judgement of a response (mdx_http_req.classify): the
+ * verdict unchanged, with the provider's reason from an error body
+ * (Yahoo's chart.error.description, "Error Message", "error", "message")
+ * in e.
+ */
+int fetch_classify(const struct mdx_http_resp *r, int verdict,
+		   struct mdx_err *e);
 
 /* Is sym one of the symbols asked for (polygon --grouped)?  1 or 0. */
 int fetch_wanted(const struct fetch *f, const char *sym);

@@ -37,10 +37,11 @@ struct fetch {
 	size_t njobs, cap;		/* used and allocated jobs */
 	size_t ndone;			/* jobs finished, failed or not */
 	int stopping;			/* a write failed: stop the run */
-	int oom;			/* fetch_set() failed */
-	int64_t started;		/* mdx_mono_ms() at the start */
-	int64_t shown_at;		/* when progress was last drawn */
-	int shown;			/* a progress line is on screen */
+	int spent;	  /* the provider's daily quota is spent */
+	int oom;	  /* fetch_set() failed */
+	int64_t started;  /* mdx_mono_ms() at the start */
+	int64_t shown_at; /* when progress was last drawn */
+	int shown;	  /* a progress line is on screen */
 };
 
 /* what a queued request carries to on_done */
@@ -328,9 +329,8 @@ out:
 	json_decref(v);
 }
 
-/* the default judgement, with the body's reason in the error text */
-static int
-classify_default(const struct mdx_http_resp *r, int verdict, struct mdx_err *e)
+int
+fetch_classify(const struct mdx_http_resp *r, int verdict, struct mdx_err *e)
 {
 	char msg[300];
 
@@ -370,7 +370,7 @@ fetch_get_url(struct fetch *f, struct fetch_job *j, int kind, const char *url,
 	req.url = url;
 	req.secrets = f->secrets;
 	req.user = q;
-	req.classify = f->p->classify ? f->p->classify : classify_default;
+	req.classify = f->p->classify ? f->p->classify : fetch_classify;
 	req.done = on_done;
 	if (mdx_http_add(f->h, &req, e) < 0) {
 		mdx_free(q);
@@ -415,11 +415,27 @@ on_done(const struct mdx_http_resp *r, const struct mdx_err *e)
 	mdx_free(q);
 	if (f->stopping)
 		return -1; /* cancelled after a write error: nothing to say */
+	if (f->spent && e->code != MDX_OK) {
+		/* cancelled: the quota was spent */
+		mdx_err_clear(&pe);
+		mdx_err_set(&pe, MDX_ETEMP,
+			    "not asked: %s's quota of the day is spent",
+			    f->p->name);
+		job_fail(f, j, &pe);
+		job_done(f, j);
+		return -1;
+	}
 	mdx_log("debug", "%s: GET %s: HTTP %ld, %zu bytes, %d attempt%s",
 		j->name, r->url, r->status, r->len, r->attempts,
 		r->attempts == 1 ? "" : "s");
 	if (e->code != MDX_OK) {
 		job_fail(f, j, e);
+		if (e->code == MDX_ETEMP && f->p->quota_spent != NULL &&
+		    f->p->quota_spent(r)) {
+			f->spent = 1;
+			job_done(f, j);
+			return -1; /* the others are cancelled, see above */
+		}
 	} else {
 		long long out = f->c->run->out;
 
@@ -636,7 +652,7 @@ fetch_run(struct extract_ctx *c, const struct fetch_provider *p,
 	ret = 0;
 	if (f.h != NULL && !c->io_failed) {
 		mdx_err_clear(&e);
-		if (mdx_http_run(f.h, &e) < 0 && !c->io_failed) {
+		if (mdx_http_run(f.h, &e) < 0 && !c->io_failed && !f.spent) {
 			progress_clear(&f);
 			mdx_log_err("error", &e);
 			c->whole_status = mdx_exit_for(e.code);

@@ -226,6 +226,13 @@ status "alphavantage Error Message: permanent" 1 ex -p alphavantage XXXX
 keep
 eq "AV Error Message: not retried" "$(hits symbol=XXXX)" 1
 
+serve
+status "alphavantage daily limit: the run stops, exit 75" 75 ex -p alphavantage -j 1 --retries 0 DAILY MSFT LIMITED
+keep
+eq "daily limit: no other request" "$(hits symbol=DAILY) $(wc -l <"$LOG")" "1 1"
+eq "daily limit: every symbol failed, for now" "$(run '[.status,(.failed|sort|join(","))] | @csv')" '"failed","DAILY,LIMITED,MSFT"'
+ok "daily limit: the others not asked" grep -q "^mdx-extract: MSFT: not asked: alphavantage's quota of the day is spent$" "$T/.err"
+
 # keys: never printed, refused when odd, required
 serve
 status "no key: usage" 2 env -u ALPHAVANTAGE_API_KEY mdx-extract -p alphavantage --base-url "$BASE" IBM
