@@ -335,7 +335,7 @@ eq "pipeline polygon: AAPL 2023-01-03" "$(mdx-query --db "$T/p.db" bars AAPL --f
  "2023-01-03T05:00:00Z,2023-01-03,125.07,112117471,125.725,1021065"
 eq "pipeline: extract's run record stored" "$(mdx-query --db "$T/p.db" runs -f csv | grep -c ',mdx-extract,')" 1
 
-# ---- allocation failures (the seam of lib/alloc.c): every 25th of a
+# ---- allocation failures (the seam of lib/alloc.c): every 50th of a
 # paged Polygon run fails in turn; a clean failure or success, never a
 # crash, a sanitizer report or a silent loss (exit 0 without a run record)
 serve
@@ -348,7 +348,7 @@ while [ $n -le 700 ]; do
 		bad=$n
 		break
 	fi
-	n=$((n + 25))
+	n=$((n + 50))
 done
 if [ $bad -eq 0 ]; then pass; else fail "allocation failures" "allocation $bad: exit $rc $(head -c 300 "$T/fa.err")"; fi
 
