@@ -55,30 +55,6 @@ mdx_analysis_index_name_valid(const char *name)
 
 /* ---- small helpers ---- */
 
-/* fill e from the connection's last error; returns -1 */
-static int
-sql_fail(sqlite3 *db, struct mdx_err *e, const char *what)
-{
-	int code;
-
-	switch (sqlite3_extended_errcode(db) & 0xff) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		code = MDX_ETEMP;
-		break;
-	case SQLITE_IOERR:
-	case SQLITE_FULL:
-		code = MDX_EIO;
-		break;
-	case SQLITE_NOMEM:
-		code = MDX_ENOMEM;
-		break;
-	default:
-		code = MDX_EDB;
-	}
-	return mdx_err_set(e, code, "%s: %s", what, sqlite3_errmsg(db));
-}
-
 /* a new prepared statement, or NULL with e set */
 static sqlite3_stmt *
 prepare(sqlite3 *db, const char *sql, struct mdx_err *e)
@@ -86,7 +62,7 @@ prepare(sqlite3 *db, const char *sql, struct mdx_err *e)
 	sqlite3_stmt *st = NULL;
 
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		sql_fail(db, e, "prepare");
+		mdx_store_sqlite_err(db, e, "prepare");
 		sqlite3_finalize(st);
 		return NULL;
 	}
@@ -285,7 +261,7 @@ read_splits(struct mdx_store *s, const char *sym, struct mdx_stats_split **sp,
 		na++;
 	}
 	if (rc != SQLITE_DONE) {
-		sql_fail(db, e, "read splits");
+		mdx_store_sqlite_err(db, e, "read splits");
 		goto out;
 	}
 	*sp = a;
@@ -672,7 +648,7 @@ source_interval(struct mdx_store *s, const char *sym, int target,
 		if (rc == SQLITE_ROW)
 			found = iv;
 		else if (rc != SQLITE_DONE) {
-			sql_fail(db, e, "find bars");
+			mdx_store_sqlite_err(db, e, "find bars");
 			found = -2;
 			break;
 		}
@@ -785,7 +761,7 @@ have_index_tables(sqlite3 *db, struct mdx_err *e)
 		return -1;
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		sql_fail(db, e, "read schema");
+		mdx_store_sqlite_err(db, e, "read schema");
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
@@ -827,7 +803,7 @@ index_def(struct mdx_store *s, const char *name, struct index_def *d,
 		d->level = sqlite3_column_double(st, 6);
 		d->built_at = sqlite3_column_int64(st, 7);
 	} else if (rc != SQLITE_DONE) {
-		sql_fail(db, e, "read index");
+		mdx_store_sqlite_err(db, e, "read index");
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
@@ -931,7 +907,7 @@ read_facts(sqlite3 *db, struct universe *u, struct mdx_err *e)
 		u->fn[u->n - 1]++;
 	}
 	if (rc != SQLITE_DONE) {
-		sql_fail(db, e, "read instrument facts");
+		mdx_store_sqlite_err(db, e, "read instrument facts");
 		goto out;
 	}
 	ret = 0;
@@ -1018,7 +994,7 @@ read_closes(sqlite3 *db, const struct mdx_query *q, struct universe *u,
 		nr++;
 	}
 	if (rc != SQLITE_DONE) {
-		sql_fail(db, e, "read closes");
+		mdx_store_sqlite_err(db, e, "read closes");
 		goto out;
 	}
 	if (nr == 0) {
@@ -1127,7 +1103,7 @@ apply_splits(sqlite3 *db, struct universe *u, struct mdx_err *e)
 		u->nsplit++;
 	}
 	if (rc != SQLITE_DONE) {
-		sql_fail(db, e, "read splits");
+		mdx_store_sqlite_err(db, e, "read splits");
 		goto out;
 	}
 	for (i = 0; i < u->n; i++) {
@@ -1205,7 +1181,7 @@ delete_index(sqlite3 *db, const char *name, struct mdx_err *e)
 		rc = sqlite3_step(st);
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE)
-			return sql_fail(db, e, "delete index");
+			return mdx_store_sqlite_err(db, e, "delete index");
 	}
 	return 0;
 }
@@ -1218,7 +1194,7 @@ step_insert(sqlite3 *db, sqlite3_stmt *st, struct mdx_err *e)
 
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
-		return sql_fail(db, e, "store index");
+		return mdx_store_sqlite_err(db, e, "store index");
 	return 0;
 }
 
@@ -1576,7 +1552,7 @@ read_levels(struct mdx_store *s, const char *name, const struct mdx_query *q,
 		nb++;
 	}
 	if (rc != SQLITE_DONE) {
-		sql_fail(db, e, "read index levels");
+		mdx_store_sqlite_err(db, e, "read index levels");
 		goto out;
 	}
 	*bars = b;
@@ -1667,7 +1643,7 @@ mdx_analysis_index_performance(struct mdx_store *s, const struct mdx_query *q,
 			goto out;
 	}
 	if (rc != SQLITE_DONE) {
-		sql_fail(db, e, "read index levels");
+		mdx_store_sqlite_err(db, e, "read index levels");
 		goto out;
 	}
 	ret = 0;
@@ -1710,7 +1686,7 @@ mdx_analysis_index_composition(struct mdx_store *s, const struct mdx_query *q,
 	sqlite3_bind_text(st, 2, want, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		sql_fail(db, e, "read index levels");
+		mdx_store_sqlite_err(db, e, "read index levels");
 		goto out;
 	}
 	if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
@@ -1743,7 +1719,7 @@ mdx_analysis_index_composition(struct mdx_store *s, const struct mdx_query *q,
 			goto out;
 	}
 	if (rc != SQLITE_DONE) {
-		sql_fail(db, e, "read index members");
+		mdx_store_sqlite_err(db, e, "read index members");
 		goto out;
 	}
 	ret = 0;
@@ -1797,7 +1773,7 @@ mdx_analysis_index_changes(struct mdx_store *s, const struct mdx_query *q,
 			goto out;
 	}
 	if (rc != SQLITE_DONE) {
-		sql_fail(db, e, "read index changes");
+		mdx_store_sqlite_err(db, e, "read index changes");
 		goto out;
 	}
 	ret = 0;
@@ -1846,7 +1822,7 @@ mdx_analysis_index_list(struct mdx_store *s, const struct mdx_query *q,
 			goto out;
 	}
 	if (rc != SQLITE_DONE) {
-		sql_fail(db, e, "read indexes");
+		mdx_store_sqlite_err(db, e, "read indexes");
 		goto out;
 	}
 	ret = 0;

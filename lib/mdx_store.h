@@ -71,6 +71,14 @@ struct mdx_store *mdx_store_open(const char *path, unsigned flags,
 /* Close s (an open batch is rolled back).  s may be NULL. */
 void mdx_store_close(struct mdx_store *s);
 
+/*
+ * Fill e from db's last SQLite error as "WHAT: sqlite message" and return
+ * -1.  The code follows the error: busy or locked MDX_ETEMP, I/O or a full
+ * disk MDX_EIO, no memory MDX_ENOMEM, a constraint MDX_EINPUT, anything
+ * else MDX_EDB.  For lib/ modules that run their own statements.
+ */
+int mdx_store_sqlite_err(sqlite3 *db, struct mdx_err *e, const char *what);
+
 /* The SQLite handle of s (borrowed), for what this module does not do. */
 sqlite3 *mdx_store_db(struct mdx_store *s);
 

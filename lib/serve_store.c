@@ -9,19 +9,6 @@
 #include "mdx_serve_store.h"
 #include "mdx_time.h"
 
-/* fill e from the connection's last error; returns -1 */
-static int
-db_err(sqlite3 *db, struct mdx_err *e, const char *what)
-{
-	int rc = sqlite3_extended_errcode(db) & 0xff;
-
-	return mdx_err_set(e,
-			   rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? MDX_ETEMP
-			   : rc == SQLITE_NOMEM			    ? MDX_ENOMEM
-								    : MDX_EDB,
-			   "%s: %s", what, sqlite3_errmsg(db));
-}
-
 int
 mdx_serve_store_delete_bar(struct mdx_store *s, const char *symbol,
 			   int interval, int64_t ts, struct mdx_err *e)
@@ -36,13 +23,13 @@ mdx_serve_store_delete_bar(struct mdx_store *s, const char *symbol,
 	if (iv == NULL)
 		return mdx_err_set(e, MDX_EUSAGE, "invalid interval");
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return db_err(db, e, "delete bar");
+		return mdx_store_sqlite_err(db, e, "delete bar");
 	sqlite3_bind_text(st, 1, symbol, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, iv, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, ts);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {
-		db_err(db, e, "delete bar");
+		mdx_store_sqlite_err(db, e, "delete bar");
 		sqlite3_finalize(st);
 		return -1;
 	}
@@ -60,10 +47,10 @@ mdx_serve_store_data_version(struct mdx_store *s, sqlite3_stmt **st, int64_t *v,
 	if (*st == NULL && sqlite3_prepare_v3(db, "PRAGMA data_version", -1,
 					      SQLITE_PREPARE_PERSISTENT, st,
 					      NULL) != SQLITE_OK)
-		return db_err(db, e, "read data_version");
+		return mdx_store_sqlite_err(db, e, "read data_version");
 	rc = sqlite3_step(*st);
 	if (rc != SQLITE_ROW) {
-		db_err(db, e, "read data_version");
+		mdx_store_sqlite_err(db, e, "read data_version");
 		sqlite3_reset(*st);
 		return -1;
 	}
@@ -80,10 +67,10 @@ one_int(sqlite3 *db, const char *sql, int64_t *n, struct mdx_err *e)
 	int rc;
 
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return db_err(db, e, "count");
+		return mdx_store_sqlite_err(db, e, "count");
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		db_err(db, e, "count");
+		mdx_store_sqlite_err(db, e, "count");
 		sqlite3_finalize(st);
 		return -1;
 	}
@@ -120,7 +107,7 @@ mdx_serve_store_last_run(struct mdx_store *s, const char *status,
 
 	memset(r, 0, sizeof(*r));
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return db_err(db, e, "read runs");
+		return mdx_store_sqlite_err(db, e, "read runs");
 	if (status != NULL)
 		sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -136,7 +123,7 @@ mdx_serve_store_last_run(struct mdx_store *s, const char *status,
 			r->finished_ms = 0;
 		ret = 1;
 	} else {
-		db_err(db, e, "read runs");
+		mdx_store_sqlite_err(db, e, "read runs");
 	}
 	sqlite3_finalize(st);
 	return ret;

@@ -261,13 +261,12 @@ struct mdx_store {
 	int in_batch;		/* a batch is open */
 };
 
-/* fill e from the connection's last error; returns -1 */
-static int
-db_err(struct mdx_store *s, struct mdx_err *e, const char *what)
+int
+mdx_store_sqlite_err(sqlite3 *db, struct mdx_err *e, const char *what)
 {
-	int rc = sqlite3_extended_errcode(s->db), code;
+	int code;
 
-	switch (rc & 0xff) {
+	switch (sqlite3_extended_errcode(db) & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
 		code = MDX_ETEMP;
@@ -285,7 +284,14 @@ db_err(struct mdx_store *s, struct mdx_err *e, const char *what)
 	default:
 		code = MDX_EDB;
 	}
-	return mdx_err_set(e, code, "%s: %s", what, sqlite3_errmsg(s->db));
+	return mdx_err_set(e, code, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+/* fill e from the store's last error; returns -1 */
+static int
+db_err(struct mdx_store *s, struct mdx_err *e, const char *what)
+{
+	return mdx_store_sqlite_err(s->db, e, what);
 }
 
 static int
