@@ -20,6 +20,14 @@
 
 enum extract_what { WHAT_BARS = 0, WHAT_PROFILE, WHAT_ACTIONS };
 
+/* --basis: the price basis of a CSV file (BASIS-SPEC.md, mdx-records(5)) */
+enum extract_basis {
+	EXTRACT_BASIS_UNKNOWN = -1, /* not given: known from the layout */
+	EXTRACT_BASIS_TRADED = 0,   /* "traded": as traded that day */
+	EXTRACT_BASIS_SPLIT = 1,    /* "split": back-adjusted for splits up
+				       to --basis-as-of */
+};
+
 struct extract_opts {
 	const char *provider;	/* "csv", "yahoo", ... */
 	int what;		/* enum extract_what */
@@ -41,6 +49,9 @@ struct extract_opts {
 	int adjusted;		  /* --adjusted 1, --unadjusted 0, else -1 */
 	int grouped;		  /* --grouped (polygon) */
 	int dry_run;		  /* --dry-run */
+	int basis;		  /* --basis: enum extract_basis */
+	const char *basis_as_of;  /* --basis-as-of DATE, or NULL */
+	const char *user_agent;	  /* --user-agent, or NULL */
 	int progress;		  /* stderr is a terminal and not -q */
 };
 
@@ -254,9 +265,25 @@ json_t *fetch_num(double v);
 /* Today's date (UTC) as days since the epoch. */
 int32_t fetch_today(void);
 
+/*
+ * The day an answer was made, "YYYY-MM-DD" into buf (MDX_DATE_LEN bytes):
+ * the UTC date of its HTTP Date header (mdx_http_resp.date_ms), else of
+ * the time now (the fetch time).  This is the basis_as_of of the prices
+ * in the answer (BASIS-SPEC.md).  Returns buf.
+ */
+char *fetch_answer_date(const struct mdx_http_resp *r, char *buf);
+
+/*
+ * Set "basis" to "split" and "basis_as_of" to as_of on rec (a bar or a
+ * dividend whose values are back-adjusted for splits up to as_of), or
+ * "basis" to "traded" when as_of is NULL.
+ */
+void fetch_set_basis(struct fetch *f, json_t *rec, const char *as_of);
+
 /* The providers. */
 extern const struct fetch_provider yahoo_provider;
 extern const struct fetch_provider alphavantage_provider;
 extern const struct fetch_provider polygon_provider;
+extern const struct fetch_provider sec_provider;
 
 #endif

@@ -84,6 +84,22 @@ fetch_today(void)
 }
 
 char *
+fetch_answer_date(const struct mdx_http_resp *r, char *buf)
+{
+	int64_t ms = r != NULL && r->date_ms >= 0 ? r->date_ms : mdx_now_ms();
+
+	return mdx_date_format((int32_t)(ms / MDX_MS_PER_DAY), buf);
+}
+
+void
+fetch_set_basis(struct fetch *f, json_t *rec, const char *as_of)
+{
+	fetch_set(f, rec, "basis", json_string(as_of ? "split" : "traded"));
+	if (as_of != NULL)
+		fetch_set(f, rec, "basis_as_of", json_string(as_of));
+}
+
+char *
 fetch_escape(const char *s, int path, char *buf, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -574,7 +590,7 @@ make_client(struct fetch *f, struct mdx_err *e)
 	ho.retries = o->retries;
 	ho.max_time_ms = o->max_time_s * 1000;
 	ho.backoff_base_ms = o->retry_base_ms;
-	ho.user_agent = f->p->user_agent;
+	ho.user_agent = o->user_agent ? o->user_agent : f->p->user_agent;
 	f->h = mdx_http_new(&ho, e);
 	return f->h != NULL ? 0 : -1;
 }
