@@ -298,8 +298,7 @@ one_opt(int ch, const char *arg, struct extract_opts *o, int *logfmt,
 		int64_t ms;
 
 		o->basis_as_of = arg;
-		return date_opt("--basis-as-of", arg, &ms) ? MDX_EXIT_USAGE
-							   : 0;
+		return date_opt("--basis-as-of", arg, &ms) ? MDX_EXIT_USAGE : 0;
 	}
 	case OPT_UA:
 		if (arg[0] == '\0' || strpbrk(arg, "\r\n") != NULL) {
