@@ -262,10 +262,14 @@ status "--interval 1wk on alphavantage" 2 ex -p alphavantage --interval 1wk IBM
 serve
 status "polygon AAPL aggregates" 0 ex -p polygon --from 2023-01-03 --to 2023-01-10 AAPL
 keep
-eq "polygon request" "$(cut -d' ' -f4 "$LOG")" "/v2/aggs/ticker/AAPL/range/1/day/2023-01-03/2023-01-10?adjusted=true&sort=asc&limit=50000&apiKey=$PGKEY"
+eq "polygon request: prices as traded asked for" "$(cut -d' ' -f4 "$LOG")" "/v2/aggs/ticker/AAPL/range/1/day/2023-01-03/2023-01-10?adjusted=false&sort=asc&limit=50000&apiKey=$PGKEY"
 eq "polygon 2023-01-03: close 125.07, volume 1.12117471e+08 as an integer" "$(grep -m1 '"type":"bar"' "$T/.out")" \
- '{"type":"bar","symbol":"AAPL","interval":"1d","t":1672722000000,"open":130.28,"high":130.9,"low":124.17,"close":125.07,"volume":112117471,"vwap":125.725,"trades":1021065,"source":"polygon"}'
+ '{"type":"bar","symbol":"AAPL","interval":"1d","t":1672722000000,"open":130.28,"high":130.9,"low":124.17,"close":125.07,"volume":112117471,"vwap":125.725,"trades":1021065,"basis":"split","basis_as_of":"'"$(date -u +%F)"'","source":"polygon"}'
 eq "polygon bars" "$(grep -c '"type":"bar"' "$T/.out")" 6
+# the recorded answer says "adjusted":true (it was asked so): the answer's
+# flag wins over what was asked, dated by the fetch (no Date recorded)
+status "polygon --adjusted" 0 ex -p polygon --adjusted --from 2023-01-03 --to 2023-01-10 AAPL
+eq "--adjusted asks adjusted=true" "$(tail -1 "$LOG" | cut -d' ' -f4 | grep -c 'adjusted=true&sort=asc')" 1
 
 status "polygon next_url paging" 0 ex -p polygon --from 2023-01-01 --to 2023-01-10 AAPL
 keep
@@ -276,7 +280,7 @@ eq "rebased next_url: page 2 came here" "$(hits 2023-01-02/2023-01-10?cursor=) $
 
 status "polygon grouped daily" 0 ex -p polygon --grouped --from 2020-10-14
 eq "grouped: the day's bar with its symbol" "$(grep '"type":"bar"' "$T/.out")" \
- '{"type":"bar","symbol":"GIK","interval":"1d","t":1602705600000,"open":9.99,"high":10.02,"low":9.9,"close":10.02,"volume":895345,"vwap":9.9979,"trades":96,"source":"polygon"}'
+ '{"type":"bar","symbol":"GIK","interval":"1d","t":1602705600000,"open":9.99,"high":10.02,"low":9.9,"close":10.02,"volume":895345,"vwap":9.9979,"trades":96,"basis":"split","basis_as_of":"'"$(date -u +%F)"'","source":"polygon"}'
 status "grouped: symbols filter" 0 ex -p polygon --grouped --from 2020-10-14 AAPL
 eq "grouped: GIK not asked for" "$(grep -c '"type":"bar"' "$T/.out")" 0
 eq "grouped: a day without data is a warning" "$(cat "$T/.err")" "mdx-extract: warning: 2020-10-14: no data in the range"
@@ -289,13 +293,16 @@ eq "ticker details as an instrument" "$(grep '"type":"instrument"' "$T/.out")" \
  '{"type":"instrument","symbol":"AAPL","name":"Apple Inc.","exchange":"XNAS","currency":"USD","industry":"ELECTRONIC COMPUTERS","market_cap":2488795282370,"shares_outstanding":16319440000,"as_of":"2022-06-01","source":"polygon"}'
 ok "ticker details: date parameter" grep -q "/v3/reference/tickers/AAPL?date=2022-06-01&apiKey=$PGKEY " "$LOG"
 
-status "polygon splits and dividends" 0 ex -p polygon --what actions GOOGL BRW CSSEN
+status "polygon splits and dividends" 0 ex -p polygon --what actions GOOGL BRW CSSEN AMZN
 keep
+ok "actions: all of them asked (no range)" grep -q "/v3/reference/splits?ticker=AMZN&limit=1000&apiKey=$PGKEY " "$LOG"
 eq "GOOGL 20:1 split" "$(jqr 'select(.symbol=="GOOGL") | "\(.date) \(.kind) \(.ratio)"' "$T/.out")" "2022-07-18 split 20"
+eq "AMZN 20:1 split on 2022-06-06, as a record" "$(jqr -c 'select(.symbol=="AMZN")' "$T/.out")" \
+ '{"type":"action","symbol":"AMZN","date":"2022-06-06","kind":"split","ratio":20,"source":"polygon"}'
 eq "BRW reverse split 1:2" "$(jqr 'select(.symbol=="BRW") | "\(.date) \(.ratio)"' "$T/.out")" "2022-05-20 0.5"
 eq "CSSEN dividends" "$(jqr 'select(.symbol=="CSSEN") | "\(.date) \(.amount)"' "$T/.out" | sed -n '1p;$p' | tr '\n' ';') $(jqr 'select(.symbol=="CSSEN") | .date' "$T/.out" | wc -l)" \
  "2025-06-12 0.59375;2023-09-14 0.59375; 8"
-eq "actions: other tickers of the answer left out" "$(jqr 'select(.type=="action") | .symbol' "$T/.out" | sort -u | tr '\n' ' ')" "BRW CSSEN GOOGL "
+eq "actions: other tickers of the answer left out" "$(jqr 'select(.type=="action") | .symbol' "$T/.out" | sort -u | tr '\n' ' ')" "AMZN BRW CSSEN GOOGL "
 
 serve
 status "polygon 429 with Retry-After" 0 ex -p polygon --from 2023-01-03 --to 2023-01-10 P429
