@@ -194,7 +194,9 @@ status "alphavantage IBM adjusted" 0 ex -p alphavantage --adjusted IBM
 keep
 eq "AV request" "$(cut -d' ' -f4 "$LOG")" "/query?function=TIME_SERIES_DAILY_ADJUSTED&symbol=IBM&outputsize=full&apikey=$AVKEY"
 eq "AV newest bar: numbers from strings, wall date in New York" "$(grep -m1 '"type":"bar"' "$T/.out")" \
- '{"type":"bar","symbol":"IBM","interval":"1d","time":"2025-01-13","tz":"America/New_York","open":217.89,"high":219.59,"low":214.75,"close":217.4,"adj_close":217.4,"volume":3654799,"source":"alphavantage"}'
+ '{"type":"bar","symbol":"IBM","interval":"1d","time":"2025-01-13","tz":"America/New_York","open":217.89,"high":219.59,"low":214.75,"close":217.4,"adj_close":217.4,"volume":3654799,"basis":"traded","basis_as_of":"'"$(date -u +%F)"'","source":"alphavantage"}'
+ok "AV: the dividend before the bars" test "$(grep -n '"type":"action"' "$T/.out" | cut -d: -f1)" -lt "$(grep -n -m1 '"type":"bar"' "$T/.out" | cut -d: -f1)"
+eq "AV: OHLC as traded, on every bar" "$(jqr 'select(.type=="bar") | .basis' "$T/.out" | sort | uniq -c | tr -s ' ')" " 100 traded"
 eq "AV IBM dividend 1.67 on 2024-11-12" "$(grep '"type":"action"' "$T/.out")" \
  '{"type":"action","symbol":"IBM","date":"2024-11-12","kind":"dividend","amount":1.67,"source":"alphavantage"}'
 eq "AV IBM: 100 bars" "$(run '[.in,.out] | @csv')" "100,101"
@@ -209,12 +211,13 @@ eq "AV daily: rows before --from dropped" "$(run '[.in,.out,.dropped] | @csv')" 
 
 serve
 status "alphavantage intraday, month paging" 0 ex -p alphavantage --interval 1m --from 2017-12-01 --to 2018-06-30 MSFT
+# intraday is split- and dividend-adjusted unless asked adjusted=false
 eq "AV intraday: a request a month" "$(sed -n 's/.*month=\([0-9-]*\)&.*/\1/p' "$LOG" | sort | tr '\n' ' ')" \
  "2017-12 2018-01 2018-02 2018-03 2018-04 2018-05 2018-06 "
-ok "AV intraday: parameters" grep -q "/query?function=TIME_SERIES_INTRADAY&symbol=MSFT&interval=1min&month=2017-12&outputsize=full&apikey=$AVKEY " "$LOG"
+ok "AV intraday: parameters, as traded asked for" grep -q "/query?function=TIME_SERIES_INTRADAY&symbol=MSFT&interval=1min&month=2017-12&adjusted=false&outputsize=full&apikey=$AVKEY " "$LOG"
 eq "AV intraday: pages and bars" "$(run '[.pages,.out] | @csv')" "7,200"
 eq "AV intraday: wall time as printed" "$(grep -m1 '"time":"2018-06-01 16:00:00"' "$T/.out")" \
- '{"type":"bar","symbol":"MSFT","interval":"1m","time":"2018-06-01 16:00:00","tz":"America/New_York","open":100.615,"high":100.81,"low":100.59,"close":100.79,"volume":4129781,"source":"alphavantage"}'
+ '{"type":"bar","symbol":"MSFT","interval":"1m","time":"2018-06-01 16:00:00","tz":"America/New_York","open":100.615,"high":100.81,"low":100.59,"close":100.79,"volume":4129781,"basis":"traded","source":"alphavantage"}'
 
 status "alphavantage OVERVIEW" 0 ex -p alphavantage --what profile --as-of 2020-06-05 IBM
 eq "AV OVERVIEW as an instrument" "$(grep '"type":"instrument"' "$T/.out")" \
