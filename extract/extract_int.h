@@ -122,6 +122,8 @@ struct fetch_job {
 	int pending;		       /* requests queued and not finished */
 	int failed;		       /* reported as failed */
 	long records;		       /* records written for it */
+	long long id;		       /* the provider's number for it (SEC:
+					  the CIK), 0 when none */
 };
 
 /* A provider: its defaults and the callbacks fetch.c drives. */
@@ -132,6 +134,9 @@ struct fetch_provider {
 				   when no key is used */
 	double rate;		/* default requests a minute */
 	const char *user_agent; /* NULL: libcurl's mdx/VERSION */
+	const char *ua_env;	/* environment variable that gives the
+				   User-Agent when --user-agent does not,
+				   or NULL */
 
 	/* Check the options for this provider; -1 with e set (usage). */
 	int (*check)(const struct extract_opts *o, struct mdx_err *e);
@@ -142,6 +147,13 @@ struct fetch_provider {
 	 * 1 for one job a symbol (as when NULL), -1 with e set.
 	 */
 	int (*plan)(struct fetch *f, struct mdx_err *e);
+
+	/*
+	 * Once the client is made and before any job starts: what the whole
+	 * run needs first (SEC: the ticker->CIK map), with fetch_get_sync().
+	 * Returns 0, or -1 with e set: the run fails as a whole.  NULL: none.
+	 */
+	int (*prepare)(struct fetch *f, struct mdx_err *e);
 
 	/* Queue the first request(s) of job j with fetch_get(). */
 	int (*start)(struct fetch *f, struct fetch_job *j, struct mdx_err *e);
@@ -216,6 +228,20 @@ int fetch_job_add(struct fetch *f, const char *name, struct mdx_err *e);
  */
 int fetch_get(struct fetch *f, struct fetch_job *j, int kind, struct mdx_err *e,
 	      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/*
+ * GET url at once, outside any job, and hand the answer to parse (with u);
+ * returns when it is done.  With --dry-run the request is printed and
+ * parse is not called.  Returns 0, or -1 with e set (the request's error
+ * or parse's).
+ */
+int fetch_get_sync(struct fetch *f, const char *url,
+		   int (*parse)(void *u, const struct mdx_http_resp *r,
+				struct mdx_err *e),
+		   void *u, struct mdx_err *e);
+
+/* The jobs of the run: *n of them.  Borrowed. */
+struct fetch_job *fetch_jobs(struct fetch *f, size_t *n);
 
 /* As fetch_get, with a whole URL (a next page that a response named). */
 int fetch_get_url(struct fetch *f, struct fetch_job *j, int kind,

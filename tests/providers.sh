@@ -94,6 +94,24 @@ eq "AAPL 2020: the split has no basis" "$(jqr -c 'select(.kind=="split")' "$T/.o
 eq "AAPL 2020: every bar split-adjusted as of 2021-11-13" "$(jqr 'select(.type=="bar") | "\(.basis) \(.basis_as_of)"' "$T/.out" | sort | uniq -c | tr -s ' ')" " 253 split 2021-11-13"
 eq "AAPL 2020 bars" "$(grep -c '"type":"bar"' "$T/.out")" 253
 
+# ---- the same AMZN bar in two vintages (before and after its 2022-06-06
+# 20:1 split), each served with the Date it was recorded with ----
+ROUTES=$FIX/http/yahoo_amzn_2021.routes
+serve
+status "yahoo AMZN recorded 2021-11-21" 0 ex -p yahoo --from 2020-01-02 --to 2020-01-02 AMZN
+eq "AMZN 2021: close 1898.01, split-adjusted as of the answer's Date (Sun, 21 Nov 2021)" "$(jqr -c 'select(.type=="bar") | [.close,.adj_close,.volume,.basis,.basis_as_of]' "$T/.out")" \
+ '[1898.01000976562,1898.01000976562,4029000,"split","2021-11-21"]'
+ex -p yahoo --from 2020-01-02 --to 2020-01-02 AMZN 2>/dev/null | mdx-transform >"$T/amzn.canon" 2>/dev/null
+eq "AMZN 2021 through mdx-transform: basis kept" "$(jqr -c 'select(.type=="bar") | [.date,.close,.basis,.basis_as_of]' "$T/amzn.canon")" \
+ '["2020-01-02",1898.01000976562,"split","2021-11-21"]'
+ROUTES=$FIX/http/yahoo_amzn_2025.routes
+serve
+status "yahoo AMZN recorded 2025-02-20" 0 ex -p yahoo --from 2020-01-02 --to 2020-01-02 AMZN
+eq "AMZN 2025: close 94.9005 (after the 20:1 split) as of 2025-02-20" "$(jqr -c 'select(.type=="bar") | [.close,.volume,.basis,.basis_as_of]' "$T/.out")" \
+ '[94.9004974365234,80580000,"split","2025-02-20"]'
+ROUTES=$FIX/http/providers.routes
+
+serve
 status "yahoo OCDO.L" 0 ex -p yahoo --from 2020-01-01 --to 2021-01-04 OCDO.L
 eq "OCDO.L bars carry Europe/London" "$(jqr 'select(.type=="bar") | .tz' "$T/.out" | sort -u)" "Europe/London"
 eq "OCDO.L pence: prices as given, currency GBp" "$(jqr 'select(.type=="instrument") | [.exchange,.currency] | @csv' "$T/.out")" '"LSE","GBp"'
@@ -311,6 +329,55 @@ serve
 status "polygon 429 with Retry-After" 0 ex -p polygon --from 2023-01-03 --to 2023-01-10 P429
 gap_p=$(gap /ticker/P429/)
 ok "polygon 429: retried after at least 1 s (${gap_p} ms)" test "$gap_p" -ge 1000
+
+# ---- SEC EDGAR: share counts, point in time ----
+SECUA="mdx-tests tests@example.com"
+serve
+status "sec without a User-Agent: refused" 2 env -u MDX_SEC_USER_AGENT mdx-extract -p sec --base-url "$BASE" NVDA
+ok "sec: the refusal names --user-agent and MDX_SEC_USER_AGENT" grep -q -- "--user-agent 'Name contact@example.com' or set MDX_SEC_USER_AGENT" "$T/.err"
+eq "sec refused: nothing asked" "$(wc -l <"$LOG")" 0
+status "sec: a User-Agent without a contact e-mail: refused" 2 mdx-extract -p sec --base-url "$BASE" --user-agent mdx NVDA
+status "sec: --rate above 10 a second refused" 2 mdx-extract -p sec --user-agent "$SECUA" --base-url "$BASE" --rate 11/s NVDA
+status "sec: --rate 0 (no limit) refused" 2 mdx-extract -p sec --user-agent "$SECUA" --base-url "$BASE" --rate 0 NVDA
+status "sec NVDA" 0 env MDX_SEC_USER_AGENT="$SECUA" mdx-extract -p sec --base-url "$BASE" NVDA
+eq "sec: the ticker map, then the company facts by 10-digit CIK, on one base URL" "$(cut -d' ' -f4 "$LOG" | tr '\n' ' ')" \
+ "/files/company_tickers.json /api/xbrl/companyfacts/CIK0001045810.json "
+eq "sec NVDA: one record a dei:EntityCommonStockSharesOutstanding entry" "$(grep -c '"type":"instrument"' "$T/.out")" 68
+eq "sec NVDA: the count filed 2021-05-26 (before the 2021-07-20 4:1 split)" "$(grep '"as_of":"2021-05-26"' "$T/.out")" \
+ '{"type":"instrument","symbol":"NVDA","shares_outstanding":623000000,"as_of":"2021-05-26","period_end":"2021-05-21","source":"sec"}'
+eq "sec NVDA: the first filed after the split" "$(grep '"as_of":"2021-08-20"' "$T/.out")" \
+ '{"type":"instrument","symbol":"NVDA","shares_outstanding":2500000000,"as_of":"2021-08-20","period_end":"2021-08-13","source":"sec"}'
+eq "sec NVDA: oldest filing first" "$(jqr 'select(.type=="instrument") | .as_of' "$T/.out" | sed -n '1p;$p' | tr '\n' ' ')" "2009-08-20 2026-05-20 "
+eq "sec run record" "$(run '[.status,.in,.out,.requests,.pages] | @csv')" '"ok",68,68,2,2'
+status "sec --from/--to: by filed date" 0 mdx-extract -p sec --user-agent "$SECUA" --base-url "$BASE" --from 2021-01-01 --to 2021-12-31 NVDA
+eq "sec 2021 filings" "$(jqr 'select(.type=="instrument") | "\(.as_of) \(.shares_outstanding)"' "$T/.out" | tr '\n' ';')" \
+ "2021-02-26 620000000;2021-05-26 623000000;2021-08-20 2500000000;2021-11-22 2500000000;"
+status "sec: a ticker not in SEC's list fails alone" 1 mdx-extract -p sec --user-agent "$SECUA" --base-url "$BASE" NVDA NOSUCH
+eq "sec: NOSUCH reported, NVDA delivered" "$(run '[.status,(.failed|join(","))] | @csv') $(grep -c '"symbol":"NVDA"' "$T/.out")" '"partial","NOSUCH" 68'
+ok "sec: NOSUCH's reason" grep -q "^mdx-extract: NOSUCH: not in SEC's ticker list" "$T/.err"
+status "sec --dry-run: the map request of SEC's host" 0 mdx-extract -p sec --user-agent "$SECUA" --dry-run NVDA
+eq "sec --dry-run" "$(cat "$T/.out")" "GET https://www.sec.gov/files/company_tickers.json"
+mdx-extract -p sec --user-agent "$SECUA" --base-url "$BASE" NVDA 2>/dev/null | mdx-transform >"$T/sec.canon" 2>"$T/sec.err"
+eq "sec through mdx-transform: period_end kept" "$(grep '"as_of":"2021-05-26"' "$T/sec.canon" | jqr -c '[.shares_outstanding,.as_of,.period_end,.source]')" \
+ '[623000000,"2021-05-26","2021-05-21","sec"]'
+# AAPL and MRVL from ../shared/data (1-4 MB each), when it is there
+SEC=${MDX_SHARED:-$(pwd)/../shared/data}/sec
+if [ -r "$SEC/companyfacts_CIK0000320193_AAPL_rec2026-03-25.json" ] && [ -r "$SEC/companyfacts_CIK0001835632_MRVL_rec2026-06-08.json" ]; then
+	printf '%s\n' "/files/company_tickers.json 200 $FIX/http/sec/company_tickers.json" \
+		"/api/xbrl/companyfacts/CIK0000320193.json 200 $SEC/companyfacts_CIK0000320193_AAPL_rec2026-03-25.json" \
+		"/api/xbrl/companyfacts/CIK0001835632.json 200 $SEC/companyfacts_CIK0001835632_MRVL_rec2026-06-08.json" >"$T/sec.routes"
+	ROUTES=$T/sec.routes
+	serve
+	status "sec AAPL MRVL (shared data)" 0 mdx-extract -p sec --user-agent "$SECUA" --base-url "$BASE" AAPL MRVL
+	eq "sec AAPL: 68 entries, MRVL 21" "$(jqr 'select(.type=="instrument") | .symbol' "$T/.out" | sort | uniq -c | tr -s ' ' | tr '\n' ';')" " 68 AAPL; 21 MRVL;"
+	eq "sec AAPL: the count filed 2020-10-30, after the 2020-08-31 4:1 split" "$(grep '"symbol":"AAPL".*"as_of":"2020-10-30"' "$T/.out")" \
+	 '{"type":"instrument","symbol":"AAPL","shares_outstanding":17001802000,"as_of":"2020-10-30","period_end":"2020-10-16","source":"sec"}'
+	eq "sec AAPL: two facts filed one day (a 10-K/A and a 10-Q) both kept, older period first" "$(jqr 'select(.as_of=="2010-01-25") | "\(.period_end) \(.shares_outstanding)"' "$T/.out" | tr '\n' ';')" \
+	 "2009-10-16 900678473;2010-01-15 906794589;"
+	ROUTES=$FIX/http/providers.routes
+else
+	echo "skip: sec AAPL/MRVL (no $SEC)"
+fi
 
 # ---- secrets ----
 eq "keys never in mdx-extract's output or messages" "$(grep -c -e "$AVKEY" -e "$PGKEY" "$T/all")" 0
