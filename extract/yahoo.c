@@ -120,7 +120,14 @@ y_start(struct fetch *f, struct fetch_job *j, struct mdx_err *e)
 		return fetch_get(f, j, Y_PROFILE, e,
 				 "/v8/finance/chart/%s?range=1d&interval=1d",
 				 sym);
-	if (events_apart(o))
+	if (events_apart(o) && o->dry_run &&
+	    fetch_get(f, j, Y_EVENTS, e,
+		      "/v8/finance/chart/%s?period1=%lld&period2=%lld"
+		      "&interval=1wk&events=div%%7Csplit",
+		      sym, (long long)EPOCH_1900_S,
+		      (long long)(mdx_now_ms() / 1000)) < 0)
+		return -1;
+	if (events_apart(o) && !o->dry_run)
 		/*
 		 * All history to now, weekly: the events are dated by their
 		 * own timestamps whatever the interval, and a week holds at
