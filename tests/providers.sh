@@ -93,6 +93,10 @@ eq "AAPL 2020: the split has no basis" "$(jqr -c 'select(.kind=="split")' "$T/.o
  '{"type":"action","symbol":"AAPL","date":"2020-08-31","kind":"split","ratio":4,"source":"yahoo"}'
 eq "AAPL 2020: every bar split-adjusted as of 2021-11-13" "$(jqr 'select(.type=="bar") | "\(.basis) \(.basis_as_of)"' "$T/.out" | sort | uniq -c | tr -s ' ')" " 253 split 2021-11-13"
 eq "AAPL 2020 bars" "$(grep -c '"type":"bar"' "$T/.out")" 253
+mdx-transform "$T/.out" >"$T/aapl.canon" 2>/dev/null
+eq "AAPL 2020 through mdx-transform: the dividend's basis kept" "$(jqr -c 'select(.type=="action" and .date=="2020-08-07") | [.amount,.basis,.basis_as_of]' "$T/aapl.canon")" '[0.205,"split","2021-11-13"]'
+eq "AAPL 2020 through mdx-transform: 2020-08-28 close 124.8075, split as of 2021-11-13" "$(jqr -c 'select(.type=="bar" and .date=="2020-08-28") | [.close,.basis,.basis_as_of]' "$T/aapl.canon")" '[124.807502746582,"split","2021-11-13"]'
+
 
 # ---- the same AMZN bar in two vintages (before and after its 2022-06-06
 # 20:1 split), each served with the Date it was recorded with ----
