@@ -658,12 +658,30 @@ int
 mdx_store_put_instrument(struct mdx_store *s, const json_t *rec,
 			 struct mdx_err *e)
 {
+	int r1, r2;
+
+	if (mdx_store_put_instrument_rows(s, rec, &r1, &r2, e))
+		return -1;
+	if (r1 == MDX_PUT_INSERTED || r2 == MDX_PUT_INSERTED)
+		return MDX_PUT_INSERTED;
+	if (r1 == MDX_PUT_UPDATED || r2 == MDX_PUT_UPDATED)
+		return MDX_PUT_UPDATED;
+	return MDX_PUT_UNCHANGED;
+}
+
+int
+mdx_store_put_instrument_rows(struct mdx_store *s, const json_t *rec,
+			      int *instr, int *fact, struct mdx_err *e)
+{
 	static const char *const keys[] = {"name", "exchange", "currency",
 					   "sector", "industry"};
 	const char *sym = json_str_field(rec, "symbol");
 	const char *as_of = json_str_field(rec, "as_of");
+	int figures =
+		json_is_number(json_object_get(rec, "market_cap")) ||
+		json_is_number(json_object_get(rec, "shares_outstanding"));
 	sqlite3_stmt *st[2];
-	int r1, r2 = MDX_PUT_UNCHANGED;
+	int r1, r2 = figures ? MDX_PUT_NO_DATE : MDX_PUT_NONE;
 
 	if (sym == NULL)
 		return mdx_err_field(e, MDX_EINPUT, "symbol", "missing");
@@ -678,9 +696,7 @@ mdx_store_put_instrument(struct mdx_store *s, const json_t *rec,
 	}
 	if ((r1 = upsert(s, st[0], st[1], "upsert instrument", e)) < 0)
 		return -1;
-	if (as_of != NULL &&
-	    (json_is_number(json_object_get(rec, "market_cap")) ||
-	     json_is_number(json_object_get(rec, "shares_outstanding")))) {
+	if (as_of != NULL && figures) {
 		if ((st[0] = stmt(s, ST_INS_FACT, e)) == NULL ||
 		    (st[1] = stmt(s, ST_UPD_FACT, e)) == NULL)
 			return -1;
@@ -695,11 +711,9 @@ mdx_store_put_instrument(struct mdx_store *s, const json_t *rec,
 				 e)) < 0)
 			return -1;
 	}
-	if (r1 == MDX_PUT_INSERTED || r2 == MDX_PUT_INSERTED)
-		return MDX_PUT_INSERTED;
-	if (r1 == MDX_PUT_UPDATED || r2 == MDX_PUT_UPDATED)
-		return MDX_PUT_UPDATED;
-	return MDX_PUT_UNCHANGED;
+	*instr = r1;
+	*fact = r2;
+	return 0;
 }
 
 int
