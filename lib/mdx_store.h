@@ -179,6 +179,15 @@ int mdx_store_put_run(struct mdx_store *s, const json_t *rec,
  */
 int mdx_store_put(struct mdx_store *s, const json_t *rec, struct mdx_err *e);
 
+/*
+ * The stored spelling of sym in any letter case ("aapl" -> "AAPL"), for
+ * a hint after a miss: symbols themselves are case-sensitive keys (BRK.B,
+ * and a provider's "aapl" would be another symbol).  Copies it into buf
+ * (n bytes) and returns 1; 0 when no symbol matches; -1 with e set.
+ */
+int mdx_store_symbol_nocase(struct mdx_store *s, const char *sym, char *buf,
+			    size_t n, struct mdx_err *e);
+
 /* What a query asks; each command reads the fields it needs. */
 struct mdx_query {
 	const char *const *symbols; /* borrowed: symbols named, or NULL */

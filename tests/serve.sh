@@ -480,4 +480,5 @@ for name in main small; do
 	eq "$name: exit 0 on SIGTERM" "$?" 0
 done
 eq "no sanitizer reports" "$(grep -l -E 'Sanitizer|runtime error' "$T"/*.log)" ""
+usage_ok mdx-serve 24
 finish
