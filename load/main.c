@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,61 +253,60 @@ record_run(struct load *l)
 	json_decref(rec);
 }
 
-/* append s to buf (of size n, used *len), cut at the end of buf */
-static void
-put(char *buf, size_t n, size_t *len, const char *s)
-{
-	int w = snprintf(buf + *len, n - *len, "%s", s);
+/* append the text of fmt to buf (n bytes, *len used), cut at its end */
+static void append(char *buf, size_t n, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
+static void
+append(char *buf, size_t n, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	va_start(ap, fmt);
+	w = vsnprintf(buf + *len, n - *len, fmt, ap);
+	va_end(ap);
 	if (w > 0)
 		*len += (size_t)w < n - *len ? (size_t)w : n - *len - 1;
 }
 
 /*
  * The summary line: "N in, N rejected; bars: N inserted, N updated, N
- * unchanged; runs: N recorded[, N already stored]", the other kinds when
- * the input had any, what was rolled back, and the time.
+ * unchanged; runs: N recorded", with the other kinds when the input had
+ * any, the runs already stored, the facts not stored, what was rolled
+ * back, and the time.
  */
 static void
 summary(const struct load *l, int64_t t0)
 {
-	char buf[1024], part[160];
-	size_t len = 0;
+	char buf[1024];
+	size_t len = 0, n = sizeof(buf);
 
-	snprintf(part, sizeof(part), "%lld in, %lld rejected", l->run.in,
-		 l->run.rejected);
-	put(buf, sizeof(buf), &len, part);
+	append(buf, n, &len, "%lld in, %lld rejected", l->run.in,
+	       l->run.rejected);
 	for (int k = 0; k < MDX_KIND_N; k++) {
 		const struct mdx_run_kind *c = &l->run.kinds[k];
+		long long none = k == MDX_KIND_FACT ? l->run.facts_no_as_of : 0;
 
 		if (k != MDX_KIND_BAR &&
-		    c->inserted + c->updated + c->unchanged == 0 &&
-		    (k != MDX_KIND_FACT || l->run.facts_no_as_of == 0))
+		    c->inserted + c->updated + c->unchanged + none == 0)
 			continue;
-		if (k == MDX_KIND_RUN)
-			snprintf(part, sizeof(part), "; runs: %lld recorded%s",
-				 c->inserted, c->unchanged ? ", " : "");
-		else
-			snprintf(part, sizeof(part),
-				 "; %s: %lld inserted, %lld updated, %lld "
-				 "unchanged",
-				 mdx_kind_name(k), c->inserted, c->updated,
-				 c->unchanged);
-		put(buf, sizeof(buf), &len, part);
-		part[0] = '\0';
-		if (k == MDX_KIND_RUN && c->unchanged)
-			snprintf(part, sizeof(part), "%lld already stored",
-				 c->unchanged);
-		if (k == MDX_KIND_FACT && l->run.facts_no_as_of)
-			snprintf(part, sizeof(part), ", %lld not stored",
-				 l->run.facts_no_as_of);
-		put(buf, sizeof(buf), &len, part);
+		if (k == MDX_KIND_RUN) {
+			append(buf, n, &len, "; runs: %lld recorded",
+			       c->inserted);
+			if (c->unchanged)
+				append(buf, n, &len, ", %lld already stored",
+				       c->unchanged);
+			continue;
+		}
+		append(buf, n, &len,
+		       "; %s: %lld inserted, %lld updated, %lld unchanged",
+		       mdx_kind_name(k), c->inserted, c->updated, c->unchanged);
+		if (none)
+			append(buf, n, &len, ", %lld not stored", none);
 	}
-	if (l->run.rolled_back) {
-		snprintf(part, sizeof(part), "; %lld rolled back",
-			 l->run.rolled_back);
-		put(buf, sizeof(buf), &len, part);
-	}
+	if (l->run.rolled_back)
+		append(buf, n, &len, "; %lld rolled back", l->run.rolled_back);
 	mdx_log("info", "%s; %.1f s", buf,
 		(double)(mdx_mono_ms() - t0) / 1000.0);
 }
