@@ -128,6 +128,8 @@ get "$main_URL/v1/bars/MSFT/1m/2020-11-30T14:31:30Z"
 eq "no such bar" "$code" 404
 get "$main_URL/v1/bars/XYZ"
 eq "unknown symbol" "$code $(field .detail)" "404 symbol 'XYZ' not in the store"
+get "$main_URL/v1/bars/aapl"
+eq "symbol in the wrong case: a hint" "$code $(field .detail)" "404 symbol 'aapl' not in the store; did you mean 'AAPL'?"
 get "$main_URL/v1/latest?symbols=AAPL,XYZ"
 eq "some symbols missing" "$code $(hdr X-Missing-Symbols)" "200 XYZ"
 get "$main_URL/v1/latest?symbols=XYZ,QQQ"
