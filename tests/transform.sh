@@ -116,4 +116,5 @@ ok "bad phases row named" grep -q "badph:2: end is before start" "$T/.err"
 
 status "unknown option" 2 mdx-transform --bogus
 status "missing file" 66 mdx-transform "$T/nonexistent"
+usage_ok mdx-transform 11
 finish
