@@ -214,6 +214,22 @@ else
 	bad "mdx-transform and mdx-query write bars differently: $(cmp "$tmp/canon" "$tmp/out")"
 fi
 
+# a message names only the bounds given, no placeholder (0000-00-00,
+# 9999-99-99) for the others: a store of bars and no shares outstanding
+"$QUERY" --db "$tmp/policy.db" index build x --top 2 2>"$tmp/err"
+st=$?
+if [ "$st" = 65 ] && [ "$(cat "$tmp/err")" = "mdx-query: no symbol has both daily bars and shares outstanding (load instrument facts: mdx-extract --what profile)" ]; then
+	ok
+else
+	bad "index build without facts: status $st, $(cat "$tmp/err")"
+fi
+"$QUERY" --db "$tmp/policy.db" index build x --top 2 --to 2016-01-04 2>"$tmp/err"
+if grep -q "daily bars to 2016-01-04 and shares" "$tmp/err"; then
+	ok
+else
+	bad "index build --to without facts: $(cat "$tmp/err")"
+fi
+
 # a reader beside a loader with an open write transaction (WAL): the
 # reader is not blocked and sees the last committed state
 fifo=$tmp/fifo
