@@ -990,16 +990,14 @@ pad(struct sbuf *b, size_t n)
 }
 
 /*
- * The layout of a table: which columns are shown, in order, and where the
- * elision mark goes; what was left out, for the footer.
+ * The layout of a table: each column shown or left out, and why; a run of
+ * columns left out for the width is shown as one ellipsis column.
  */
 struct layout {
-	size_t *show;  /* indexes of the shown columns */
-	size_t nshow;  /* how many */
-	size_t mark;   /* the mark goes before show[mark]; SIZE_MAX none */
-	size_t *width; /* per column */
+	size_t ncols;	      /* columns */
+	size_t *width;	      /* per column */
 	unsigned char *right; /* per column: the header right-aligned */
-	unsigned char *drop;  /* per column: DROP_* */
+	unsigned char *drop;  /* per column: 0 shown, or DROP_* */
 };
 
 #define DROP_EMPTY 1	  /* null in every row */
@@ -1007,23 +1005,34 @@ struct layout {
 #define DROP_WIDTH 3	  /* left out to fit the width */
 #define TABLE_TEXT_MIN 16 /* free text is not cut below this width */
 
-/* one table line: for column j, text t(j) (NULL: blank), right-aligned
- * when r(j) */
+/* one table line: column i's text t[i] (NULL: blank), right-aligned when
+ * num[i] (num NULL: as the header), mark for a run left out */
 static void
 table_line(const struct layout *l, char *const *t, const unsigned char *num,
 	   const char *mark, struct sbuf *b)
 {
-	for (size_t k = 0; k < l->nshow; k++) {
-		size_t i = l->show[k];
+	int first = 1, marked = 0;
+
+	for (size_t i = 0; i < l->ncols; i++) {
 		const char *s = t[i] ? t[i] : "";
 		int right = num ? num[i] : l->right[i];
 
-		if (k == l->mark) { /* never the first */
-			pad(b, TABLE_GAP);
-			sb_str(b, mark);
+		if (l->drop[i] == DROP_WIDTH) {
+			if (!marked) {
+				if (!first)
+					pad(b, TABLE_GAP);
+				sb_str(b, mark);
+				first = 0;
+			}
+			marked = 1;
+			continue;
 		}
-		if (k > 0)
+		if (l->drop[i])
+			continue;
+		marked = 0;
+		if (!first)
 			pad(b, TABLE_GAP);
+		first = 0;
 		if (right) {
 			size_t sw = mdx_output_text_width(s, strlen(s));
 
@@ -1034,10 +1043,6 @@ table_line(const struct layout *l, char *const *t, const unsigned char *num,
 
 			pad(b, l->width[i] - used);
 		}
-	}
-	if (l->mark == l->nshow) {
-		pad(b, TABLE_GAP);
-		sb_str(b, mark);
 	}
 	/* no trailing blanks */
 	while (b->len > 0 && b->p[b->len - 1] == ' ')
@@ -1056,99 +1061,108 @@ temporal(const char *s)
 	return (d == 4 && s[d] == '-') || (d == 2 && s[d] == ':');
 }
 
-/* the width of the shown columns, with the gaps and the mark */
+/* the width of a line: the shown columns, the marks, the gaps */
 static size_t
 layout_total(const struct layout *l)
 {
-	size_t total = 0;
+	size_t total = 0, items = 0;
+	int marked = 0;
 
-	for (size_t k = 0; k < l->nshow; k++)
-		total += l->width[l->show[k]] + (k > 0 ? TABLE_GAP : 0);
-	if (l->mark != SIZE_MAX)
-		total += 1 + TABLE_GAP;
-	return total;
+	for (size_t i = 0; i < l->ncols; i++) {
+		if (l->drop[i] == DROP_WIDTH) {
+			if (!marked)
+				total += 1, items++;
+			marked = 1;
+		} else if (!l->drop[i]) {
+			total += l->width[i];
+			items++;
+			marked = 0;
+		}
+	}
+	return total + (items > 1 ? (items - 1) * TABLE_GAP : 0);
 }
 
 /*
- * Fit the table into w->width: first narrow the widest free-text columns
- * (no number, date or time in them) to no less than TABLE_TEXT_MIN; then
- * leave out whole columns from the middle, keeping the first and last
- * ones that fit (DuckDB's CLI does the same); the first column stays.
+ * Fit the table into w->width.  First the widest free-text columns (no
+ * number, date or time in them) are cut to no less than TABLE_TEXT_MIN;
+ * then such prose columns (wider than that) are left out, the rightmost
+ * first; then whole columns are left out from the middle, the first
+ * shown and the last ones that fit kept, one from the left and one from
+ * the right in turn (DuckDB's CLI does the same).  The first column
+ * stays.
  */
 static void
-table_fit(const struct mdx_output *w, struct layout *l)
+table_fit(const struct mdx_output *w, struct layout *l, const size_t *natural)
 {
-	size_t max = (size_t)w->width, nl = 1, nr = 0, used;
-	int left = 1, right = 1;
-	unsigned char *cut = NULL;
+	size_t max = (size_t)w->width, *order = NULL, n = 0, lo, hi;
+	unsigned char *cut;
 
-	if (w->width <= 0 || l->nshow == 0 || layout_total(l) <= max)
+	if (w->width <= 0 || layout_total(l) <= max)
 		return;
-	if ((cut = mdx_calloc(w->ncols, 1)) != NULL) {
-		for (size_t k = 0; k < l->nshow; k++) {
-			size_t i = l->show[k];
+	if ((cut = mdx_calloc(w->ncols, 1)) == NULL)
+		return;
+	for (size_t i = 0; i < w->ncols; i++) {
+		cut[i] = !l->drop[i] && w->seen[i] == SEEN_TEXT;
+		for (long r = 0; r < w->rows && cut[i]; r++) {
+			const char *s = w->cells[(size_t)r * w->ncols + i];
 
-			cut[i] = w->seen[i] == SEEN_TEXT;
-			for (long r = 0; r < w->rows && cut[i]; r++) {
-				const char *s =
-					w->cells[(size_t)r * w->ncols + i];
-
-				if (s != NULL && temporal(s))
-					cut[i] = 0;
-			}
+			if (s != NULL && temporal(s))
+				cut[i] = 0;
 		}
-		while (layout_total(l) > max) {
-			size_t j = SIZE_MAX;
-
-			for (size_t k = 0; k < l->nshow; k++) {
-				size_t i = l->show[k];
-
-				if (cut[i] && l->width[i] > TABLE_TEXT_MIN &&
-				    (j == SIZE_MAX ||
-				     l->width[i] > l->width[j]))
-					j = i;
-			}
-			if (j == SIZE_MAX)
-				break;
-			l->width[j]--;
-		}
-		mdx_free(cut);
 	}
-	if (layout_total(l) <= max)
-		return;
-	/* keep show[0..nl) and the last nr, the mark between: the first
-	 * column, then one from the right and one from the left in turn */
-	used = l->width[l->show[0]] + TABLE_GAP + 1;
-	for (int side = 0; (left || right) && nl + nr < l->nshow;
-	     side = !side) {
-		size_t i = side ? l->show[l->nshow - nr - 1] : l->show[nl];
+	while (layout_total(l) > max) {
+		size_t j = SIZE_MAX;
 
-		if (side ? !right : !left)
-			continue;
-		if (used + TABLE_GAP + l->width[i] > max) {
-			*(side ? &right : &left) = 0;
+		for (size_t i = 0; i < w->ncols; i++)
+			if (cut[i] && !l->drop[i] &&
+			    l->width[i] > TABLE_TEXT_MIN &&
+			    (j == SIZE_MAX || l->width[i] > l->width[j]))
+				j = i;
+		if (j == SIZE_MAX)
+			break;
+		l->width[j]--;
+	}
+	for (size_t i = w->ncols; i-- > 1 && layout_total(l) > max;)
+		if (cut[i] && !l->drop[i] && natural[i] > TABLE_TEXT_MIN)
+			l->drop[i] = DROP_WIDTH;
+	mdx_free(cut);
+	if (layout_total(l) <= max ||
+	    (order = mdx_calloc(w->ncols, sizeof(*order))) == NULL)
+		return;
+	for (size_t i = 0; i < w->ncols; i++)
+		if (!l->drop[i])
+			order[n++] = i;
+	/* all but the first out, then back in turn while they fit */
+	for (size_t k = 1; k < n; k++)
+		l->drop[order[k]] = DROP_WIDTH;
+	lo = 1;
+	hi = n;
+	for (int side = 0, stuck = 0; lo < hi && stuck < 2; side = !side) {
+		size_t i = side ? order[hi - 1] : order[lo];
+
+		l->drop[i] = 0;
+		if (layout_total(l) > max) {
+			l->drop[i] = DROP_WIDTH;
+			stuck++;
 			continue;
 		}
-		used += TABLE_GAP + l->width[i];
-		*(side ? &nr : &nl) += 1;
+		stuck = 0;
+		if (side)
+			hi--;
+		else
+			lo++;
 	}
-	if (nl + nr >= l->nshow)
-		return;
-	for (size_t k = nl; k < l->nshow - nr; k++)
-		l->drop[l->show[k]] = DROP_WIDTH;
-	memmove(l->show + nl, l->show + (l->nshow - nr), nr * sizeof(*l->show));
-	l->nshow = nl + nr;
-	l->mark = nl;
+	mdx_free(order);
 }
 
 /* the text of column i when it is the same in every row of two or more,
- * and no date or time (the date of "latest" is news); else NULL */
+ * else NULL */
 static const char *
 same_text(const struct mdx_output *w, size_t i)
 {
 	const char *first = w->cells[i];
 
-	if (first == NULL || w->num[i] || w->rows < 2 || temporal(first))
+	if (first == NULL || w->num[i] || w->rows < 2)
 		return NULL;
 	for (long r = 1; r < w->rows; r++) {
 		const char *s = w->cells[(size_t)r * w->ncols + i];
@@ -1244,23 +1258,24 @@ static int
 table_write(struct mdx_output *w, struct mdx_err *e)
 {
 	struct layout l = {0};
+	size_t *natural = NULL, nshow = 0;
 	char **rule = NULL;
 	struct sbuf *b = &w->line;
-	int ret = -1;
+	int ret = -1, elided = 0;
 
 	if (w->ncols == 0)
 		return 0;
-	l.show = mdx_calloc(w->ncols, sizeof(*l.show));
+	l.ncols = w->ncols;
 	l.width = mdx_calloc(w->ncols, sizeof(*l.width));
+	natural = mdx_calloc(w->ncols, sizeof(*natural));
 	l.right = mdx_calloc(w->ncols, 1);
 	l.drop = mdx_calloc(w->ncols, 1);
 	rule = mdx_calloc(w->ncols, sizeof(*rule));
-	if (l.show == NULL || l.width == NULL || l.right == NULL ||
+	if (l.width == NULL || natural == NULL || l.right == NULL ||
 	    l.drop == NULL || rule == NULL) {
 		mdx_err_set(e, MDX_ENOMEM, "out of memory");
 		goto out;
 	}
-	l.mark = SIZE_MAX;
 	for (size_t i = 0; i < w->ncols; i++) {
 		l.width[i] =
 			mdx_output_text_width(w->cols[i], strlen(w->cols[i]));
@@ -1271,15 +1286,10 @@ table_write(struct mdx_output *w, struct mdx_err *e)
 			l.drop[i] = DROP_EMPTY;
 		else if (w->terminal && same_text(w, i) != NULL)
 			l.drop[i] = DROP_SAME;
+		nshow += !l.drop[i];
 	}
-	for (size_t i = 0; i < w->ncols; i++)
-		if (!l.drop[i])
-			l.show[l.nshow++] = i;
-	if (l.nshow == 0) { /* nothing would be left: show it all */
+	if (nshow == 0) /* nothing would be left: show it all */
 		memset(l.drop, 0, w->ncols);
-		for (size_t i = 0; i < w->ncols; i++)
-			l.show[l.nshow++] = i;
-	}
 	for (long r = 0; r < w->rows; r++) {
 		for (size_t i = 0; i < w->ncols; i++) {
 			const char *s = w->cells[(size_t)r * w->ncols + i];
@@ -1289,8 +1299,10 @@ table_write(struct mdx_output *w, struct mdx_err *e)
 				l.width[i] = sw;
 		}
 	}
-	table_fit(w, &l);
+	memcpy(natural, l.width, w->ncols * sizeof(*natural));
+	table_fit(w, &l, natural);
 	for (size_t i = 0; i < w->ncols; i++) {
+		elided |= l.drop[i] == DROP_WIDTH;
 		if ((rule[i] = mdx_malloc(l.width[i] + 1)) == NULL) {
 			mdx_err_set(e, MDX_ENOMEM, "out of memory");
 			goto out;
@@ -1311,7 +1323,7 @@ table_write(struct mdx_output *w, struct mdx_err *e)
 		if (write_buf(w->fp, b, e))
 			goto out;
 	}
-	if (w->terminal || l.mark != SIZE_MAX) {
+	if (w->terminal || elided) {
 		b->len = 0;
 		table_footer(w, &l, b);
 		if (write_buf(w->fp, b, e))
@@ -1323,7 +1335,7 @@ out:
 		for (size_t i = 0; i < w->ncols; i++)
 			mdx_free(rule[i]);
 	mdx_free(rule);
-	mdx_free(l.show);
+	mdx_free(natural);
 	mdx_free(l.width);
 	mdx_free(l.right);
 	mdx_free(l.drop);

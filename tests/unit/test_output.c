@@ -82,9 +82,9 @@ t_kinds(void)
 	T_EQ_STR((mdx_output_format(-6.96087985521121e-05, MDX_NUM_FIGURE, b),
 		  b),
 		 "-0.0000696088");
-	T_EQ_STR((mdx_output_format(0.009999999999999998, MDX_NUM_FIGURE, b),
-		  b),
-		 "0.01");
+	T_EQ_STR(
+		(mdx_output_format(0.009999999999999998, MDX_NUM_FIGURE, b), b),
+		"0.01");
 	T_EQ_STR((mdx_output_format(1.3512177580754026, MDX_NUM_FIGURE, b), b),
 		 "1.35122");
 	T_EQ_STR((mdx_output_format(3429.355544970018, MDX_NUM_FIGURE, b), b),
@@ -224,18 +224,33 @@ t_table(void)
 		"GLE.PA  Soci\xc3\xa9t\xc3\xa9 G\xc3\xa9n\xc3\xa9rale"
 		"                  100          7  \xe6\x97\xa5\xe6\x9c\xac\n");
 	/* 60 columns, to a file: free text is cut to 16 columns with an
-	 * ellipsis, then a column in the middle is left out; the numbers
-	 * never cut */
+	 * ellipsis; still too wide, the prose column (note, 19 wide) is left
+	 * out rather than a number; numbers are never cut */
 	T_EQ_STR(render(MDX_FMT_TABLE, 60, 5, buf, sizeof(buf)),
-		 "symbol  name              \xe2\x80\xa6     volume  note\n"
-		 "------  ----------------  -  ---------  ----------------\n"
-		 "AAPL    Apple Inc.        \xe2\x80\xa6  104487900\n"
-		 "BRK.B   Berkshire, \"B\"    \xe2\x80\xa6             "
-		 "two\\nlines\\tand\xe2\x80\xa6\n"
-		 "GLE.PA  Soci\xc3\xa9t\xc3\xa9 G\xc3\xa9n\xc3\xa9rale  "
-		 "\xe2\x80\xa6          7  \xe6\x97\xa5\xe6\x9c\xac\n"
+		 "symbol  name                            close     volume"
+		 "  \xe2\x80\xa6\n"
+		 "------  ----------------  -------------------  ---------  -\n"
+		 "AAPL    Apple Inc.                 182.009995  104487900"
+		 "  \xe2\x80\xa6\n"
+		 "BRK.B   Berkshire, \"B\"    0.30000000000000004           "
+		 "  \xe2\x80\xa6\n"
+		 "GLE.PA  Soci\xc3\xa9t\xc3\xa9 G\xc3\xa9n\xc3\xa9rale"
+		 "                  100          7  \xe2\x80\xa6\n"
 		 "3 rows\n"
-		 "left out to fit the width (\xe2\x80\xa6): close\n");
+		 "left out to fit the width (\xe2\x80\xa6): note\n");
+	/* 45: then columns out of the middle, the first and last kept */
+	T_EQ_STR(render(MDX_FMT_TABLE, 45, 5, buf, sizeof(buf)),
+		 "symbol  name              \xe2\x80\xa6     volume"
+		 "  \xe2\x80\xa6\n"
+		 "------  ----------------  -  ---------  -\n"
+		 "AAPL    Apple Inc.        \xe2\x80\xa6  104487900"
+		 "  \xe2\x80\xa6\n"
+		 "BRK.B   Berkshire, \"B\"    \xe2\x80\xa6             "
+		 "\xe2\x80\xa6\n"
+		 "GLE.PA  Soci\xc3\xa9t\xc3\xa9 G\xc3\xa9n\xc3\xa9rale  "
+		 "\xe2\x80\xa6          7  \xe2\x80\xa6\n"
+		 "3 rows\n"
+		 "left out to fit the width (\xe2\x80\xa6): close, note\n");
 }
 
 /* rows (a JSON array text) through a writer of fmt with o into buf */
@@ -285,12 +300,14 @@ static const char aapl_bars[] =
 	"\"adj_close\":null,\"volume\":47230787,\"vwap\":null,\"trades\":null,"
 	"\"session\":\"regular\",\"phase\":null,\"source\":\"csv\"},"
 	"{\"type\":\"bar\",\"symbol\":\"AAPL\",\"interval\":\"1d\","
-	"\"ts\":\"2018-02-02T05:00:00Z\",\"date\":\"2018-02-02\",\"open\":166.0,"
+	"\"ts\":\"2018-02-02T05:00:00Z\",\"date\":\"2018-02-02\",\"open\":166."
+	"0,"
 	"\"high\":166.8,\"low\":160.1,\"close\":160.5,\"adj_close\":null,"
 	"\"volume\":86593825,\"vwap\":null,\"trades\":null,\"session\":"
 	"\"regular\",\"phase\":null,\"source\":\"csv\"},"
 	"{\"type\":\"bar\",\"symbol\":\"AAPL\",\"interval\":\"1d\","
-	"\"ts\":\"2018-02-05T05:00:00Z\",\"date\":\"2018-02-05\",\"open\":159.1,"
+	"\"ts\":\"2018-02-05T05:00:00Z\",\"date\":\"2018-02-05\",\"open\":159."
+	"1,"
 	"\"high\":163.88,\"low\":156.0,\"close\":156.49,\"adj_close\":null,"
 	"\"volume\":72738522,\"vwap\":null,\"trades\":null,\"session\":"
 	"\"regular\",\"phase\":null,\"source\":\"csv\"}]";
@@ -352,19 +369,20 @@ t_table_sideways(void)
 	struct mdx_output_opts o = {80, 1, "stats"};
 	char buf[4096];
 
-	T_EQ_STR(render_rows(MDX_FMT_TABLE, &o, names, 3,
-			     "[{\"figure\":\"count\",\"AAPL\":1259,\"MSFT\":1259},"
-			     "{\"figure\":\"first_date\",\"AAPL\":\"2013-02-08\","
-			     "\"MSFT\":\"2013-02-08\"},"
-			     "{\"figure\":\"first_open\",\"AAPL\":67.7142,"
-			     "\"MSFT\":27.35},"
-			     "{\"figure\":\"vwap\",\"AAPL\":97.34529572293916,"
-			     "\"MSFT\":47.91159277362718},"
-			     "{\"figure\":\"total_return\",\"AAPL\":"
-			     "1.3512177580754026,\"MSFT\":2.2526315789473683},"
-			     "{\"figure\":\"max_drawdown\",\"AAPL\":"
-			     "-0.3207518796992481,\"MSFT\":-0.1878653497278775}]",
-			     buf, sizeof(buf)),
+	T_EQ_STR(render_rows(
+			 MDX_FMT_TABLE, &o, names, 3,
+			 "[{\"figure\":\"count\",\"AAPL\":1259,\"MSFT\":1259},"
+			 "{\"figure\":\"first_date\",\"AAPL\":\"2013-02-08\","
+			 "\"MSFT\":\"2013-02-08\"},"
+			 "{\"figure\":\"first_open\",\"AAPL\":67.7142,"
+			 "\"MSFT\":27.35},"
+			 "{\"figure\":\"vwap\",\"AAPL\":97.34529572293916,"
+			 "\"MSFT\":47.91159277362718},"
+			 "{\"figure\":\"total_return\",\"AAPL\":"
+			 "1.3512177580754026,\"MSFT\":2.2526315789473683},"
+			 "{\"figure\":\"max_drawdown\",\"AAPL\":"
+			 "-0.3207518796992481,\"MSFT\":-0.1878653497278775}]",
+			 buf, sizeof(buf)),
 		 "figure        AAPL        MSFT\n"
 		 "------------  ----------  ----------\n"
 		 "count               1259        1259\n"
@@ -380,8 +398,8 @@ t_table_sideways(void)
 static void
 t_csv_kinds(void)
 {
-	static const char *const names[] = {"date",	  "rank",  "symbol",
-					    "weight",	  "market_cap", "close",
+	static const char *const names[] = {"date",   "rank",	    "symbol",
+					    "weight", "market_cap", "close",
 					    "carried"};
 	static const char rows_json[] =
 		"[{\"date\":\"2016-06-30\",\"rank\":100,\"symbol\":\"AAPL\","
