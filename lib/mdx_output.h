@@ -144,15 +144,18 @@ struct mdx_output;
  * backslash, tab, LF and CR in values written as \\ \t \n \r; table,
  * space-aligned with a header and a rule, numbers right-aligned.
  *
- * A table wider than o->width is fitted to it as DuckDB's CLI does: free
- * text (no number, date or time in the column) is cut with an ellipsis to
- * no less than 16 columns, then whole columns are left out in the middle,
- * the first and the last ones kept, an ellipsis column in their place.  A
- * number, a date or a time is never cut.  With o->terminal, columns that
- * tell nothing are left out too: empty in every row, or one text in
- * every row of two or more (a date or a time stays); and a footer follows: "N
- * rows", then what was left out, the same-in-every-row ones with their value.
- * The footer is also written when columns were left out to fit a width.
+ * A table wider than o->width is fitted to it, cutting no value when it
+ * can: if cutting free text (no number, date or time in the column) with
+ * an ellipsis to no less than 16 columns makes it fit, that is done;
+ * otherwise prose columns (free text wider than 16) are left out, the
+ * rightmost first, then whole columns in the middle as DuckDB's CLI
+ * does, the first and the last ones kept, an ellipsis column in place of
+ * each run left out.  A number, a date or a time is never cut.  With
+ * o->terminal, columns that tell nothing are left out too: empty in
+ * every row, or one text in every row of two or more; and a footer
+ * follows: "N rows", then what was left out, the same-in-every-row ones
+ * with their value.  The footer is also written when columns were left
+ * out to fit a width.
  */
 struct mdx_output *mdx_output_new(FILE *fp, int format,
 				  const struct mdx_output_opts *o,

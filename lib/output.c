@@ -1082,14 +1082,33 @@ layout_total(const struct layout *l)
 	return total + (items > 1 ? (items - 1) * TABLE_GAP : 0);
 }
 
+/* narrow the widest of the columns marked in cut, not below min, until
+ * the line fits max or none can narrow */
+static void
+narrow(struct layout *l, const unsigned char *cut, size_t min, size_t max)
+{
+	while (layout_total(l) > max) {
+		size_t j = SIZE_MAX;
+
+		for (size_t i = 0; i < l->ncols; i++)
+			if (cut[i] && !l->drop[i] && l->width[i] > min &&
+			    (j == SIZE_MAX || l->width[i] > l->width[j]))
+				j = i;
+		if (j == SIZE_MAX)
+			break;
+		l->width[j]--;
+	}
+}
+
 /*
- * Fit the table into w->width.  First the widest free-text columns (no
- * number, date or time in them) are cut to no less than TABLE_TEXT_MIN;
- * then such prose columns (wider than that) are left out, the rightmost
- * first; then whole columns are left out from the middle, the first
- * shown and the last ones that fit kept, one from the left and one from
- * the right in turn (DuckDB's CLI does the same).  The first column
- * stays.
+ * Fit the table into w->width, cutting no value when it can.  When
+ * cutting free text (no number, date or time in the column) to no less
+ * than TABLE_TEXT_MIN makes it fit, it is cut; otherwise nothing is cut,
+ * and prose columns (free text wider than that) are left out, the
+ * rightmost first; then whole columns from the middle, the first shown
+ * and the last ones that fit kept, one from the left and one from the
+ * right in turn (DuckDB's CLI does the same).  The first column stays;
+ * if it alone is too wide, its text is cut after all.
  */
 static void
 table_fit(const struct mdx_output *w, struct layout *l, const size_t *natural)
@@ -1110,25 +1129,16 @@ table_fit(const struct mdx_output *w, struct layout *l, const size_t *natural)
 				cut[i] = 0;
 		}
 	}
-	while (layout_total(l) > max) {
-		size_t j = SIZE_MAX;
-
-		for (size_t i = 0; i < w->ncols; i++)
-			if (cut[i] && !l->drop[i] &&
-			    l->width[i] > TABLE_TEXT_MIN &&
-			    (j == SIZE_MAX || l->width[i] > l->width[j]))
-				j = i;
-		if (j == SIZE_MAX)
-			break;
-		l->width[j]--;
-	}
+	narrow(l, cut, TABLE_TEXT_MIN, max);
+	if (layout_total(l) <= max)
+		goto out;
+	memcpy(l->width, natural, w->ncols * sizeof(*natural));
 	for (size_t i = w->ncols; i-- > 1 && layout_total(l) > max;)
 		if (cut[i] && !l->drop[i] && natural[i] > TABLE_TEXT_MIN)
 			l->drop[i] = DROP_WIDTH;
-	mdx_free(cut);
 	if (layout_total(l) <= max ||
 	    (order = mdx_calloc(w->ncols, sizeof(*order))) == NULL)
-		return;
+		goto out;
 	for (size_t i = 0; i < w->ncols; i++)
 		if (!l->drop[i])
 			order[n++] = i;
@@ -1152,7 +1162,10 @@ table_fit(const struct mdx_output *w, struct layout *l, const size_t *natural)
 		else
 			lo++;
 	}
+	narrow(l, cut, 1, max); /* the first column alone is too wide */
+out:
 	mdx_free(order);
+	mdx_free(cut);
 }
 
 /* the text of column i when it is the same in every row of two or more,
