@@ -1173,9 +1173,9 @@ out:
 static const char *
 same_text(const struct mdx_output *w, size_t i)
 {
-	const char *first = w->cells[i];
+	const char *first;
 
-	if (first == NULL || w->num[i] || w->rows < 2)
+	if (w->rows < 2 || (first = w->cells[i]) == NULL || w->num[i])
 		return NULL;
 	for (long r = 1; r < w->rows; r++) {
 		const char *s = w->cells[(size_t)r * w->ncols + i];
@@ -1256,10 +1256,16 @@ table_footer(const struct mdx_output *w, const struct layout *l, struct sbuf *b)
 			if (l->drop[i] != parts[p].why)
 				continue;
 			if (!any)
-				foot_start(&f, parts[p].title);
+				foot_start(&f,
+					   parts[p].why == DROP_SAME &&
+							   w->rows == 1
+						   ? "the row's text, to fit "
+						     "the width:"
+						   : parts[p].title);
 			any = 1;
+			/* DROP_SAME: row 0 holds the one value */
 			foot_item(&f, w->cols[i],
-				  parts[p].why == DROP_SAME ? same_text(w, i)
+				  parts[p].why == DROP_SAME ? w->cells[i]
 							    : NULL);
 		}
 		if (any)
@@ -1311,6 +1317,21 @@ table_write(struct mdx_output *w, struct mdx_err *e)
 			if (sw > l.width[i])
 				l.width[i] = sw;
 		}
+	}
+	/* one row too wide on a terminal: its text (no date or time) goes
+	 * to the footer before any number is left out */
+	if (w->terminal && w->rows == 1 && w->width > 0 &&
+	    layout_total(&l) > (size_t)w->width) {
+		size_t left = 0;
+
+		for (size_t i = 0; i < w->ncols; i++)
+			if (!l.drop[i] &&
+			    (w->seen[i] != SEEN_TEXT || temporal(w->cells[i])))
+				left++;
+		for (size_t i = 0; i < w->ncols && left > 0; i++)
+			if (!l.drop[i] && w->seen[i] == SEEN_TEXT &&
+			    !temporal(w->cells[i]))
+				l.drop[i] = DROP_SAME;
 	}
 	memcpy(natural, l.width, w->ncols * sizeof(*natural));
 	table_fit(w, &l, natural);

@@ -159,11 +159,12 @@ fi
 # footer (tests/cases/query/tty-*.out, exactly)
 ell=$(printf '\342\200\246') # U+2026, the mark of a cut or an elision
 if command -v script >/dev/null 2>&1; then
-	for c in "80 bars AAPL" "120 bars AAPL" "80 latest" "80 runs"; do
+	for c in "80 bars AAPL" "120 bars AAPL" "80 latest" "80 runs" \
+		"80 latest AAPL" "80 bars AAPL --from 2030-01-01"; do
 		set -- $c
 		w=$1
 		shift
-		name=tty-$(echo "$*" | tr ' ' -)-$w
+		name=tty-$(echo "$*" | tr -s ' -' '-')-$w
 		COLUMNS=$w script -qec "$QUERY --db $db $*" /dev/null </dev/null |
 			tr -d '\r' >"$tmp/tty"
 		case $* in runs) sed -i 's/[0-9]\{4\}-..-..T..:..:..\....Z/YYYY-MM-DDTHH:MM:SS.sssZ/g' "$tmp/tty" ;; esac

@@ -351,6 +351,30 @@ t_table_terminal(void)
 		 "empty in every row: adj_close, vwap, trades, phase\n"
 		 "left out to fit the width (\xe2\x80\xa6): open, high, low,\n"
 		 "  close\n");
+	/* no rows on a terminal: the header, "0 rows" (it crashed once) */
+	o.width = 80;
+	T_EQ_STR(render_rows(MDX_FMT_TABLE, &o, bar_cols, 4, "[]", buf,
+			     sizeof(buf)),
+		 "type  symbol  interval  ts\n----  ------  --------  --\n"
+		 "0 rows\n");
+	/* one row too wide: its text to the footer before any number */
+	o.width = 60;
+	T_EQ_STR(render_rows(
+			 MDX_FMT_TABLE, &o, bar_cols, 16,
+			 "[{\"type\":\"bar\",\"symbol\":\"AAPL\","
+			 "\"interval\":\"1d\",\"ts\":\"2018-02-07T05:00:00Z\","
+			 "\"date\":\"2018-02-07\",\"open\":163.085,\"close\":"
+			 "159.54,\"volume\":51608580,\"session\":\"regular\","
+			 "\"source\":\"csv\"}]",
+			 buf, sizeof(buf)),
+		 "ts                    date           open   close    volume\n"
+		 "--------------------  ----------  -------  ------  --------\n"
+		 "2018-02-07T05:00:00Z  2018-02-07  163.085  159.54  51608580\n"
+		 "1 row\n"
+		 "the row's text, to fit the width: type bar, symbol AAPL,\n"
+		 "  interval 1d, session regular, source csv\n"
+		 "empty in every row: high, low, adj_close, vwap, trades,\n"
+		 "  phase\n");
 	/* to a pipe, -f table: every column, no footer */
 	o.width = 0;
 	o.terminal = 0;
