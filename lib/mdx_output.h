@@ -152,7 +152,8 @@ struct mdx_output;
  * does, the first and the last ones kept, an ellipsis column in place of
  * each run left out.  A number, a date or a time is never cut.  With
  * o->terminal, columns that tell nothing are left out too: empty in
- * every row, or one text in every row of two or more; and a footer
+ * every row, or one text in every row of two or more (of a single row
+ * too wide, its text that is no date or time); and a footer
  * follows: "N rows", then what was left out, the same-in-every-row ones
  * with their value.  The footer is also written when columns were left
  * out to fit a width.
