@@ -219,6 +219,21 @@ range_text(const struct mdx_query *q, char *from, char *to)
 		mdx_date_format(q->to, to);
 }
 
+/* q's date range for a message, the bounds given and no others: " from
+ * 2030-01-01", " from 2017-01-01 to 2018-02-07", " to 2018-02-07", "" */
+static const char *
+range_words(const struct mdx_query *q, char *buf, size_t n)
+{
+	char from[MDX_DATE_LEN], to[MDX_DATE_LEN];
+	int f = q != NULL && (q->has & MDX_Q_FROM),
+	    t = q != NULL && (q->has & MDX_Q_TO);
+
+	snprintf(buf, n, "%s%s%s%s", f ? " from " : "",
+		 f ? mdx_date_format(q->from, from) : "", t ? " to " : "",
+		 t ? mdx_date_format(q->to, to) : "");
+	return buf;
+}
+
 /* the split actions of sym into a new array *sp of *n (NULL when none) */
 static int
 read_splits(struct mdx_store *s, const char *sym, struct mdx_stats_split **sp,
@@ -1451,11 +1466,13 @@ mdx_analysis_index_build(struct mdx_store *s, const struct mdx_query *q,
 	}
 	range_text(q, from, to);
 	if (nsyms == 0) {
+		char words[64];
+
 		mdx_err_set(e, MDX_EINPUT,
-			    "no symbol has both daily bars from %s to %s and "
-			    "shares outstanding (load instrument facts: "
+			    "no symbol has both daily bars%s and shares "
+			    "outstanding (load instrument facts: "
 			    "mdx-extract --what profile)",
-			    from, to);
+			    range_words(q, words, sizeof(words)));
 		goto out;
 	}
 	mdx_stats_index_opts_init(&io);
@@ -1965,9 +1982,12 @@ mdx_analysis_chart(struct mdx_store *s, const struct mdx_query *q,
 			goto out;
 	}
 	if (n == 0) {
-		mdx_err_set(e, MDX_ENOTFOUND, "%s '%s' has no %s from %s to %s",
+		char words[64];
+
+		mdx_err_set(e, MDX_ENOTFOUND, "%s '%s' has no %s%s",
 			    o->of_index ? "index" : "symbol", name,
-			    o->of_index ? "levels" : "daily bars", from, to);
+			    o->of_index ? "levels" : "daily bars",
+			    range_words(q, words, sizeof(words)));
 		goto out;
 	}
 	cap = mdx_chart_capacity(&co, o->svg);

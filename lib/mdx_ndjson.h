@@ -53,16 +53,17 @@ int mdx_ndjson_next(struct mdx_ndjson_reader *r, json_t **out,
 		    struct mdx_err *e);
 
 /*
- * jansson flags for every JSON that mdx writes: compact, and reals with 15
- * significant digits, which give back exactly the double of any decimal of
- * up to 15 digits (a price read from "15.12" prints as 15.12, not as
- * 15.119999999999999).
+ * jansson flags for what mdx still has jansson write (log lines, which
+ * hold no reals): compact, reals with 15 significant digits.  Records are
+ * written by mdx_ndjson_write, in the number policy of mdx_output.h.
  */
 #define MDX_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
 
 /*
- * Write obj as one compact line to fp (MDX_JSON_FLAGS).  Returns 0, or -1 with
- * e set (MDX_EIO) when writing failed.
+ * Write obj as one compact line to fp, as mdx_output_json writes it: keys
+ * in their order, reals in the shortest form that reads back to the same
+ * double (the one number policy, mdx_output.h).  Returns 0, or -1 with e
+ * set (MDX_EIO when writing failed, MDX_ENOMEM).
  */
 int mdx_ndjson_write(FILE *fp, const json_t *obj, struct mdx_err *e);
 

@@ -6,9 +6,15 @@
  * them; struct mdx_output is the sink that renders them as ndjson, json,
  * csv, tsv or an aligned table (mdx-query), and mdx-serve brings its own.
  *
- * Numbers are written in the shortest form that reads back to the same
- * double (%.15g, else %.16g, else %.17g), integers as integers.  Null is
- * null in ndjson and json, an empty field in csv and tsv, blank in a table.
+ * The number policy, the one of every JSON writer in mdx (this one, the
+ * canonical bar writer mdx_bar_format, mdx_ndjson_write): integers as
+ * integers, reals in the shortest form that reads back to the same double
+ * (%.15g, else %.16g, else %.17g: 129.04, 129.0399932861328, 170 for
+ * 170.0, never "170.0").  In csv, tsv and tables a column's reals are
+ * written as its kind says (mdx_output_kind): prices exact, computed
+ * figures to 6 significant digits, money to the cent, counts whole.  Null
+ * is null in ndjson and json, an empty field in csv and tsv, blank in a
+ * table.
  */
 #ifndef MDX_OUTPUT_H
 #define MDX_OUTPUT_H
@@ -47,6 +53,38 @@ struct mdx_sink {
  */
 char *mdx_output_number(double v, char *buf);
 
+/* What a column's reals are, for csv, tsv and tables. */
+enum mdx_num_kind {
+	MDX_NUM_EXACT,	/* as mdx_output_number: prices as given, sql */
+	MDX_NUM_FIGURE, /* 6 significant digits: returns, ratios, weights */
+	MDX_NUM_MONEY,	/* to the cent: market capitalisation */
+	MDX_NUM_COUNT,	/* a whole number: volume, counts (a fraction kept) */
+};
+
+/*
+ * Write v into buf (MDX_NUM_LEN bytes) as kind (enum mdx_num_kind) says:
+ * MDX_NUM_EXACT as mdx_output_number; MDX_NUM_FIGURE to 6 significant
+ * digits without trailing zeros, in fixed notation from 1e-6 to 1e15
+ * ("0.456995", "-0.0000696088", "0.01" for 0.009999999999999998), else
+ * as %.6g; MDX_NUM_MONEY rounded to the cent, two decimals unless whole
+ * ("50637457767.42", "2328355436517.30", "4514709504000"); MDX_NUM_COUNT
+ * a whole number as an integer ("104487900"), a fraction exactly.
+ * Returns the length written.
+ */
+int mdx_output_format(double v, int kind, char *buf);
+
+/*
+ * The kind (enum mdx_num_kind) of the reals in column (or, in a sideways
+ * table, of the figure) named column of mdx-query's command (its name as
+ * on the command line, "index composition"; NULL: not known), from the
+ * one table in output.c: open, high, low, close, adj_close, vwap and
+ * price exact; returns, ratios, volatility, Sharpe, drawdown, weights,
+ * index levels and means of prices figures; market_cap money; volume,
+ * trades and counts whole; every column of sql, and any column the table
+ * does not name, exact.
+ */
+int mdx_output_kind(const char *command, const char *column);
+
 /*
  * The fast path of mdx_output_number for prices: when 1e-4 <= |v| < 1e9 and
  * v is the double nearest to a decimal with at most 6 places (IEEE
@@ -79,13 +117,15 @@ size_t mdx_output_text_width(const char *s, size_t n);
 /*
  * The width to fit a table into when writing to fp: the terminal's width
  * (TIOCGWINSZ) when fp is a terminal, else $COLUMNS when set to a number,
- * else 0 (no limit).
+ * else 80 on a terminal that does not say and 0 (no limit) elsewhere.
  */
 int mdx_output_term_width(FILE *fp);
 
 /* Options of a writer. */
 struct mdx_output_opts {
-	int width; /* table: widest line in columns; 0: no limit */
+	int width;	     /* table: widest line in columns; 0: no limit */
+	int terminal;	     /* table: a person reads it (see mdx_output_new) */
+	const char *command; /* for the kinds (mdx_output_kind), or NULL */
 };
 
 struct mdx_output;
@@ -102,8 +142,21 @@ struct mdx_output;
  * a header row and CRLF line ends, a field quoted when it holds a comma, a
  * quote, CR or LF; tsv, a header row, tab-separated, LF line ends, with
  * backslash, tab, LF and CR in values written as \\ \t \n \r; table,
- * space-aligned with a header and a rule, numeric columns right-aligned,
- * the widest text columns cut with an ellipsis to fit o->width.
+ * space-aligned with a header and a rule, numbers right-aligned.
+ *
+ * A table wider than o->width is fitted to it, cutting no value when it
+ * can: if cutting free text (no number, date or time in the column) with
+ * an ellipsis to no less than 16 columns makes it fit, that is done;
+ * otherwise prose columns (free text wider than 16) are left out, the
+ * rightmost first, then whole columns in the middle as DuckDB's CLI
+ * does, the first and the last ones kept, an ellipsis column in place of
+ * each run left out.  A number, a date or a time is never cut.  With
+ * o->terminal, columns that tell nothing are left out too: empty in
+ * every row, or one text in every row of two or more (of a single row
+ * too wide, its text that is no date or time); and a footer
+ * follows: "N rows", then what was left out, the same-in-every-row ones
+ * with their value.  The footer is also written when columns were left
+ * out to fit a width.
  */
 struct mdx_output *mdx_output_new(FILE *fp, int format,
 				  const struct mdx_output_opts *o,

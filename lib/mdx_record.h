@@ -123,11 +123,13 @@ int mdx_bar_read(const json_t *rec, const struct mdx_canon_opts *o,
 int mdx_bar_known_field(const char *key);
 
 /*
- * Format b as one canonical bar line (the same text mdx_bar_to_json would
- * give under MDX_JSON_FLAGS, and a newline) into *buf, growing it with
- * mdx_realloc as needed (*buf may be NULL, *cap its size).  Fields of src
- * (may be NULL) that are not known bar fields are appended, encoded by
- * jansson.  Returns the length written, or -1 when out of memory.
+ * Format b as one canonical bar line (the same text mdx_output_json_text
+ * gives for mdx_bar_to_json, byte for byte, and a newline: the number
+ * policy of mdx_output.h, so mdx-query and mdx-serve write the same bar
+ * the same way) into *buf, growing it with mdx_realloc as needed (*buf
+ * may be NULL, *cap its size).  Fields of src (may be NULL) that are not
+ * known bar fields are appended as mdx_output_json_text writes them.
+ * Returns the length written, or -1 when out of memory.
  */
 long mdx_bar_format(const struct mdx_bar *b, const json_t *src, char **buf,
 		    size_t *cap);

@@ -5,6 +5,7 @@
 
 #include "mdx_alloc.h"
 #include "mdx_ndjson.h"
+#include "mdx_output.h"
 
 void
 mdx_ndjson_init(struct mdx_ndjson_reader *r, FILE *fp, const char *name)
@@ -178,22 +179,10 @@ mdx_ndjson_next(struct mdx_ndjson_reader *r, json_t **out, struct mdx_err *e)
 int
 mdx_ndjson_write(FILE *fp, const json_t *obj, struct mdx_err *e)
 {
-	char stack[4096], *buf = stack;
-	size_t n = json_dumpb(obj, stack, sizeof(stack) - 1, MDX_JSON_FLAGS);
-	int ret = 0;
-
-	if (n == 0)
-		return mdx_err_set(e, MDX_ENOMEM, "cannot encode JSON");
-	if (n > sizeof(stack) - 1) {
-		if ((buf = mdx_malloc(n + 1)) == NULL)
-			return mdx_err_set(e, MDX_ENOMEM, "out of memory");
-		n = json_dumpb(obj, buf, n, MDX_JSON_FLAGS);
-	}
-	buf[n] = '\n';
-	if (fwrite(buf, 1, n + 1, fp) != n + 1)
-		ret = mdx_err_set(e, MDX_EIO, "write error: %s",
-				  strerror(errno));
-	if (buf != stack)
-		mdx_free(buf);
-	return ret;
+	if (mdx_output_json(fp, obj, e))
+		return -1;
+	if (fputc('\n', fp) == EOF)
+		return mdx_err_set(e, MDX_EIO, "write error: %s",
+				   strerror(errno));
+	return 0;
 }

@@ -13,10 +13,11 @@
 #include "mdx_cli.h"
 #include "mdx_output.h"
 
-#define TABLE_GAP 2   /* spaces between table columns */
-#define TABLE_MINW 5  /* a text column is not cut below this width */
+#define TABLE_GAP 2 /* spaces between table columns */
+
 #define SEEN_TEXT 1   /* a table column holds a value that is no number */
 #define SEEN_NUMBER 2 /* a table column holds a number */
+#define ELLIPSIS "\xE2\x80\xA6" /* U+2026 HORIZONTAL ELLIPSIS */
 
 /* a growable byte buffer; oom set once an allocation failed */
 struct sbuf {
@@ -203,25 +204,211 @@ mdx_output_decimal(double v, char *buf)
 	return (int)(p - buf);
 }
 
-char *
-mdx_output_number(double v, char *buf)
+/* the shortest of %.15g, %.16g and %.17g that reads back as v */
+static int
+fmt_exact(double v, char *buf)
 {
-	if (isnan(v)) {
-		snprintf(buf, MDX_NUM_LEN, "nan");
-		return buf;
-	}
-	if (isinf(v)) {
-		snprintf(buf, MDX_NUM_LEN, "%s", v > 0 ? "inf" : "-inf");
-		return buf;
-	}
-	if (mdx_output_decimal(v, buf) >= 0)
-		return buf;
+	int n;
+
+	if (isnan(v))
+		return snprintf(buf, MDX_NUM_LEN, "nan");
+	if (isinf(v))
+		return snprintf(buf, MDX_NUM_LEN, "%s", v > 0 ? "inf" : "-inf");
+	if ((n = mdx_output_decimal(v, buf)) >= 0)
+		return n;
 	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(buf, MDX_NUM_LEN, "%.*g", prec, v);
+		n = snprintf(buf, MDX_NUM_LEN, "%.*g", prec, v);
 		if (strtod(buf, NULL) == v)
 			break;
 	}
+	return n;
+}
+
+/* v to 6 significant digits, in fixed notation from 1e-6 to 1e15 and
+ * without trailing zeros ("0.456995", "-0.0000696088", "0.01") */
+static int
+fmt_figure(double v, char *buf)
+{
+	char tmp[MDX_NUM_LEN], dig[8], *p = buf;
+	const char *s = tmp;
+	int nd = 0, ex;
+
+	if (!isfinite(v))
+		return fmt_exact(v, buf);
+	if (v == 0)
+		return snprintf(buf, MDX_NUM_LEN, "0");
+	snprintf(tmp, sizeof(tmp), "%.5e", v); /* -6.96088e-05 */
+	if (*s == '-') {
+		*p++ = '-';
+		s++;
+	}
+	while (*s != 'e' && *s != '\0') {
+		if (*s != '.' && nd < (int)sizeof(dig))
+			dig[nd++] = *s;
+		s++;
+	}
+	ex = *s == 'e' ? (int)strtol(s + 1, NULL, 10) : 0;
+	if (ex < -6 || ex >= 15)
+		return snprintf(buf, MDX_NUM_LEN, "%.6g", v);
+	while (nd > 1 && dig[nd - 1] == '0')
+		nd--;
+	if (ex < 0) {
+		*p++ = '0';
+		*p++ = '.';
+		for (int i = -1; i > ex; i--)
+			*p++ = '0';
+		for (int i = 0; i < nd; i++)
+			*p++ = dig[i];
+	} else {
+		for (int i = 0; i <= ex; i++)
+			*p++ = i < nd ? dig[i] : '0';
+		if (nd > ex + 1) {
+			*p++ = '.';
+			for (int i = ex + 1; i < nd; i++)
+				*p++ = dig[i];
+		}
+	}
+	*p = '\0';
+	return (int)(p - buf);
+}
+
+/* v rounded to the cent: "50637457767.42", "2328355436517.30", a whole
+ * amount without decimals */
+static int
+fmt_money(double v, char *buf)
+{
+	long long cents;
+	char *p = buf;
+
+	/* past 2^53 cents a double holds no cents */
+	if (!isfinite(v) || fabs(v) >= 9e13)
+		return fmt_exact(nearbyint(v), buf);
+	cents = llround(fabs(v) * 100);
+	if (cents == 0)
+		return snprintf(buf, MDX_NUM_LEN, "0");
+	if (v < 0)
+		*p++ = '-';
+	p = put_uint(p, (unsigned long long)(cents / 100));
+	if (cents % 100 != 0) {
+		*p++ = '.';
+		*p++ = (char)('0' + cents % 100 / 10);
+		*p++ = (char)('0' + cents % 10);
+	}
+	*p = '\0';
+	return (int)(p - buf);
+}
+
+/* a whole number as an integer; a fraction as it is (never lost) */
+static int
+fmt_count(double v, char *buf)
+{
+	if (isfinite(v) && v == nearbyint(v) && fabs(v) < 9e15) {
+		char *p = buf;
+
+		if (v < 0)
+			*p++ = '-';
+		p = put_uint(p, (unsigned long long)fabs(v));
+		*p = '\0';
+		return (int)(p - buf);
+	}
+	return fmt_exact(v, buf);
+}
+
+int
+mdx_output_format(double v, int kind, char *buf)
+{
+	switch (kind) {
+	case MDX_NUM_FIGURE:
+		return fmt_figure(v, buf);
+	case MDX_NUM_MONEY:
+		return fmt_money(v, buf);
+	case MDX_NUM_COUNT:
+		return fmt_count(v, buf);
+	default:
+		return fmt_exact(v, buf);
+	}
+}
+
+char *
+mdx_output_number(double v, char *buf)
+{
+	fmt_exact(v, buf);
 	return buf;
+}
+
+/*
+ * What the numbers of each column are, for csv, tsv and tables: the
+ * first entry whose command (NULL: any) and column ("*": any) match.
+ * Prices stay as the provider gave them; computed figures (returns,
+ * ratios, volatility, Sharpe, weights, index levels, means) get 6
+ * significant digits; money the cent; counts whole numbers.  sql is the
+ * user's own: exact.
+ */
+static const struct col_kind {
+	const char *command; /* mdx-query's command, NULL for any */
+	const char *column;  /* column (or sideways figure) name, "*" any */
+	int kind;	     /* enum mdx_num_kind */
+} col_kinds[] = {
+	{"sql", "*", MDX_NUM_EXACT},
+	{"stats", "vwap", MDX_NUM_FIGURE},
+	{"index performance", "vwap", MDX_NUM_FIGURE},
+	{"index performance", "first_open", MDX_NUM_FIGURE},
+	{"index performance", "last_close", MDX_NUM_FIGURE},
+	{"index performance", "high", MDX_NUM_FIGURE},
+	{"index performance", "low", MDX_NUM_FIGURE},
+	{"returns", "price", MDX_NUM_EXACT},
+	{"returns", "sessions", MDX_NUM_COUNT},
+	{"returns", "*", MDX_NUM_FIGURE}, /* --wide: a column per symbol */
+	{NULL, "open", MDX_NUM_EXACT},
+	{NULL, "high", MDX_NUM_EXACT},
+	{NULL, "low", MDX_NUM_EXACT},
+	{NULL, "close", MDX_NUM_EXACT},
+	{NULL, "adj_close", MDX_NUM_EXACT},
+	{NULL, "vwap", MDX_NUM_EXACT},
+	{NULL, "first_open", MDX_NUM_EXACT},
+	{NULL, "last_close", MDX_NUM_EXACT},
+	{NULL, "price", MDX_NUM_EXACT},
+	{NULL, "mean_close", MDX_NUM_FIGURE},
+	{NULL, "total_return", MDX_NUM_FIGURE},
+	{NULL, "return", MDX_NUM_FIGURE},
+	{NULL, "cumulative", MDX_NUM_FIGURE},
+	{NULL, "volatility", MDX_NUM_FIGURE},
+	{NULL, "sharpe", MDX_NUM_FIGURE},
+	{NULL, "max_drawdown", MDX_NUM_FIGURE},
+	{NULL, "risk_free", MDX_NUM_FIGURE},
+	{NULL, "level", MDX_NUM_FIGURE},
+	{NULL, "base", MDX_NUM_FIGURE},
+	{NULL, "weight", MDX_NUM_FIGURE},
+	{NULL, "market_cap", MDX_NUM_MONEY},
+	{NULL, "volume", MDX_NUM_COUNT},
+	{NULL, "trades", MDX_NUM_COUNT},
+	{NULL, "count", MDX_NUM_COUNT},
+	{NULL, "bars", MDX_NUM_COUNT},
+	{NULL, "sessions", MDX_NUM_COUNT},
+	{NULL, "shares_outstanding", MDX_NUM_COUNT},
+	{NULL, "rank", MDX_NUM_COUNT},
+	{NULL, "members", MDX_NUM_COUNT},
+	{NULL, "top", MDX_NUM_COUNT},
+	{NULL, "universe", MDX_NUM_COUNT},
+	{NULL, "rebalances", MDX_NUM_COUNT},
+	{NULL, "changes", MDX_NUM_COUNT},
+	{NULL, "carried", MDX_NUM_COUNT},
+};
+
+int
+mdx_output_kind(const char *command, const char *column)
+{
+	for (size_t i = 0; i < sizeof(col_kinds) / sizeof(*col_kinds); i++) {
+		const struct col_kind *k = &col_kinds[i];
+
+		if (k->command != NULL &&
+		    (command == NULL || strcmp(k->command, command) != 0))
+			continue;
+		if (strcmp(k->column, "*") == 0 ||
+		    strcmp(k->column, column) == 0)
+			return k->kind;
+	}
+	return MDX_NUM_EXACT;
 }
 
 /* a JSON string literal of s (n bytes) */
@@ -392,20 +579,25 @@ mdx_output_term_width(FILE *fp)
 		if (errno == 0 && *end == '\0' && n > 0 && n <= 100000)
 			return (int)n;
 	}
-	return 0;
+	return isatty(fileno(fp)) ? 80 : 0;
 }
 
 struct mdx_output {
 	FILE *fp;	  /* borrowed */
 	int format;	  /* enum mdx_format */
 	int width;	  /* table: widest line, 0 no limit */
+	int terminal;	  /* table: for a person at a terminal */
+	char *command;	  /* owned: the command, for the kinds, or NULL */
 	char **cols;	  /* owned column names */
+	int *kind;	  /* per column: enum mdx_num_kind */
 	size_t ncols;	  /* number of columns */
 	int have_cols;	  /* columns declared */
+	int sideways;	  /* the first column is "figure": kinds by row */
 	long rows;	  /* rows taken */
 	struct sbuf line; /* the line being built */
 	/* table only */
 	char **cells;	     /* owned: rows * ncols texts, NULL for null */
+	unsigned char *num;  /* per cell: a number (right-aligned) */
 	size_t cells_cap;    /* cells allocated */
 	unsigned char *seen; /* per column: SEEN_TEXT | SEEN_NUMBER */
 };
@@ -429,7 +621,16 @@ mdx_output_new(FILE *fp, int format, const struct mdx_output_opts *o,
 	}
 	w->fp = fp;
 	w->format = format;
-	w->width = o ? o->width : 0;
+	if (o != NULL) {
+		w->width = o->width;
+		w->terminal = o->terminal;
+		if (o->command != NULL &&
+		    (w->command = mdx_strdup(o->command)) == NULL) {
+			mdx_free(w);
+			mdx_err_set(e, MDX_ENOMEM, "out of memory");
+			return NULL;
+		}
+	}
 	return w;
 }
 
@@ -454,10 +655,23 @@ mdx_output_sink(struct mdx_output *w, struct mdx_sink *k)
 	k->ctx = w;
 }
 
-/* the text of a cell for csv, tsv and table: NULL for null; a number in
- * its shortest form; nested values as JSON; *tmp owns what needs owning */
+/* the kind of the numbers in column i of row (a sideways table: by the
+ * row's figure) */
+static int
+cell_kind(const struct mdx_output *w, const json_t *row, size_t i)
+{
+	const char *fig;
+
+	if (w->sideways && i > 0 &&
+	    (fig = json_string_value(json_object_get(row, w->cols[0]))) != NULL)
+		return mdx_output_kind(w->command, fig);
+	return w->kind[i];
+}
+
+/* the text of a cell for csv, tsv and table: NULL for null; a number as
+ * its kind says; nested values as JSON; *tmp owns what needs owning */
 static const char *
-cell_text(const json_t *v, char *num, struct sbuf *tmp, size_t *len)
+cell_text(const json_t *v, int kind, char *num, struct sbuf *tmp, size_t *len)
 {
 	const char *s = NULL;
 
@@ -471,7 +685,8 @@ cell_text(const json_t *v, char *num, struct sbuf *tmp, size_t *len)
 		s = num;
 		break;
 	case JSON_REAL:
-		s = mdx_output_number(json_real_value(v), num);
+		mdx_output_format(json_real_value(v), kind, num);
+		s = num;
 		break;
 	case JSON_TRUE:
 		s = "true";
@@ -599,15 +814,18 @@ mdx_output_columns(struct mdx_output *w, const char *const *names, size_t n,
 	w->have_cols = 1;
 	if (n > 0) {
 		w->cols = mdx_calloc(n, sizeof(*w->cols));
+		w->kind = mdx_calloc(n, sizeof(*w->kind));
 		w->seen = mdx_calloc(n, 1);
-		if (w->cols == NULL || w->seen == NULL)
+		if (w->cols == NULL || w->kind == NULL || w->seen == NULL)
 			return mdx_err_set(e, MDX_ENOMEM, "out of memory");
 		for (size_t i = 0; i < n; i++) {
 			if ((w->cols[i] = mdx_strdup(names[i])) == NULL)
 				return mdx_err_set(e, MDX_ENOMEM,
 						   "out of memory");
+			w->kind[i] = mdx_output_kind(w->command, names[i]);
 			w->ncols = i + 1;
 		}
+		w->sideways = strcmp(names[0], "figure") == 0;
 	}
 	if (w->format == MDX_FMT_CSV || w->format == MDX_FMT_TSV)
 		return write_header(w, e);
@@ -626,6 +844,7 @@ table_keep(struct mdx_output *w, const json_t *row, struct mdx_err *e)
 	if (need > w->cells_cap) {
 		size_t ncap = w->cells_cap ? w->cells_cap * 2 : 64 * w->ncols;
 		char **nc;
+		unsigned char *nn;
 
 		while (ncap < need)
 			ncap *= 2;
@@ -634,11 +853,18 @@ table_keep(struct mdx_output *w, const json_t *row, struct mdx_err *e)
 			goto out;
 		}
 		w->cells = nc;
+		if ((nn = mdx_realloc(w->num, ncap)) == NULL) {
+			mdx_err_set(e, MDX_ENOMEM, "out of memory");
+			goto out;
+		}
+		w->num = nn;
 		w->cells_cap = ncap;
 	}
 	base = (size_t)w->rows * w->ncols;
-	for (size_t i = 0; i < w->ncols; i++)
+	for (size_t i = 0; i < w->ncols; i++) {
 		w->cells[base + i] = NULL;
+		w->num[base + i] = 0;
+	}
 	for (size_t i = 0; i < w->ncols; i++) {
 		const json_t *v = json_object_get(row, w->cols[i]);
 		const char *s;
@@ -647,7 +873,9 @@ table_keep(struct mdx_output *w, const json_t *row, struct mdx_err *e)
 		if (v == NULL || json_is_null(v))
 			continue;
 		w->seen[i] |= json_is_number(v) ? SEEN_NUMBER : SEEN_TEXT;
-		if ((s = cell_text(v, num, &tmp, &n)) == NULL ||
+		w->num[base + i] = json_is_number(v) != 0;
+		if ((s = cell_text(v, cell_kind(w, row, i), num, &tmp, &n)) ==
+			    NULL ||
 		    (w->cells[base + i] = table_text(s, n)) == NULL) {
 			/* the row is kept with what it has, to be freed */
 			w->rows++;
@@ -705,7 +933,8 @@ mdx_output_row(struct mdx_output *w, const json_t *row, struct mdx_err *e)
 			if (i > 0)
 				sb_char(b,
 					w->format == MDX_FMT_CSV ? ',' : '\t');
-			if ((s = cell_text(v, num, &tmp, &n)) == NULL)
+			if ((s = cell_text(v, cell_kind(w, row, i), num, &tmp,
+					   &n)) == NULL)
 				continue;
 			if (w->format == MDX_FMT_CSV)
 				csv_field(b, s, n);
@@ -749,7 +978,7 @@ fit_text(struct sbuf *b, const char *s, size_t maxw)
 		used += (size_t)cw;
 		i += len;
 	}
-	sb_str(b, "\xE2\x80\xA6"); /* U+2026 HORIZONTAL ELLIPSIS */
+	sb_str(b, ELLIPSIS);
 	return used + 1;
 }
 
@@ -760,27 +989,59 @@ pad(struct sbuf *b, size_t n)
 		sb_char(b, ' ');
 }
 
-/* one table line of texts t (NULL: blank) */
-static void
-table_line(const struct mdx_output *w, const size_t *width,
-	   const unsigned char *right, char *const *t, struct sbuf *b)
-{
-	for (size_t i = 0; i < w->ncols; i++) {
-		const char *s = t[i] ? t[i] : "";
-		int last = i + 1 == w->ncols;
+/*
+ * The layout of a table: each column shown or left out, and why; a run of
+ * columns left out for the width is shown as one ellipsis column.
+ */
+struct layout {
+	size_t ncols;	      /* columns */
+	size_t *width;	      /* per column */
+	unsigned char *right; /* per column: the header right-aligned */
+	unsigned char *drop;  /* per column: 0 shown, or DROP_* */
+};
 
-		if (i > 0)
+#define DROP_EMPTY 1	  /* null in every row */
+#define DROP_SAME 2	  /* one text in every row */
+#define DROP_WIDTH 3	  /* left out to fit the width */
+#define TABLE_TEXT_MIN 16 /* free text is not cut below this width */
+
+/* one table line: column i's text t[i] (NULL: blank), right-aligned when
+ * num[i] (num NULL: as the header), mark for a run left out */
+static void
+table_line(const struct layout *l, char *const *t, const unsigned char *num,
+	   const char *mark, struct sbuf *b)
+{
+	int first = 1, marked = 0;
+
+	for (size_t i = 0; i < l->ncols; i++) {
+		const char *s = t[i] ? t[i] : "";
+		int right = num ? num[i] : l->right[i];
+
+		if (l->drop[i] == DROP_WIDTH) {
+			if (!marked) {
+				if (!first)
+					pad(b, TABLE_GAP);
+				sb_str(b, mark);
+				first = 0;
+			}
+			marked = 1;
+			continue;
+		}
+		if (l->drop[i])
+			continue;
+		marked = 0;
+		if (!first)
 			pad(b, TABLE_GAP);
-		if (right[i]) {
+		first = 0;
+		if (right) {
 			size_t sw = mdx_output_text_width(s, strlen(s));
 
-			pad(b, sw < width[i] ? width[i] - sw : 0);
-			fit_text(b, s, width[i]);
+			pad(b, sw < l->width[i] ? l->width[i] - sw : 0);
+			fit_text(b, s, l->width[i]);
 		} else {
-			size_t used = fit_text(b, s, width[i]);
+			size_t used = fit_text(b, s, l->width[i]);
 
-			if (!last)
-				pad(b, width[i] - used);
+			pad(b, l->width[i] - used);
 		}
 	}
 	/* no trailing blanks */
@@ -789,95 +1050,316 @@ table_line(const struct mdx_output *w, const size_t *width,
 	sb_char(b, '\n');
 }
 
-/* narrow the widest text columns until the table fits w->width */
-static void
-table_fit(const struct mdx_output *w, size_t *width, const unsigned char *right)
+/* does s start like a date or a time ("2018-01-29", "09:30")? */
+static int
+temporal(const char *s)
 {
-	size_t total = 0;
+	int d = 0;
 
-	if (w->width <= 0)
+	while (s[d] >= '0' && s[d] <= '9')
+		d++;
+	return (d == 4 && s[d] == '-') || (d == 2 && s[d] == ':');
+}
+
+/* the width of a line: the shown columns, the marks, the gaps */
+static size_t
+layout_total(const struct layout *l)
+{
+	size_t total = 0, items = 0;
+	int marked = 0;
+
+	for (size_t i = 0; i < l->ncols; i++) {
+		if (l->drop[i] == DROP_WIDTH) {
+			if (!marked)
+				total += 1, items++;
+			marked = 1;
+		} else if (!l->drop[i]) {
+			total += l->width[i];
+			items++;
+			marked = 0;
+		}
+	}
+	return total + (items > 1 ? (items - 1) * TABLE_GAP : 0);
+}
+
+/* narrow the widest of the columns marked in cut, not below min, until
+ * the line fits max or none can narrow */
+static void
+narrow(struct layout *l, const unsigned char *cut, size_t min, size_t max)
+{
+	while (layout_total(l) > max) {
+		size_t j = SIZE_MAX;
+
+		for (size_t i = 0; i < l->ncols; i++)
+			if (cut[i] && !l->drop[i] && l->width[i] > min &&
+			    (j == SIZE_MAX || l->width[i] > l->width[j]))
+				j = i;
+		if (j == SIZE_MAX)
+			break;
+		l->width[j]--;
+	}
+}
+
+/*
+ * Fit the table into w->width, cutting no value when it can.  When
+ * cutting free text (no number, date or time in the column) to no less
+ * than TABLE_TEXT_MIN makes it fit, it is cut; otherwise nothing is cut,
+ * and prose columns (free text wider than that) are left out, the
+ * rightmost first; then whole columns from the middle, the first shown
+ * and the last ones that fit kept, one from the left and one from the
+ * right in turn (DuckDB's CLI does the same).  The first column stays;
+ * if it alone is too wide, its text is cut after all.
+ */
+static void
+table_fit(const struct mdx_output *w, struct layout *l, const size_t *natural)
+{
+	size_t max = (size_t)w->width, *order = NULL, n = 0, lo, hi;
+	unsigned char *cut;
+
+	if (w->width <= 0 || layout_total(l) <= max)
 		return;
+	if ((cut = mdx_calloc(w->ncols, 1)) == NULL)
+		return;
+	for (size_t i = 0; i < w->ncols; i++) {
+		cut[i] = !l->drop[i] && w->seen[i] == SEEN_TEXT;
+		for (long r = 0; r < w->rows && cut[i]; r++) {
+			const char *s = w->cells[(size_t)r * w->ncols + i];
+
+			if (s != NULL && temporal(s))
+				cut[i] = 0;
+		}
+	}
+	narrow(l, cut, TABLE_TEXT_MIN, max);
+	if (layout_total(l) <= max)
+		goto out;
+	memcpy(l->width, natural, w->ncols * sizeof(*natural));
+	for (size_t i = w->ncols; i-- > 1 && layout_total(l) > max;)
+		if (cut[i] && !l->drop[i] && natural[i] > TABLE_TEXT_MIN)
+			l->drop[i] = DROP_WIDTH;
+	if (layout_total(l) <= max ||
+	    (order = mdx_calloc(w->ncols, sizeof(*order))) == NULL)
+		goto out;
 	for (size_t i = 0; i < w->ncols; i++)
-		total += width[i] + (i > 0 ? TABLE_GAP : 0);
-	while (total > (size_t)w->width) {
-		size_t excess = total - (size_t)w->width, j = SIZE_MAX,
-		       second = 0, target;
+		if (!l->drop[i])
+			order[n++] = i;
+	/* all but the first out, then back in turn while they fit */
+	for (size_t k = 1; k < n; k++)
+		l->drop[order[k]] = DROP_WIDTH;
+	lo = 1;
+	hi = n;
+	for (int side = 0, stuck = 0; lo < hi && stuck < 2; side = !side) {
+		size_t i = side ? order[hi - 1] : order[lo];
+
+		l->drop[i] = 0;
+		if (layout_total(l) > max) {
+			l->drop[i] = DROP_WIDTH;
+			stuck++;
+			continue;
+		}
+		stuck = 0;
+		if (side)
+			hi--;
+		else
+			lo++;
+	}
+	narrow(l, cut, 1, max); /* the first column alone is too wide */
+out:
+	mdx_free(order);
+	mdx_free(cut);
+}
+
+/* the text of column i when it is the same in every row of two or more,
+ * else NULL */
+static const char *
+same_text(const struct mdx_output *w, size_t i)
+{
+	const char *first;
+
+	if (w->rows < 2 || (first = w->cells[i]) == NULL || w->num[i])
+		return NULL;
+	for (long r = 1; r < w->rows; r++) {
+		const char *s = w->cells[(size_t)r * w->ncols + i];
+
+		if (s == NULL || w->num[(size_t)r * w->ncols + i] ||
+		    strcmp(s, first) != 0)
+			return NULL;
+	}
+	return first;
+}
+
+/* a footer line "title: a, b, c", wrapped to width at the commas with
+ * the following lines indented */
+struct foot {
+	struct sbuf *b; /* the output */
+	size_t width;	/* 0: no limit */
+	size_t col;	/* the column the line is at */
+	int items;	/* items on this footer line */
+};
+
+static void
+foot_start(struct foot *f, const char *title)
+{
+	sb_str(f->b, title);
+	f->col = mdx_output_text_width(title, strlen(title));
+	f->items = 0;
+}
+
+static void
+foot_item(struct foot *f, const char *a, const char *b2)
+{
+	size_t w = mdx_output_text_width(a, strlen(a)) +
+		   (b2 ? 1 + mdx_output_text_width(b2, strlen(b2)) : 0);
+
+	if (f->items > 0) {
+		sb_char(f->b, ',');
+		f->col++;
+	}
+	if (f->items > 0 && f->width > 0 && f->col + 1 + w > f->width) {
+		sb_str(f->b, "\n  ");
+		f->col = 2;
+	} else {
+		sb_char(f->b, ' ');
+		f->col++;
+	}
+	sb_str(f->b, a);
+	if (b2 != NULL) {
+		sb_char(f->b, ' ');
+		sb_str(f->b, b2);
+	}
+	f->col += w;
+	f->items++;
+}
+
+/* the footer: the row count, what was left out and why */
+static void
+table_footer(const struct mdx_output *w, const struct layout *l, struct sbuf *b)
+{
+	static const struct {
+		int why;
+		const char *title;
+	} parts[] = {
+		{DROP_SAME, "the same in every row:"},
+		{DROP_EMPTY, "empty in every row:"},
+		{DROP_WIDTH, "left out to fit the width (" ELLIPSIS "):"},
+	};
+	struct foot f = {b, w->width > 0 ? (size_t)w->width : 0, 0, 0};
+	char num[32];
+
+	snprintf(num, sizeof(num), "%ld row%s", w->rows,
+		 w->rows == 1 ? "" : "s");
+	sb_str(b, num);
+	sb_char(b, '\n');
+	for (size_t p = 0; p < sizeof(parts) / sizeof(*parts); p++) {
+		int any = 0;
 
 		for (size_t i = 0; i < w->ncols; i++) {
-			if (right[i] || width[i] <= TABLE_MINW)
+			if (l->drop[i] != parts[p].why)
 				continue;
-			if (j == SIZE_MAX || width[i] > width[j])
-				j = i;
+			if (!any)
+				foot_start(&f,
+					   parts[p].why == DROP_SAME &&
+							   w->rows == 1
+						   ? "the row's text, to fit "
+						     "the width:"
+						   : parts[p].title);
+			any = 1;
+			/* DROP_SAME: row 0 holds the one value */
+			foot_item(&f, w->cols[i],
+				  parts[p].why == DROP_SAME ? w->cells[i]
+							    : NULL);
 		}
-		if (j == SIZE_MAX)
-			return; /* nothing left to narrow */
-		for (size_t i = 0; i < w->ncols; i++)
-			if (i != j && !right[i] && width[i] > second)
-				second = width[i];
-		if (second == width[j])
-			target = width[j] - 1; /* a tie: take turns */
-		else {
-			target = width[j] > excess ? width[j] - excess : 0;
-			if (target < second)
-				target = second;
-		}
-		if (target < TABLE_MINW)
-			target = TABLE_MINW;
-		total -= width[j] - target;
-		width[j] = target;
+		if (any)
+			sb_char(b, '\n');
 	}
 }
 
 static int
 table_write(struct mdx_output *w, struct mdx_err *e)
 {
-	size_t *width = NULL;
-	unsigned char *right = NULL;
+	struct layout l = {0};
+	size_t *natural = NULL, nshow = 0;
 	char **rule = NULL;
 	struct sbuf *b = &w->line;
-	int ret = -1;
+	int ret = -1, elided = 0;
 
 	if (w->ncols == 0)
 		return 0;
-	width = mdx_calloc(w->ncols, sizeof(*width));
-	right = mdx_calloc(w->ncols, 1);
+	l.ncols = w->ncols;
+	l.width = mdx_calloc(w->ncols, sizeof(*l.width));
+	natural = mdx_calloc(w->ncols, sizeof(*natural));
+	l.right = mdx_calloc(w->ncols, 1);
+	l.drop = mdx_calloc(w->ncols, 1);
 	rule = mdx_calloc(w->ncols, sizeof(*rule));
-	if (width == NULL || right == NULL || rule == NULL) {
+	if (l.width == NULL || natural == NULL || l.right == NULL ||
+	    l.drop == NULL || rule == NULL) {
 		mdx_err_set(e, MDX_ENOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < w->ncols; i++) {
-		width[i] =
+		l.width[i] =
 			mdx_output_text_width(w->cols[i], strlen(w->cols[i]));
 		/* numbers right, text and all-null columns left */
-		right[i] = w->seen[i] == SEEN_NUMBER;
+		l.right[i] = w->seen[i] == SEEN_NUMBER;
+		/* on a terminal what tells nothing goes to the footer */
+		if (w->terminal && w->rows > 0 && w->seen[i] == 0)
+			l.drop[i] = DROP_EMPTY;
+		else if (w->terminal && same_text(w, i) != NULL)
+			l.drop[i] = DROP_SAME;
+		nshow += !l.drop[i];
 	}
+	if (nshow == 0) /* nothing would be left: show it all */
+		memset(l.drop, 0, w->ncols);
 	for (long r = 0; r < w->rows; r++) {
 		for (size_t i = 0; i < w->ncols; i++) {
 			const char *s = w->cells[(size_t)r * w->ncols + i];
 			size_t sw = s ? mdx_output_text_width(s, strlen(s)) : 0;
 
-			if (sw > width[i])
-				width[i] = sw;
+			if (sw > l.width[i])
+				l.width[i] = sw;
 		}
 	}
-	table_fit(w, width, right);
+	/* one row too wide on a terminal: its text (no date or time) goes
+	 * to the footer before any number is left out */
+	if (w->terminal && w->rows == 1 && w->width > 0 &&
+	    layout_total(&l) > (size_t)w->width) {
+		size_t left = 0;
+
+		for (size_t i = 0; i < w->ncols; i++)
+			if (!l.drop[i] &&
+			    (w->seen[i] != SEEN_TEXT || temporal(w->cells[i])))
+				left++;
+		for (size_t i = 0; i < w->ncols && left > 0; i++)
+			if (!l.drop[i] && w->seen[i] == SEEN_TEXT &&
+			    !temporal(w->cells[i]))
+				l.drop[i] = DROP_SAME;
+	}
+	memcpy(natural, l.width, w->ncols * sizeof(*natural));
+	table_fit(w, &l, natural);
 	for (size_t i = 0; i < w->ncols; i++) {
-		if ((rule[i] = mdx_malloc(width[i] + 1)) == NULL) {
+		elided |= l.drop[i] == DROP_WIDTH;
+		if ((rule[i] = mdx_malloc(l.width[i] + 1)) == NULL) {
 			mdx_err_set(e, MDX_ENOMEM, "out of memory");
 			goto out;
 		}
-		memset(rule[i], '-', width[i]);
-		rule[i][width[i]] = '\0';
+		memset(rule[i], '-', l.width[i]);
+		rule[i][l.width[i]] = '\0';
 	}
 	b->len = 0;
-	table_line(w, width, right, w->cols, b);
-	table_line(w, width, right, rule, b);
+	table_line(&l, w->cols, NULL, ELLIPSIS, b);
+	table_line(&l, rule, NULL, "-", b);
 	if (write_buf(w->fp, b, e))
 		goto out;
 	for (long r = 0; r < w->rows; r++) {
+		size_t base = (size_t)r * w->ncols;
+
 		b->len = 0;
-		table_line(w, width, right, w->cells + (size_t)r * w->ncols, b);
+		table_line(&l, w->cells + base, w->num + base, ELLIPSIS, b);
+		if (write_buf(w->fp, b, e))
+			goto out;
+	}
+	if (w->terminal || elided) {
+		b->len = 0;
+		table_footer(w, &l, b);
 		if (write_buf(w->fp, b, e))
 			goto out;
 	}
@@ -887,8 +1369,10 @@ out:
 		for (size_t i = 0; i < w->ncols; i++)
 			mdx_free(rule[i]);
 	mdx_free(rule);
-	mdx_free(width);
-	mdx_free(right);
+	mdx_free(natural);
+	mdx_free(l.width);
+	mdx_free(l.right);
+	mdx_free(l.drop);
 	return ret;
 }
 
@@ -922,10 +1406,13 @@ mdx_output_free(struct mdx_output *w)
 		for (size_t i = 0; i < (size_t)w->rows * w->ncols; i++)
 			mdx_free(w->cells[i]);
 	mdx_free(w->cells);
+	mdx_free(w->num);
 	for (size_t i = 0; i < w->ncols; i++)
 		mdx_free(w->cols[i]);
 	mdx_free(w->cols);
+	mdx_free(w->kind);
 	mdx_free(w->seen);
+	mdx_free(w->command);
 	sb_release(&w->line);
 	mdx_free(w);
 }

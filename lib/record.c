@@ -542,16 +542,18 @@ ob_put(struct obuf *ob, const char *s, size_t n)
 
 #define OB_LIT(ob, lit) ob_put(ob, lit, sizeof(lit) - 1)
 
-/* a JSON value through jansson's encoder */
+/* a JSON value as every mdx writer writes it (mdx_output_json_text) */
 static void
 ob_json(struct obuf *ob, const json_t *v)
 {
-	size_t n = json_dumpb(v, NULL, 0, MDX_JSON_FLAGS | JSON_ENCODE_ANY);
+	char *text = mdx_output_json_text(v);
 
-	if (n == 0 || ob_room(ob, n))
+	if (text == NULL) {
+		ob->nomem = 1;
 		return;
-	json_dumpb(v, *ob->buf + ob->len, n, MDX_JSON_FLAGS | JSON_ENCODE_ANY);
-	ob->len += n;
+	}
+	ob_put(ob, text, strlen(text));
+	mdx_free(text);
 }
 
 /* a string value: plain ASCII without quotes or backslashes is copied,
@@ -585,50 +587,19 @@ ob_str(struct obuf *ob, const char *s)
 	OB_LIT(ob, "\"");
 }
 
-/* a real as jansson writes it under JSON_REAL_PRECISION(15): %.15g, and
- * ".0" added when that looks like an integer */
+/* a real in mdx's one number policy (mdx_output_number: the shortest
+ * decimal that reads back as v, no ".0"); null when absent or not finite */
 static void
 ob_real(struct obuf *ob, double v, int present)
 {
-	char tmp[40];
-	int n;
+	char tmp[MDX_NUM_LEN];
 
-	if (!present) {
+	if (!present || !isfinite(v)) {
 		OB_LIT(ob, "null");
 		return;
 	}
-	/* prices: the decimal, as %.15g writes it, and ".0" as jansson adds
-	 * to a whole number */
-	if ((n = mdx_output_decimal(v, tmp)) >= 0) {
-		if (strchr(tmp, '.') == NULL) {
-			tmp[n++] = '.';
-			tmp[n++] = '0';
-		}
-		ob_put(ob, tmp, (size_t)n);
-		return;
-	}
-	n = snprintf(tmp, sizeof(tmp), "%.15g", v);
-	if (n <= 0 || (size_t)n >= sizeof(tmp) - 2)
-		return;
-	if (strspn(tmp, "-0123456789") == (size_t)n) {
-		tmp[n++] = '.';
-		tmp[n++] = '0';
-	}
-	/* as jansson: no '+' and no leading zeros in the exponent */
-	char *ex = strchr(tmp, 'e');
-
-	if (ex != NULL) {
-		char *p = ex + 1, *q;
-
-		if (*p == '-')
-			p++;
-		q = p;
-		while (*q == '+' || *q == '0')
-			q++;
-		memmove(p, q, strlen(q) + 1);
-		n = (int)strlen(tmp);
-	}
-	ob_put(ob, tmp, (size_t)n);
+	mdx_output_number(v, tmp);
+	ob_put(ob, tmp, strlen(tmp));
 }
 
 static void

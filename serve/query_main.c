@@ -571,8 +571,11 @@ run(const struct query_cmd *cmd, const struct args *a, struct query_ctx *c)
 	fmt = a->format >= 0 ? a->format : mdx_format_default(d.fp);
 	query_out = d.fp;
 	query_format = (cmd->mode & CMD_RAW) ? a->format : fmt;
-	if (fmt == MDX_FMT_TABLE)
+	if (fmt == MDX_FMT_TABLE) {
 		oo.width = mdx_output_term_width(d.fp);
+		oo.terminal = isatty(fileno(d.fp));
+	}
+	oo.command = cmd->name;
 	if (!(cmd->mode & CMD_RAW) &&
 	    (w = mdx_output_new(d.fp, fmt, &oo, &c->e)) == NULL) {
 		mdx_log_err("error", &c->e);

@@ -190,16 +190,47 @@ rd_miss(void *ctx, const struct mdx_err *e)
 		 (int)(q2 - q - 1), q + 1);
 }
 
+/* the mdx-query command the route answers as ("index composition", from
+ * its same_as), for the kinds of csv and tsv numbers; NULL when none */
+static const char *
+route_command(const struct serve_req *r, char *buf, size_t n)
+{
+	const char *s, *t;
+	size_t len = 0;
+
+	if (r->route < 0 || (s = serve_routes[r->route].same_as) == NULL ||
+	    strncmp(s, "mdx-query ", 10) != 0)
+		return NULL;
+	/* the lower-case words before the operands and options */
+	for (t = s += 10; *t >= 'a' && *t <= 'z';) {
+		while (*t >= 'a' && *t <= 'z')
+			t++;
+		len = (size_t)(t - s);
+		if (*t != ' ')
+			break;
+		t++;
+	}
+	if (len == 0 || len >= n)
+		return NULL;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return buf;
+}
+
 static int
 render_open(struct render *g, struct serve_req *r, struct mdx_err *e)
 {
+	struct mdx_output_opts oo = {0};
+	char cmd[32];
+
 	memset(g, 0, sizeof(*g));
 	g->r = r;
 	if ((g->fp = open_memstream(&g->buf, &g->len)) == NULL)
 		return mdx_err_set(e, MDX_ENOMEM, "out of memory");
 	/* one thread writes it: no stdio lock on every write */
 	__fsetlocking(g->fp, FSETLOCKING_BYCALLER);
-	if ((g->w = mdx_output_new(g->fp, serve_fmt_mdx(r->fmt), NULL, e)) ==
+	oo.command = route_command(r, cmd, sizeof(cmd));
+	if ((g->w = mdx_output_new(g->fp, serve_fmt_mdx(r->fmt), &oo, e)) ==
 	    NULL)
 		return -1;
 	mdx_output_sink(g->w, &g->inner);

@@ -29,6 +29,16 @@ load() {
 		mdx-load -q --db "$db" 2>>"$T/load.log"
 }
 q() { mdx-query --db "$@"; }
+# qt DB ARGS...: the rows at full precision (ndjson) as tsv with a header;
+# -f csv and -f tsv give computed figures 6 significant digits
+qt() {
+	qdb=$1
+	shift
+	mdx-query --db "$qdb" -f ndjson "$@" | jq -rs 'if length > 0 then
+		(.[0] | keys_unsorted) as $k | ($k | @tsv),
+		(.[] | [.[$k[]]] | map(if type == "array" or type == "object"
+			then tojson else . end) | @tsv) else empty end'
+}
 # near NAME WANT GOT: rows of GOT (tsv) against WANT (compute.py's layout)
 near() {
 	if awk -f "$A/near.awk" "$2" "$3" >"$T/near.out" 2>&1; then
@@ -74,7 +84,7 @@ stats_case() {
 	awk -v c="$c" '$1 == c && $2 != "nreturns" && $2 != "mean_return" &&
 		$2 != "stdev" { print ($2 == "rf" ? "risk_free" : $2), $3 }' \
 		"$EXP/stats.txt" | sort >"$T/want"
-	q "$db" -f tsv stats "$@" >"$T/got.tsv" 2>"$T/err"
+	qt "$db" stats "$@" >"$T/got.tsv" 2>"$T/err"
 	awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) h[i] = $i; next }
 		{ for (i = 2; i <= NF; i++) print h[i] "\t" $i }' "$T/got.tsv" |
 		sort >"$T/got"
@@ -94,7 +104,7 @@ stats_case av_adj "$AVA" AAPL --risk-free 0.01
 ret_case() {
 	c=$1 db=$2
 	shift 2
-	q "$db" -f tsv returns "$@" >"$T/got.tsv" 2>"$T/err"
+	qt "$db" returns "$@" >"$T/got.tsv" 2>"$T/err"
 	tail -n +2 "$T/got.tsv" | cut -f2-6 >"$T/got"
 	near "returns $c" "$EXP/returns_$c.txt" "$T/got"
 	eq "returns $c basis" "$(tail -n +2 "$T/got.tsv" | cut -f7 | sort -u)" \
@@ -111,7 +121,7 @@ ret_case yahoo_adj_monthly_log "$Y" AAPL --period monthly --log
 ret_case av_split_monthly_simple "$AVR" AAPL --period monthly
 ret_case av_split_weekly_log "$AVR" AAPL --period weekly --log
 # --from keeps the return of its first period (from the month before)
-q "$K" -f tsv returns AAPL --period monthly --from 2017-01-01 | tail -n +2 | cut -f2-6 >"$T/got"
+qt "$K" returns AAPL --period monthly --from 2017-01-01 | tail -n +2 | cut -f2-6 >"$T/got"
 awk '$1 >= "2017-01-01"' "$EXP/returns_aapl_5y_monthly_simple.txt" >"$T/want"
 near "returns --from: the first period's return kept" "$T/want" "$T/got"
 # --wide: a date column and one per symbol, ready for a spreadsheet
@@ -172,7 +182,7 @@ grep -q "symbol 'AAPL' has no bars that make 1h bars" "$T/.err" && pass || fail 
 idx_case() {
 	f=$EXP/index_$1.txt db=$2 name=$3
 	rows "$f" day >"$T/want"
-	q "$db" -f tsv index performance "$name" | tail -n +2 |
+	qt "$db" index performance "$name" | tail -n +2 |
 		awk -F'\t' -v OFS='\t' '{ print $1, $2, $3, ($6 == "true"), $7 }' >"$T/got"
 	near "index $1: levels" "$T/want" "$T/got"
 	rows "$f" hold >"$T/want"
@@ -181,7 +191,7 @@ idx_case() {
 		tail -n +2 >"$T/got"
 	near "index $1: holdings" "$T/want" "$T/got"
 	rows "$f" change >"$T/want"
-	q "$db" -f tsv index changes "$name" | tail -n +2 |
+	qt "$db" index changes "$name" | tail -n +2 |
 		awk -F'\t' -v OFS='\t' '{ print $1, $3, ($2 == "added" ? "+" : "-"), $5 }' >"$T/got"
 	near "index $1: changes" "$T/want" "$T/got"
 }
@@ -202,11 +212,11 @@ idx_case small_quarterly_top3 "$S" small_q
 # from 01-25, base 100: AAA and BBB at that close, BBB carried on 01-26
 q "$S" index build part --top 2 --from 2024-01-25 --to 2024-02-05 --base 100 >/dev/null
 eq "index --from --base: 01-26 by hand (50/110*105 + 50)" \
-	"$(q "$S" -f csv index performance part --from 2024-01-26 --to 2024-01-26 | tail -n 1 | cut -d, -f2 | xargs printf '%.12g')" \
+	"$(qt "$S" index performance part --from 2024-01-26 --to 2024-01-26 | tail -n 1 | cut -f2 | xargs printf '%.12g')" \
 	"$(awk 'BEGIN { printf "%.12g", 50 / 110 * 105 + 50 }')"
 eq "index composition: members, weights, caps at a close" \
 	"$(q "$S" -f csv index composition small --date 2024-02-01 | tail -n +2 | tr -d '\r')" \
-	"$(printf '2024-02-01,1,AAA,,,0.49019607843137253,1250,125,true\n2024-02-01,2,CCC,,,0.5098039215686274,780,26,false')"
+	"$(printf '2024-02-01,1,AAA,,,0.490196,1250,125,true\n2024-02-01,2,CCC,,,0.509804,780,26,false')"
 eq "index composition on a weekend: the session before" \
 	"$(q "$S" -f csv index composition small --date 2024-01-28 | tail -n +2 | cut -d, -f1 | sort -u | tr -d '\r')" 2024-01-26
 eq "index composition: the last session by default" \
@@ -271,7 +281,7 @@ eq "index composition names the members and their sectors" \
 # ---- edge cases
 # the row of 2018-02-07: date,open,high,low,close,volume,Name
 bar=$(grep '^2018-02-07,.*,AAPL$' "$KAGGLE" | tr -d '\r')
-q "$K" -f tsv stats AAPL --from 2018-02-07 --to 2018-02-07 | tail -n 1 | cut -f2- >"$T/got"
+qt "$K" stats AAPL --from 2018-02-07 --to 2018-02-07 | tail -n 1 | cut -f2- >"$T/got"
 echo "$bar" | awk -F, '{ printf "1 %s %s %s %s %s %s %s %.17g 0 null null 0 null null close 0\n",
 	$1, $1, $2, $5, $3, $4, $5, ($3 + $4 + $5) / 3 }' >"$T/want"
 near "one bar: no volatility, drawdown 0, VWAP the typical price" "$T/want" "$T/got"

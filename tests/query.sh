@@ -188,6 +188,84 @@ else
 	bad "MDX_DB: $(cat "$tmp/out")"
 fi
 
+# a table on a terminal (a pty from script(1), util-linux; its size is
+# 0x0 so $COLUMNS gives the width): at 80 and 120 columns every line
+# fits, no number, date or time is cut, what tells nothing is in the
+# footer (tests/cases/query/tty-*.out, exactly)
+ell=$(printf '\342\200\246') # U+2026, the mark of a cut or an elision
+if command -v script >/dev/null 2>&1; then
+	for c in "80 bars AAPL" "120 bars AAPL" "80 latest" "80 runs" \
+		"80 latest AAPL" "80 bars AAPL --from 2030-01-01"; do
+		set -- $c
+		w=$1
+		shift
+		name=tty-$(echo "$*" | tr -s ' -' '-')-$w
+		COLUMNS=$w script -qec "$QUERY --db $db $*" /dev/null </dev/null |
+			tr -d '\r' >"$tmp/tty"
+		case $* in runs) sed -i 's/[0-9]\{4\}-..-..T..:..:..\....Z/YYYY-MM-DDTHH:MM:SS.sssZ/g' "$tmp/tty" ;; esac
+		over=$(sed 's/\xe2\x80\xa6/./g' "$tmp/tty" | awk -v w="$w" 'length($0) > w' | wc -l)
+		if [ "$over" != 0 ]; then
+			bad "$name: $over lines wider than $w"
+		elif grep -q "[0-9:-]$ell" "$tmp/tty"; then
+			bad "$name: a value is cut"
+		elif ! same "$CASES/$name.out" "$tmp/tty"; then
+			bad "$name: standard output differs"
+		else
+			ok
+		fi
+	done
+	# the same table to a pipe keeps every column and has no footer
+	"$QUERY" --db "$db" -f table bars AAPL >"$tmp/out"
+	if [ "$(head -n 1 "$tmp/out" | wc -w)" = 16 ] && ! grep -q rows "$tmp/out"; then
+		ok
+	else
+		bad "-f table to a pipe: $(head -n 1 "$tmp/out")"
+	fi
+else
+	echo "query.sh: script(1) not installed; the terminal table is not checked"
+fi
+
+# one number policy: mdx-transform and mdx-query write the same bar byte
+# for byte (shortest decimal that reads back, no ".0": "open":166).  Real
+# bars: Yahoo's AAPL 2020 (float-y values, as recorded) and the sample
+# CSV of examples/data (whole-dollar prices)
+yf=tests/fixtures/http/yahoo/chart_AAPL_1d_2020-01-01_2021-01-04.json
+jq -c '.chart.result[0] as $r | $r.indicators.quote[0] as $q |
+	range($r.timestamp | length) as $i |
+	{type: "bar", source: "yahoo", symbol: "AAPL", interval: "1d",
+	 t: ($r.timestamp[$i] * 1000), tz: $r.meta.exchangeTimezoneName,
+	 open: $q.open[$i], high: $q.high[$i], low: $q.low[$i],
+	 close: $q.close[$i], adj_close: $r.indicators.adjclose[0].adjclose[$i],
+	 volume: $q.volume[$i]}' "$yf" >"$tmp/raw"
+"$B/mdx-extract" examples/data/AAPL_data.csv 2>/dev/null >>"$tmp/raw"
+"$B/mdx-transform" "$tmp/raw" 2>/dev/null | grep '"type":"bar"' | sort >"$tmp/canon"
+"$LOAD" -q --db "$tmp/policy.db" "$tmp/canon"
+"$QUERY" --db "$tmp/policy.db" bars AAPL | sort >"$tmp/out"
+if [ "$(wc -l <"$tmp/canon")" = 1512 ] && cmp -s "$tmp/canon" "$tmp/out" &&
+	grep -q '"date":"2020-01-02","open":74.05999755859375,' "$tmp/out" &&
+	grep -q '"date":"2018-02-02","open":166,' "$tmp/out" &&
+	! grep -q '[0-9]\.0[,}]' "$tmp/out"; then
+	ok
+else
+	bad "mdx-transform and mdx-query write bars differently: $(cmp "$tmp/canon" "$tmp/out")"
+fi
+
+# a message names only the bounds given, no placeholder (0000-00-00,
+# 9999-99-99) for the others: a store of bars and no shares outstanding
+"$QUERY" --db "$tmp/policy.db" index build x --top 2 2>"$tmp/err"
+st=$?
+if [ "$st" = 65 ] && [ "$(cat "$tmp/err")" = "mdx-query: no symbol has both daily bars and shares outstanding (load instrument facts: mdx-extract --what profile)" ]; then
+	ok
+else
+	bad "index build without facts: status $st, $(cat "$tmp/err")"
+fi
+"$QUERY" --db "$tmp/policy.db" index build x --top 2 --to 2016-01-04 2>"$tmp/err"
+if grep -q "daily bars to 2016-01-04 and shares" "$tmp/err"; then
+	ok
+else
+	bad "index build --to without facts: $(cat "$tmp/err")"
+fi
+
 # a reader beside a loader with an open write transaction (WAL): the
 # reader is not blocked and sees the last committed state
 fifo=$tmp/fifo

@@ -206,13 +206,13 @@ format_matches_jansson(void)
 		T_OK(a != NULL);
 		T_EQ_INT(mdx_bar_read(a, &o, &b, &e), 0);
 		T_EQ_INT(mdx_bar_canonicalize(c, &o, NULL, &e), 0);
-		want = json_dumps(c, MDX_JSON_FLAGS);
+		want = mdx_output_json_text(c);
 		n = mdx_bar_format(&b, a, &buf, &cap);
 		T_OK(n > 0);
 		if (n > 0)
 			buf[n - 1] = '\0'; /* the newline */
 		T_EQ_STR(buf, want);
-		free(want);
+		mdx_free(want);
 		json_decref(a);
 		json_decref(c);
 	}

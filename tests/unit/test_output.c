@@ -70,6 +70,60 @@ t_numbers(void)
 	T_EQ_STR(mdx_output_number(5e-324, b), "4.94065645841247e-324");
 }
 
+/* each kind on real figures: the ones issue 9 quotes, Yahoo's AAPL open
+ * of 2020-01-02, stats AAPL of examples/data */
+static void
+t_kinds(void)
+{
+	char b[MDX_NUM_LEN];
+
+	T_EQ_STR((mdx_output_format(0.45699526474386554, MDX_NUM_FIGURE, b), b),
+		 "0.456995");
+	T_EQ_STR((mdx_output_format(-6.96087985521121e-05, MDX_NUM_FIGURE, b),
+		  b),
+		 "-0.0000696088");
+	T_EQ_STR(
+		(mdx_output_format(0.009999999999999998, MDX_NUM_FIGURE, b), b),
+		"0.01");
+	T_EQ_STR((mdx_output_format(1.3512177580754026, MDX_NUM_FIGURE, b), b),
+		 "1.35122");
+	T_EQ_STR((mdx_output_format(3429.355544970018, MDX_NUM_FIGURE, b), b),
+		 "3429.36");
+	T_EQ_STR((mdx_output_format(-0.3207518796992481, MDX_NUM_FIGURE, b), b),
+		 "-0.320752");
+	T_EQ_STR((mdx_output_format(1000.0, MDX_NUM_FIGURE, b), b), "1000");
+	T_EQ_STR((mdx_output_format(0.0, MDX_NUM_FIGURE, b), b), "0");
+	T_EQ_STR((mdx_output_format(2.5e-9, MDX_NUM_FIGURE, b), b), "2.5e-09");
+	T_EQ_STR((mdx_output_format(50637457767.420006, MDX_NUM_MONEY, b), b),
+		 "50637457767.42");
+	T_EQ_STR((mdx_output_format(2328355436517.3, MDX_NUM_MONEY, b), b),
+		 "2328355436517.30");
+	T_EQ_STR((mdx_output_format(4514709504000.0, MDX_NUM_MONEY, b), b),
+		 "4514709504000");
+	T_EQ_STR((mdx_output_format(-0.004, MDX_NUM_MONEY, b), b), "0");
+	T_EQ_STR((mdx_output_format(129.04, MDX_NUM_EXACT, b), b), "129.04");
+	T_EQ_STR((mdx_output_format(129.0399932861328, MDX_NUM_EXACT, b), b),
+		 "129.0399932861328");
+	T_EQ_STR((mdx_output_format(74.05999755859375, MDX_NUM_EXACT, b), b),
+		 "74.05999755859375");
+	T_EQ_STR((mdx_output_format(170.0, MDX_NUM_EXACT, b), b), "170");
+	T_EQ_STR((mdx_output_format(104487900.0, MDX_NUM_COUNT, b), b),
+		 "104487900");
+	T_EQ_STR((mdx_output_format(0.5, MDX_NUM_COUNT, b), b), "0.5");
+	/* the kinds come from one table */
+	T_EQ_INT(mdx_output_kind("bars", "close"), MDX_NUM_EXACT);
+	T_EQ_INT(mdx_output_kind("stats", "vwap"), MDX_NUM_FIGURE);
+	T_EQ_INT(mdx_output_kind(NULL, "vwap"), MDX_NUM_EXACT);
+	T_EQ_INT(mdx_output_kind("returns", "AAPL"), MDX_NUM_FIGURE);
+	T_EQ_INT(mdx_output_kind("returns", "price"), MDX_NUM_EXACT);
+	T_EQ_INT(mdx_output_kind("index composition", "weight"),
+		 MDX_NUM_FIGURE);
+	T_EQ_INT(mdx_output_kind("index composition", "market_cap"),
+		 MDX_NUM_MONEY);
+	T_EQ_INT(mdx_output_kind("sql", "return"), MDX_NUM_EXACT);
+	T_EQ_INT(mdx_output_kind(NULL, "no such column"), MDX_NUM_EXACT);
+}
+
 static void
 t_ndjson(void)
 {
@@ -169,17 +223,232 @@ t_table(void)
 		"  two\\nlines\\tand tab\n"
 		"GLE.PA  Soci\xc3\xa9t\xc3\xa9 G\xc3\xa9n\xc3\xa9rale"
 		"                  100          7  \xe6\x97\xa5\xe6\x9c\xac\n");
-	/* 60 columns: the widest text columns are cut with an ellipsis,
-	 * the numbers never */
-	T_EQ_STR(
-		render(MDX_FMT_TABLE, 60, 5, buf, sizeof(buf)),
-		"symbol  name                     close     volume  note\n"
-		"------  ---------  -------------------  ---------  ---------\n"
-		"AAPL    Apple In\xe2\x80\xa6           182.009995  104487900\n"
-		"BRK.B   Berkshir\xe2\x80\xa6  0.30000000000000004"
-		"             two\\nlin\xe2\x80\xa6\n"
-		"GLE.PA  Soci\xc3\xa9t\xc3\xa9 \xe2\x80\xa6                  "
-		"100          7  \xe6\x97\xa5\xe6\x9c\xac\n");
+	/* 60 columns, to a file: free text is cut to 16 columns with an
+	 * ellipsis; still too wide, the prose column (note, 19 wide) is left
+	 * out rather than a number; numbers are never cut */
+	T_EQ_STR(render(MDX_FMT_TABLE, 60, 5, buf, sizeof(buf)),
+		 "symbol  name                            close     volume"
+		 "  \xe2\x80\xa6\n"
+		 "------  ----------------  -------------------  ---------  -\n"
+		 "AAPL    Apple Inc.                 182.009995  104487900"
+		 "  \xe2\x80\xa6\n"
+		 "BRK.B   Berkshire, \"B\"    0.30000000000000004           "
+		 "  \xe2\x80\xa6\n"
+		 "GLE.PA  Soci\xc3\xa9t\xc3\xa9 G\xc3\xa9n\xc3\xa9rale"
+		 "                  100          7  \xe2\x80\xa6\n"
+		 "3 rows\n"
+		 "left out to fit the width (\xe2\x80\xa6): note\n");
+	/* 45: then columns out of the middle, the first and last kept */
+	T_EQ_STR(render(MDX_FMT_TABLE, 45, 5, buf, sizeof(buf)),
+		 "symbol  name              \xe2\x80\xa6     volume"
+		 "  \xe2\x80\xa6\n"
+		 "------  ----------------  -  ---------  -\n"
+		 "AAPL    Apple Inc.        \xe2\x80\xa6  104487900"
+		 "  \xe2\x80\xa6\n"
+		 "BRK.B   Berkshire, \"B\"    \xe2\x80\xa6             "
+		 "\xe2\x80\xa6\n"
+		 "GLE.PA  Soci\xc3\xa9t\xc3\xa9 G\xc3\xa9n\xc3\xa9rale  "
+		 "\xe2\x80\xa6          7  \xe2\x80\xa6\n"
+		 "3 rows\n"
+		 "left out to fit the width (\xe2\x80\xa6): close, note\n");
+}
+
+/* rows (a JSON array text) through a writer of fmt with o into buf */
+static const char *
+render_rows(int fmt, const struct mdx_output_opts *o, const char *const *names,
+	    size_t n, const char *rows_json, char *buf, size_t len)
+{
+	struct mdx_err e;
+	struct mdx_output *w;
+	json_t *rs = json_loads(rows_json, 0, NULL), *r;
+	FILE *fp = tmpfile();
+	size_t i, got;
+
+	buf[0] = '\0';
+	if (fp == NULL || rs == NULL) {
+		if (fp != NULL)
+			fclose(fp);
+		json_decref(rs);
+		return "(setup failed)";
+	}
+	w = mdx_output_new(fp, fmt, o, &e);
+	T_OK(w != NULL);
+	T_OK(mdx_output_columns(w, names, n, &e) == 0);
+	json_array_foreach (rs, i, r)
+		T_OK(mdx_output_row(w, r, &e) == 0);
+	T_OK(mdx_output_finish(w, &e) == 0);
+	mdx_output_free(w);
+	json_decref(rs);
+	rewind(fp);
+	got = fread(buf, 1, len - 1, fp);
+	buf[got] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+static const char *const bar_cols[] = {
+	"type",	  "symbol",  "interval", "ts",	      "date",	"open",
+	"high",	  "low",     "close",	 "adj_close", "volume", "vwap",
+	"trades", "session", "phase",	 "source"};
+
+/* AAPL's bars of 2018-02-01, 02 and 05 in examples/data/AAPL_data.csv,
+ * as mdx-query bars gives them to the writer */
+static const char aapl_bars[] =
+	"[{\"type\":\"bar\",\"symbol\":\"AAPL\",\"interval\":\"1d\","
+	"\"ts\":\"2018-02-01T05:00:00Z\",\"date\":\"2018-02-01\",\"open\":"
+	"167.165,\"high\":168.62,\"low\":166.76,\"close\":167.78,"
+	"\"adj_close\":null,\"volume\":47230787,\"vwap\":null,\"trades\":null,"
+	"\"session\":\"regular\",\"phase\":null,\"source\":\"csv\"},"
+	"{\"type\":\"bar\",\"symbol\":\"AAPL\",\"interval\":\"1d\","
+	"\"ts\":\"2018-02-02T05:00:00Z\",\"date\":\"2018-02-02\",\"open\":166."
+	"0,"
+	"\"high\":166.8,\"low\":160.1,\"close\":160.5,\"adj_close\":null,"
+	"\"volume\":86593825,\"vwap\":null,\"trades\":null,\"session\":"
+	"\"regular\",\"phase\":null,\"source\":\"csv\"},"
+	"{\"type\":\"bar\",\"symbol\":\"AAPL\",\"interval\":\"1d\","
+	"\"ts\":\"2018-02-05T05:00:00Z\",\"date\":\"2018-02-05\",\"open\":159."
+	"1,"
+	"\"high\":163.88,\"low\":156.0,\"close\":156.49,\"adj_close\":null,"
+	"\"volume\":72738522,\"vwap\":null,\"trades\":null,\"session\":"
+	"\"regular\",\"phase\":null,\"source\":\"csv\"}]";
+
+/* on a terminal: the constant and the empty columns go to the footer */
+static void
+t_table_terminal(void)
+{
+	struct mdx_output_opts o = {80, 1, "bars"};
+	char buf[4096];
+
+	T_EQ_STR(render_rows(MDX_FMT_TABLE, &o, bar_cols, 16, aapl_bars, buf,
+			     sizeof(buf)),
+		 "ts                    date           open    high     low"
+		 "   close    volume\n"
+		 "--------------------  ----------  -------  ------  ------"
+		 "  ------  --------\n"
+		 "2018-02-01T05:00:00Z  2018-02-01  167.165  168.62  166.76"
+		 "  167.78  47230787\n"
+		 "2018-02-02T05:00:00Z  2018-02-02      166   166.8   160.1"
+		 "   160.5  86593825\n"
+		 "2018-02-05T05:00:00Z  2018-02-05    159.1  163.88     156"
+		 "  156.49  72738522\n"
+		 "3 rows\n"
+		 "the same in every row: type bar, symbol AAPL, interval 1d,"
+		 " session regular,\n"
+		 "  source csv\n"
+		 "empty in every row: adj_close, vwap, trades, phase\n");
+	/* 50 columns: whole columns out of the middle, never a date cut */
+	o.width = 50;
+	T_EQ_STR(render_rows(MDX_FMT_TABLE, &o, bar_cols, 16, aapl_bars, buf,
+			     sizeof(buf)),
+		 "ts                    date        \xe2\x80\xa6    volume\n"
+		 "--------------------  ----------  -  --------\n"
+		 "2018-02-01T05:00:00Z  2018-02-01  \xe2\x80\xa6  47230787\n"
+		 "2018-02-02T05:00:00Z  2018-02-02  \xe2\x80\xa6  86593825\n"
+		 "2018-02-05T05:00:00Z  2018-02-05  \xe2\x80\xa6  72738522\n"
+		 "3 rows\n"
+		 "the same in every row: type bar, symbol AAPL,\n"
+		 "  interval 1d, session regular, source csv\n"
+		 "empty in every row: adj_close, vwap, trades, phase\n"
+		 "left out to fit the width (\xe2\x80\xa6): open, high, low,\n"
+		 "  close\n");
+	/* no rows on a terminal: the header, "0 rows" (it crashed once) */
+	o.width = 80;
+	T_EQ_STR(render_rows(MDX_FMT_TABLE, &o, bar_cols, 4, "[]", buf,
+			     sizeof(buf)),
+		 "type  symbol  interval  ts\n----  ------  --------  --\n"
+		 "0 rows\n");
+	/* one row too wide: its text to the footer before any number */
+	o.width = 60;
+	T_EQ_STR(render_rows(
+			 MDX_FMT_TABLE, &o, bar_cols, 16,
+			 "[{\"type\":\"bar\",\"symbol\":\"AAPL\","
+			 "\"interval\":\"1d\",\"ts\":\"2018-02-07T05:00:00Z\","
+			 "\"date\":\"2018-02-07\",\"open\":163.085,\"close\":"
+			 "159.54,\"volume\":51608580,\"session\":\"regular\","
+			 "\"source\":\"csv\"}]",
+			 buf, sizeof(buf)),
+		 "ts                    date           open   close    volume\n"
+		 "--------------------  ----------  -------  ------  --------\n"
+		 "2018-02-07T05:00:00Z  2018-02-07  163.085  159.54  51608580\n"
+		 "1 row\n"
+		 "the row's text, to fit the width: type bar, symbol AAPL,\n"
+		 "  interval 1d, session regular, source csv\n"
+		 "empty in every row: high, low, adj_close, vwap, trades,\n"
+		 "  phase\n");
+	/* to a pipe, -f table: every column, no footer */
+	o.width = 0;
+	o.terminal = 0;
+	render_rows(MDX_FMT_TABLE, &o, bar_cols, 16, aapl_bars, buf,
+		    sizeof(buf));
+	T_OK(strncmp(buf, "type  symbol  interval  ts  ", 28) == 0);
+	T_OK(strstr(buf, "rows") == NULL);
+}
+
+/* the figures of stats AAPL MSFT (examples/data), turned on their side
+ * as mdx-query does for a table: kinds by the row's figure */
+static void
+t_table_sideways(void)
+{
+	static const char *const names[] = {"figure", "AAPL", "MSFT"};
+	struct mdx_output_opts o = {80, 1, "stats"};
+	char buf[4096];
+
+	T_EQ_STR(render_rows(
+			 MDX_FMT_TABLE, &o, names, 3,
+			 "[{\"figure\":\"count\",\"AAPL\":1259,\"MSFT\":1259},"
+			 "{\"figure\":\"first_date\",\"AAPL\":\"2013-02-08\","
+			 "\"MSFT\":\"2013-02-08\"},"
+			 "{\"figure\":\"first_open\",\"AAPL\":67.7142,"
+			 "\"MSFT\":27.35},"
+			 "{\"figure\":\"vwap\",\"AAPL\":97.34529572293916,"
+			 "\"MSFT\":47.91159277362718},"
+			 "{\"figure\":\"total_return\",\"AAPL\":"
+			 "1.3512177580754026,\"MSFT\":2.2526315789473683},"
+			 "{\"figure\":\"max_drawdown\",\"AAPL\":"
+			 "-0.3207518796992481,\"MSFT\":-0.1878653497278775}]",
+			 buf, sizeof(buf)),
+		 "figure        AAPL        MSFT\n"
+		 "------------  ----------  ----------\n"
+		 "count               1259        1259\n"
+		 "first_date    2013-02-08  2013-02-08\n"
+		 "first_open       67.7142       27.35\n"
+		 "vwap             97.3453     47.9116\n"
+		 "total_return     1.35122     2.25263\n"
+		 "max_drawdown   -0.320752   -0.187865\n"
+		 "6 rows\n");
+}
+
+/* csv: a column's kind from the one table; ndjson keeps every digit */
+static void
+t_csv_kinds(void)
+{
+	static const char *const names[] = {"date",   "rank",	    "symbol",
+					    "weight", "market_cap", "close",
+					    "carried"};
+	static const char rows_json[] =
+		"[{\"date\":\"2016-06-30\",\"rank\":100,\"symbol\":\"AAPL\","
+		"\"weight\":0.009999999999999998,\"market_cap\":"
+		"50637457767.420006,\"close\":129.0399932861328,\"carried\":"
+		"false}]";
+	struct mdx_output_opts o = {0, 0, "index composition"};
+	char buf[1024];
+
+	T_EQ_STR(render_rows(MDX_FMT_CSV, &o, names, 7, rows_json, buf,
+			     sizeof(buf)),
+		 "date,rank,symbol,weight,market_cap,close,carried\r\n"
+		 "2016-06-30,100,AAPL,0.01,50637457767.42,129.0399932861328,"
+		 "false\r\n");
+	T_EQ_STR(render_rows(MDX_FMT_NDJSON, &o, names, 7, rows_json, buf,
+			     sizeof(buf)),
+		 "{\"date\":\"2016-06-30\",\"rank\":100,\"symbol\":\"AAPL\","
+		 "\"weight\":0.009999999999999998,\"market_cap\":"
+		 "50637457767.420006,\"close\":129.0399932861328,\"carried\":"
+		 "false}\n");
+	/* sql is the user's own: exact */
+	o.command = "sql";
+	T_OK(strstr(render_rows(MDX_FMT_CSV, &o, names, 7, rows_json, buf,
+				sizeof(buf)),
+		    ",0.009999999999999998,50637457767.420006,") != NULL);
 }
 
 static void
@@ -247,6 +516,10 @@ main(void)
 	T_RUN(t_csv);
 	T_RUN(t_tsv);
 	T_RUN(t_table);
+	T_RUN(t_table_terminal);
+	T_RUN(t_table_sideways);
+	T_RUN(t_csv_kinds);
+	T_RUN(t_kinds);
 	T_RUN(t_width);
 	T_RUN(t_json_value);
 	T_RUN(t_bad_format);
