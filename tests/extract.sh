@@ -38,9 +38,9 @@ eq "--what actions gives only actions" "$(jqr '.type' "$T/act" | sort | uniq -c 
 # Alpha Vantage's layout is as traded; its actions come before its bars
 eq "av: every bar as traded, adj_close undated without --basis-as-of" "$(jqr 'select(.type=="bar") | "\(.basis) \(.basis_as_of)"' "$T/av" | sort | uniq -c | tr -s ' ')" " 5303 traded null"
 eq "av: 2020-08-31 bar (the file's row: 2020-08-31,127.58,131.0,126.0,129.04,128.817507885,223505733,0.0000,4.0)" "$(grep '"type":"bar".*"time":"2020-08-31"' "$T/av")" \
- '{"type":"bar","symbol":"AAPL","interval":"1d","time":"2020-08-31","tz":"America/New_York","open":127.58,"high":131.0,"low":126.0,"close":129.04,"adj_close":128.817507885,"volume":223505733,"basis":"traded","source":"csv"}'
+ '{"type":"bar","symbol":"AAPL","interval":"1d","time":"2020-08-31","tz":"America/New_York","open":127.58,"high":131,"low":126,"close":129.04,"adj_close":128.817507885,"volume":223505733,"basis":"traded","source":"csv"}'
 eq "av: split ratio 4.0 on 2020-08-31, as a record" "$(grep '"kind":"split".*"date":"2020-08-31"\|"date":"2020-08-31".*"kind":"split"' "$T/av")" \
- '{"type":"action","symbol":"AAPL","date":"2020-08-31","kind":"split","ratio":4.0,"source":"csv"}'
+ '{"type":"action","symbol":"AAPL","date":"2020-08-31","kind":"split","ratio":4,"source":"csv"}'
 eq "av: dividend 0.82 on 2020-08-07, as paid (no basis)" "$(grep '"date":"2020-08-07","kind":"dividend"' "$T/av")" \
  '{"type":"action","symbol":"AAPL","date":"2020-08-07","kind":"dividend","amount":0.82,"source":"csv"}'
 eq "av: all 38 actions before the first bar" "$(grep -n -m1 '"type":"bar"' "$T/av" | cut -d: -f1)" 39
