@@ -253,8 +253,8 @@ mdx_day_start_plausible(int64_t ms, int32_t day)
 
 /* a daily bar's "ts" (b->ts, parsed) must be 00:00 of its trading date */
 static int
-day_key(const json_t *rec, const char *tz, const char *zone,
-	struct mdx_bar *b, struct mdx_err *e)
+day_key(const json_t *rec, const char *tz, const char *zone, struct mdx_bar *b,
+	struct mdx_err *e)
 {
 	const char *dtext = NULL;
 	char ts[MDX_RFC3339_LEN], date[MDX_DATE_LEN];
@@ -481,9 +481,9 @@ quote_flags(const struct mdx_bar *b)
 	return f;
 }
 
-static const char *const flag_names[] = {
-	"high_below_low", "close_above_high", "open_above_high",
-	"close_below_low", "open_below_low", NULL};
+static const char *const flag_names[] = {"high_below_low",  "close_above_high",
+					 "open_above_high", "close_below_low",
+					 "open_below_low",  NULL};
 
 /* OHLC consistency: low <= open, close <= high, low <= high; a quote's
  * inconsistencies are kept in b->flags */
@@ -561,8 +561,8 @@ bar_store(json_t *rec, const struct mdx_bar *b)
 
 		for (size_t i = 0; flag_names[i] && a; i++)
 			if (b->flags & (1u << i))
-				json_array_append_new(a,
-						      json_string(flag_names[i]));
+				json_array_append_new(
+					a, json_string(flag_names[i]));
 		json_object_set_new(rec, "flags", a);
 	}
 }
@@ -570,7 +570,7 @@ bar_store(json_t *rec, const struct mdx_bar *b)
 static const char *const known_fields[] = {
 	"type",	 "symbol", "interval",	"ts",	  "date", "open",   "high",
 	"low",	 "close",  "adj_close", "volume", "vwap", "trades", "session",
-	"phase", "source", "t",		"time",	  "tz",	  "flags", NULL};
+	"phase", "source", "t",		"time",	  "tz",	  "flags",  NULL};
 
 int
 mdx_bar_known_field(const char *key)

@@ -121,7 +121,7 @@ static int
 nyse_label(const char *s)
 {
 	static const char *const labels[] = {"regular", "early_close", "closed",
-					     "pre", "post", NULL};
+					     "pre",	"post",	       NULL};
 
 	for (size_t i = 0; labels[i]; i++)
 		if (strcmp(s, labels[i]) == 0)
@@ -140,8 +140,7 @@ some_date(int64_t ms, int32_t day)
 }
 
 int
-mdx_session_check(const struct mdx_bar *b, const char *zone,
-		  struct mdx_err *e)
+mdx_session_check(const struct mdx_bar *b, const char *zone, struct mdx_err *e)
 {
 	int daily = !mdx_interval_intraday(b->interval);
 	int64_t start;
@@ -194,9 +193,8 @@ mdx_session_check(const struct mdx_bar *b, const char *zone,
 		return out_of_range(b->date, e);
 	if (daily && b->interval == MDX_I1D && !mdx_cal_is_session(b->date) &&
 	    strcmp(b->session, "closed") != 0)
-		return mdx_err_field(e, MDX_EINPUT, "date",
-				     "%s is not an NYSE session (%s)",
-				     mdx_date_format(b->date, date),
-				     why_closed(b->date));
+		return mdx_err_field(
+			e, MDX_EINPUT, "date", "%s is not an NYSE session (%s)",
+			mdx_date_format(b->date, date), why_closed(b->date));
 	return 0;
 }

@@ -8,8 +8,9 @@
  * daily bar of a day without a session refused) and are written by
  * mdx_store_put_bar in a batch (lib/store.c: the same upsert as mdx-load).
  * Run records in a POST body (mdx-extract and mdx-transform append them)
- * are stored as runs, as mdx-load stores them.  One write connection, one writer at a time; after a commit
- * the store generation moves, so cached answers are made again.
+ * are stored as runs, as mdx-load stores them.  One write connection, one
+ * writer at a time; after a commit the store generation moves, so cached
+ * answers are made again.
  *
  * The key is compared in constant time: both sides are hashed with
  * SipHash under a random key and the two 64-bit values compared with one

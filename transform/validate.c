@@ -159,9 +159,10 @@ reject(struct tf *t, const struct mdx_err *e, json_t *rec, const char *raw)
 			if (!date_only)
 				json_object_set_new(
 					r, "symbol",
-					json_stringn(e->about,
-						     sp ? (size_t)(sp - e->about)
-							: strlen(e->about)));
+					json_stringn(
+						e->about,
+						sp ? (size_t)(sp - e->about)
+						   : strlen(e->about)));
 			if (sp || date_only)
 				json_object_set_new(
 					r, "date",
@@ -253,10 +254,9 @@ bar_labels(struct tf *t, const json_t *rec, struct mdx_bar *b,
 
 	if (mdx_json_string(rec, "tz", &zone, NULL) != 1)
 		zone = t->canon.default_tz;
-	if (mdx_session_label(b, zone,
-			      t->allow_non_session ? MDX_SESSION_ALLOW_CLOSED
-						   : 0,
-			      e))
+	if (mdx_session_label(
+		    b, zone,
+		    t->allow_non_session ? MDX_SESSION_ALLOW_CLOSED : 0, e))
 		return -1;
 	if (t->phases != NULL && (label = phases_label(t->phases, b)) != NULL)
 		snprintf(b->phase, sizeof(b->phase), "%s", label);
@@ -306,8 +306,8 @@ tf_record(struct tf *t, json_t *rec, const char *name, long line)
 		if (mdx_json_string(rec, "tz", &zone, NULL) != 1 ||
 		    !mdx_tz_valid(zone))
 			zone = t->canon.default_tz;
-		mdx_err_about(&e, mdx_rec_subject(rec, zone, about,
-						  sizeof(about)));
+		mdx_err_about(&e,
+			      mdx_rec_subject(rec, zone, about, sizeof(about)));
 	}
 	reject(t, &e, rec, NULL);
 	json_decref(rec);

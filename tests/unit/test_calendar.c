@@ -252,8 +252,7 @@ test_new_year_saturday(void)
 	T_OK(mdx_cal_session(D("1999-12-31"), &s, NULL) == 0);
 	T_EQ_INT(s.close_ms, 946663200000LL); /* 13:00 EST = 18:00Z */
 	T_EQ_INT(s.post_ms, 946677600000LL);  /* 17:00 EST */
-	T_OK(mdx_cal_session(D("1999-12-30"), &s, NULL) == 0 &&
-	     !s.early_close);
+	T_OK(mdx_cal_session(D("1999-12-30"), &s, NULL) == 0 && !s.early_close);
 	T_OK(mdx_cal_is_session(D("2022-01-03")));
 	T_OK(mdx_cal_is_session(D("2011-01-03")));
 	/* but a Saturday Christmas or July 4 is observed on the Friday */
