@@ -183,7 +183,8 @@ int mdx_day_start_plausible(int64_t ms, int32_t day);
  * What a record is about, for messages: "SYMBOL DATE" ("AAPL 2016-12-07"),
  * as far as rec (a bar, an action or an instrument, valid or not) tells:
  * the symbol when it is a string, the date from "date", "as_of", the date
- * part of "time" or "ts", or "t" in zone (NULL: America/New_York).  Written
+ * part of "time", or the date of "t" or "ts" in zone (NULL:
+ * America/New_York).  Written
  * into buf of size n (64 is enough); "" when rec names neither.  Returns
  * buf.
  */

@@ -869,12 +869,14 @@ mdx_bar_from_json(const json_t *rec, struct mdx_bar *b, struct mdx_err *e)
 const char *
 mdx_rec_subject(const json_t *rec, const char *zone, char *buf, size_t n)
 {
-	static const char *const dates[] = {"date", "as_of", "time", "ts",
-					    NULL};
+	static const char *const dates[] = {"date", "as_of", "time", NULL};
 	const json_t *sym = json_object_get(rec, "symbol");
 	const json_t *t = json_object_get(rec, "t");
+	const json_t *ts = json_object_get(rec, "ts");
 	char date[MDX_DATE_LEN] = "";
 	const char *s = json_is_string(sym) ? json_string_value(sym) : "";
+	int64_t ms = 0;
+	int have_ms = 0;
 
 	if (n == 0)
 		return buf;
@@ -885,12 +887,19 @@ mdx_rec_subject(const json_t *rec, const char *zone, char *buf, size_t n)
 			snprintf(date, sizeof(date), "%.10s",
 				 json_string_value(d));
 	}
-	if (date[0] == '\0' && json_is_integer(t)) {
+	/* an instant: its date in the zone */
+	if (json_is_integer(t)) {
+		ms = json_integer_value(t);
+		have_ms = 1;
+	} else if (json_is_string(ts)) {
+		have_ms = mdx_rfc3339_parse(json_string_value(ts), &ms, NULL) ==
+			  0;
+	}
+	if (date[0] == '\0' && have_ms) {
 		int32_t day;
 
-		if (mdx_tz_utc_to_local(zone ? zone : "America/New_York",
-					json_integer_value(t), &day, NULL, NULL,
-					NULL) == 0)
+		if (mdx_tz_utc_to_local(zone ? zone : "America/New_York", ms,
+					&day, NULL, NULL, NULL) == 0)
 			mdx_date_format(day, date);
 	}
 	/* only printable ASCII of the symbol, and a bounded part of it */
