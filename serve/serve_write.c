@@ -113,7 +113,8 @@ batch_error(struct batch *b, const char *where, long at,
 
 	if (b->nerrors++ >= ERRORS_LISTED)
 		return;
-	o = json_pack("{s:I,s:s?,s:s}", where, (json_int_t)at, "field",
+	o = json_pack("{s:I,s:s?,s:s?,s:s}", where, (json_int_t)at, "record",
+		      e->about[0] ? e->about : NULL, "field",
 		      e->field[0] ? e->field : NULL, "detail", e->text);
 	if (o != NULL)
 		json_array_append_new(b->errors, o);
@@ -157,6 +158,12 @@ batch_add(struct batch *b, json_t *rec, const char *where, long at)
 	b->n++;
 	return 0;
 bad:
+	if (json_is_object(rec)) {
+		char about[sizeof(e.about)];
+
+		mdx_err_about(&e, mdx_rec_subject(rec, canon.default_tz, about,
+						  sizeof(about)));
+	}
 	batch_error(b, where, at, &e);
 	return 0;
 }

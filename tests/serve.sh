@@ -376,7 +376,7 @@ eq "422 writes nothing" "$(dump "$T/write.db")" "$WDUMP"
 # are refused as mdx-transform refuses them; bars get their session
 printf '%s\n' '{"symbol":"AAPL","interval":"1d","time":"2017-11-25","open":175.1,"high":175.5,"low":174.6459,"close":174.97}' >"$T/sat.ndjson"
 get "$write_URL/v1/bars" -X POST --data-binary @"$T/sat.ndjson" -H "$AUTH"
-eq "a Saturday daily bar: 422" "$code $(field '.errors[0].field + ": " + .errors[0].detail')" "422 date: 2017-11-25 is not an NYSE session (weekend; use --allow-non-session to keep it)"
+eq "a Saturday daily bar: 422" "$code $(field '.errors[0].record + " " + .errors[0].field + ": " + .errors[0].detail')" "422 AAPL 2017-11-25 date: 2017-11-25 is not an NYSE session (weekend; use --allow-non-session to keep it)"
 printf '%s\n' '{"symbol":"AAPL","interval":"1d","ts":"2017-11-24T17:00:00Z","open":175.1,"high":175.5,"low":174.6459,"close":174.97}' >"$T/noon.ndjson"
 get "$write_URL/v1/bars" -X POST --data-binary @"$T/noon.ndjson" -H "$AUTH"
 eq "a daily ts off midnight: 422" "$code $(field '.errors[0].detail')" "422 2017-11-24T17:00:00Z is not 00:00 of 2017-11-24 in America/New_York (a daily bar keys on its trading day)"
