@@ -60,8 +60,17 @@
  * systems failures, market-wide circuit breakers or moments of silence
  * (e.g. 1994-02-11 snow, close 14:30; 1996-01-08 blizzard, 11:00-14:00;
  * 1997-10-27 circuit breaker, close 15:30; 2005-06-01 systems, close
- * 15:56): those are not a calendar.  Nor an early close on 1999-12-31,
- * which some compilations list but NYSE's closings history does not.
+ * 15:56): those are not a calendar.
+ *
+ * 1999-12-31 closed at 13:00: the NYSE board approved, on 1999-04-06, a
+ * proposal to close the market at 1:00 p.m. on December 31, 1999, to
+ * prepare for the change to 2000 (NYSE press release "The New York Stock
+ * Exchange Defers Off-Hours Trading Until Second Half 2000", 1999-04-06;
+ * reported as carried out, e.g. Benzinga "This Day In Market History: NYSE
+ * Braces For Potential Y2K Chaos").  exchange_calendars' XNYS has it;
+ * NYSE's closings history and pandas_market_calendars, which follows that
+ * document, leave it out ("disputed"), but the board's decision is the
+ * primary record, so it is in cal_oneoffs[].
  *
  * Extended hours (the phases): pre-market 04:00 to the open and
  * post-market the close to 20:00, as NYSE Arca and Nasdaq run them.  On an
@@ -123,6 +132,7 @@ enum cal_kind {
 	K_XMAS_EVE,
 	K_XMAS_EVE_1992,
 	K_XMAS_AFTER,
+	K_Y2K_EVE,
 	K_SEPT11_2002,
 	K_COUNT
 };
@@ -177,6 +187,8 @@ static const struct cal_kind_info cal_kinds[K_COUNT] = {
 	[K_XMAS_EVE_1992] = {"Christmas Eve", CAL_OPEN, CAL_EARLY2, CAL_POSTE},
 	[K_XMAS_AFTER] = {"Day after Christmas", CAL_OPEN, CAL_EARLY,
 			  CAL_POSTE},
+	[K_Y2K_EVE] = {"Last session before 2000 (Y2K preparations)", CAL_OPEN,
+		       CAL_EARLY, CAL_POSTE},
 	[K_SEPT11_2002] = {"Late open at 12:00, anniversary of September 11",
 			   720, CAL_CLOSE, CAL_POST},
 };
@@ -196,6 +208,8 @@ static const struct {
 	/* Friday after a Thursday Christmas: 13:00 close in 1997 and 2003
 	 * only (2008-12-26, 2014-12-26 and 2025-12-26 were full days) */
 	{1997, 12, 26, K_XMAS_AFTER},
+	/* the close at 13:00 the NYSE board decided on 1999-04-06 */
+	{1999, 12, 31, K_Y2K_EVE},
 	/* the attacks on the World Trade Center: closed Tuesday to Friday,
 	 * reopened Monday 2001-09-17 */
 	{2001, 9, 11, K_SEPT11},

@@ -138,6 +138,9 @@ log_line(const char *level, const char *msg, const struct mdx_err *e)
 			if (e->field[0])
 				json_object_set_new(o, "field",
 						    json_string(e->field));
+			if (e->about[0])
+				json_object_set_new(o, "about",
+						    json_string(e->about));
 		}
 		if (o != NULL) {
 			json_dumpf(o, stderr, MDX_JSON_FLAGS);

@@ -14,7 +14,16 @@ mdx_err_clear(struct mdx_err *e)
 	e->line = 0;
 	e->file[0] = '\0';
 	e->field[0] = '\0';
+	e->about[0] = '\0';
 	e->text[0] = '\0';
+}
+
+void
+mdx_err_about(struct mdx_err *e, const char *subject)
+{
+	if (e != NULL)
+		snprintf(e->about, sizeof(e->about), "%s",
+			 subject ? subject : "");
 }
 
 static void
@@ -77,6 +86,12 @@ mdx_err_str(const struct mdx_err *e, char *buf, size_t n)
 		else
 			w = snprintf(buf, n, "%s: ", e->file);
 		off = w < 0 ? 0 : (size_t)w < n ? (size_t)w : n - 1;
+	}
+	if (e->about[0] != '\0' && off < n) {
+		w = snprintf(buf + off, n - off, "%s: ", e->about);
+		off += w < 0		     ? 0
+		       : (size_t)w < n - off ? (size_t)w
+					     : n - off - 1;
 	}
 	if (e->field[0] != '\0' && off < n) {
 		w = snprintf(buf + off, n - off, "field '%s': ", e->field);

@@ -9,9 +9,11 @@
  * The calendar is computed from rules (lib/calendar.c says which rule and
  * where it comes from), plus a short table of one-off closings and special
  * sessions.  It is exact, as far as published history goes, for the dates
- * MDX_CAL_FIRST_YEAR-01-01 to MDX_CAL_LAST_YEAR-12-31.  Outside that range
- * no holiday is known: every Monday to Friday is a 09:30-16:00 session and
- * Saturday and Sunday are not (mdx_cal_covers() tells which case applies).
+ * MDX_CAL_FIRST_YEAR-01-01 to MDX_CAL_LAST_YEAR-12-31 (1990-01-01 to
+ * 2099-12-31).  Outside that range no holiday is known: every Monday to
+ * Friday is a 09:30-16:00 session and Saturday and Sunday are not
+ * (mdx_cal_covers() tells which case applies).  Labelling bars outside it
+ * would be a guess, so mdx_session_label (mdx_session.h) refuses them.
  *
  * Session times are New York wall-clock times; the instants are converted
  * through tzdata (mdx_tz_local_to_utc), never by a DST rule of our own.
@@ -59,8 +61,10 @@ const char *mdx_cal_holiday(int32_t day);
 /*
  * Is day a session that closes before 16:00 New York time?  Returns 1 or
  * 0 (0 also for a non-session).  From 1993 an early close is 13:00; in
- * 1990-1992 it was 14:00.  Rules: NYSE holidays and trading hours page and
- * press releases; see lib/calendar.c for each rule and its years.
+ * 1990-1992 it was 14:00.  One-off early closes: 1997-12-26, 1999-12-31
+ * (Y2K: the NYSE board's decision of 1999-04-06) and 2003-12-26.  Rules: NYSE
+ * holidays and trading hours page and press releases; see lib/calendar.c for
+ * each rule and its years.
  */
 int mdx_cal_is_early_close(int32_t day);
 

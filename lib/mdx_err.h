@@ -29,6 +29,8 @@ struct mdx_err {
 	long line;	/* 1-based input line, 0 when not known */
 	char file[256]; /* input name ("<stdin>", a path, a URL), "" if none */
 	char field[64]; /* field or column name, "" if none */
+	char about[64]; /* the record's symbol and date ("AAPL 2016-12-07"),
+			   "" if none (mdx_err_about) */
 	char text[512]; /* what went wrong, lower case, no full stop */
 };
 
@@ -52,8 +54,15 @@ int mdx_err_field(struct mdx_err *e, int code, const char *field,
 void mdx_err_where(struct mdx_err *e, const char *file, long line);
 
 /*
- * Render e as "FILE:LINE: field 'F': TEXT" (parts that are empty are left
- * out) into buf of size n; returns buf.
+ * Say which record e is about: subject is its symbol and date, as
+ * mdx_rec_subject gives them (may be NULL or "": none).  Kept until
+ * mdx_err_clear.
+ */
+void mdx_err_about(struct mdx_err *e, const char *subject);
+
+/*
+ * Render e as "FILE:LINE: ABOUT: field 'F': TEXT" (parts that are empty
+ * are left out) into buf of size n; returns buf.
  */
 const char *mdx_err_str(const struct mdx_err *e, char *buf, size_t n);
 

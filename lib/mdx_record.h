@@ -38,6 +38,16 @@ int mdx_rec_type(const json_t *rec, struct mdx_err *e);
  */
 int mdx_symbol_valid(const char *s);
 
+/*
+ * Is symbol a quote rather than an exchange trade: an FX pair or a crypto
+ * pair in the providers' notations (Yahoo "EURUSD=X", "BTC-USD", "ETH-EUR";
+ * Polygon "C:EURUSD", "X:BTCUSD")?  Their open, high, low and close come
+ * from different quote streams and need not be consistent (Yahoo's EURUSD=X
+ * closes above its high by about 1e-4 on some days), so such bars are kept
+ * with the inconsistency in their flags (struct mdx_bar).  Returns 1 or 0.
+ */
+int mdx_symbol_is_quote(const char *symbol);
+
 /* Bar intervals, DESIGN.md section 2. */
 enum mdx_interval {
 	MDX_I1M = 0,
@@ -71,6 +81,21 @@ enum mdx_bar_has {
 	MDX_HAS_TRADES = 1 << 6,
 };
 
+/*
+ * What a bar's flags record: its prices break a rule that exchange trades
+ * keep, and the bar was kept because it is a quote (mdx_symbol_is_quote).
+ * The canonical record lists them as "flags", an array of these names:
+ * "high_below_low", "close_above_high", "open_above_high",
+ * "close_below_low", "open_below_low" (mdx-records(5)).
+ */
+enum mdx_bar_flag {
+	MDX_FLAG_HIGH_BELOW_LOW = 1 << 0,
+	MDX_FLAG_CLOSE_ABOVE_HIGH = 1 << 1,
+	MDX_FLAG_OPEN_ABOVE_HIGH = 1 << 2,
+	MDX_FLAG_CLOSE_BELOW_LOW = 1 << 3,
+	MDX_FLAG_OPEN_BELOW_LOW = 1 << 4,
+};
+
 /* A canonical bar. */
 struct mdx_bar {
 	char symbol[MDX_SYMBOL_MAX + 1]; /* as the exchange prints it */
@@ -86,6 +111,7 @@ struct mdx_bar {
 	char session[16];		 /* "regular" ... or "" for null */
 	char phase[64];			 /* custom phase label or "" */
 	char source[32];		 /* provider name or "" */
+	unsigned flags;			 /* enum mdx_bar_flag, 0 for none */
 };
 
 /* Options for mdx_bar_canonicalize. */
@@ -98,11 +124,15 @@ struct mdx_canon_opts {
 /*
  * Turn the raw or canonical bar rec into a canonical bar, in place
  * (DESIGN.md section 2): time from "t" (epoch ms) or "time" + "tz" (wall
- * time in an IANA zone) or "ts" (RFC 3339); for 1d/1wk/1mo bars "ts" is
- * 00:00 of the trading date in the exchange's zone.  Checks: symbol and
- * interval valid; prices finite numbers > 0 (never strings); close
- * required, open/high/low required unless allow_partial; low <= open,
- * close <= high; volume and trades non-negative integers.  Unknown fields
+ * time in an IANA zone, the clock part 00:00:00 to 23:59:59) or "ts"
+ * (RFC 3339); for 1d/1wk/1mo bars "ts" is 00:00 of the trading date in the
+ * exchange's zone: "t" and "time" are moved there, a "ts" given must be
+ * there already (00:00 of "date" when the record has one; in the zone of
+ * "tz", or without one in some zone, mdx_day_start_plausible).  Checks:
+ * symbol and interval valid; prices finite numbers > 0 (never strings);
+ * close required, open/high/low required unless allow_partial; low <= open,
+ * close <= high, except that a quote's inconsistencies (mdx_symbol_is_quote)
+ * go into flags; volume and trades non-negative integers.  Unknown fields
  * stay.  On success returns 0 and fills out (may be NULL); on failure -1
  * with e naming the field and reason (rec may be partly changed then).
  */
@@ -136,9 +166,32 @@ long mdx_bar_format(const struct mdx_bar *b, const json_t *src, char **buf,
 
 /*
  * Read a canonical bar (as written by mdx_bar_canonicalize or
- * mdx_bar_to_json) into b.  Returns 0, or -1 with e set.
+ * mdx_bar_to_json) into b, with the price checks of mdx_bar_canonicalize
+ * (open, high and low may be missing) and flags set as it sets them.  The
+ * key and session checks are mdx_session_check's.  Returns 0, or -1 with e
+ * set.
  */
 int mdx_bar_from_json(const json_t *rec, struct mdx_bar *b, struct mdx_err *e);
+
+/*
+ * Is ms (epoch ms UTC) 00:00 of day (days since 1970-01-01) in some zone:
+ * a UTC offset that is a whole quarter hour from -12:00 to +14:00 (the
+ * offsets tzdata has)?  1 or 0.  The check of a daily key whose zone is
+ * not named.
+ */
+int mdx_day_start_plausible(int64_t ms, int32_t day);
+
+/*
+ * What a record is about, for messages: "SYMBOL DATE" ("AAPL 2016-12-07"),
+ * as far as rec (a bar, an action or an instrument, valid or not) tells:
+ * the symbol when it is a string, the date from "date", "as_of", the date
+ * part of "time", or the date of "t" or "ts" in zone (NULL:
+ * America/New_York).  Written
+ * into buf of size n (64 is enough); "" when rec names neither.  Returns
+ * buf.
+ */
+const char *mdx_rec_subject(const json_t *rec, const char *zone, char *buf,
+			    size_t n);
 
 /* A new canonical bar record for b (a new reference), or NULL (no memory). */
 json_t *mdx_bar_to_json(const struct mdx_bar *b);

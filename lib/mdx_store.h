@@ -173,8 +173,9 @@ int mdx_store_put_run(struct mdx_store *s, const json_t *rec,
 
 /*
  * Check and upsert any record (bar, instrument, action, run; DESIGN.md
- * section 2) with the functions above.  rec is borrowed.  Returns an enum
- * mdx_put, or -1 with e set: MDX_EINPUT (and e->field) when the record is
+ * section 2) with the functions above; a bar gets mdx-load's checks
+ * (mdx_bar_from_json, then mdx_session_check).  rec is borrowed.  Returns an
+ * enum mdx_put, or -1 with e set: MDX_EINPUT (and e->field) when the record is
  * not valid, other codes when the store failed.
  */
 int mdx_store_put(struct mdx_store *s, const json_t *rec, struct mdx_err *e);

@@ -55,6 +55,30 @@ mdx_symbol_valid(const char *s)
 	return 1;
 }
 
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n > m && strcmp(s + n - m, suffix) == 0;
+}
+
+int
+mdx_symbol_is_quote(const char *symbol)
+{
+	static const char *const crypto[] = {"-USD", "-USDT", "-EUR", "-BTC",
+					     NULL};
+
+	if (ends_with(symbol, "=X"))
+		return 1; /* Yahoo FX */
+	if (strncmp(symbol, "C:", 2) == 0 || strncmp(symbol, "X:", 2) == 0)
+		return 1; /* Polygon FX and crypto */
+	for (size_t i = 0; crypto[i]; i++)
+		if (ends_with(symbol, crypto[i]))
+			return 1; /* Yahoo crypto pairs */
+	return 0;
+}
+
 static const char *const interval_names[MDX_INTERVAL_N] = {
 	"1m", "5m", "15m", "30m", "1h", "1d", "1wk", "1mo"};
 
@@ -212,7 +236,56 @@ parse_wall(const char *s, int *y, int *mo, int *d, int *h, int *mi, int *sec,
 	*mi = (s[14] - '0') * 10 + (s[15] - '0');
 	if (n == 19)
 		*sec = (s[17] - '0') * 10 + (s[18] - '0');
+	if (*h > 23 || *mi > 59 || *sec > 59)
+		return -1; /* no 24:00, no leap second */
 	*has_clock = 1;
+	return 0;
+}
+
+int
+mdx_day_start_plausible(int64_t ms, int32_t day)
+{
+	const int64_t q = 15 * 60 * 1000LL, h = 60 * 60 * 1000LL;
+	int64_t off = (int64_t)day * MDX_MS_PER_DAY - ms; /* local - UTC */
+
+	return off % q == 0 && off >= -12 * h && off <= 14 * h;
+}
+
+/* a daily bar's "ts" (b->ts, parsed) must be 00:00 of its trading date */
+static int
+day_key(const json_t *rec, const char *tz, const char *zone, struct mdx_bar *b,
+	struct mdx_err *e)
+{
+	const char *dtext = NULL;
+	char ts[MDX_RFC3339_LEN], date[MDX_DATE_LEN];
+	int64_t start;
+	int ok;
+
+	if (mdx_json_string(rec, "date", &dtext, e) < 0)
+		return -1;
+	if (dtext != NULL) {
+		if (mdx_date_parse(dtext, &b->date, e)) {
+			if (e)
+				snprintf(e->field, sizeof(e->field), "date");
+			return -1;
+		}
+	} else if (mdx_tz_utc_to_local(zone, b->ts, &b->date, NULL, NULL, e)) {
+		return -1;
+	}
+	if (dtext == NULL || tz != NULL) {
+		if (mdx_tz_day_start(zone, b->date, &start, e))
+			return -1;
+		ok = start == b->ts;
+	} else {
+		ok = mdx_day_start_plausible(b->ts, b->date);
+		zone = "any zone";
+	}
+	if (!ok)
+		return mdx_err_field(e, MDX_EINPUT, "ts",
+				     "%s is not 00:00 of %s in %s (a daily "
+				     "bar keys on its trading day)",
+				     mdx_rfc3339_format(b->ts, ts),
+				     mdx_date_format(b->date, date), zone);
 	return 0;
 }
 
@@ -272,7 +345,8 @@ bar_time(const json_t *rec, int interval, const struct mdx_canon_opts *o,
 		if (parse_wall(wall, &y, &mo, &d, &h, &mi, &s, &clock))
 			return mdx_err_field(e, MDX_EINPUT, "time",
 					     "'%.40s' is not YYYY-MM-DD "
-					     "[HH:MM[:SS]]",
+					     "[HH:MM[:SS]] (00:00:00 to "
+					     "23:59:59)",
 					     wall);
 		if (!daily && !clock)
 			return mdx_err_field(e, MDX_EINPUT, "time",
@@ -295,6 +369,8 @@ bar_time(const json_t *rec, int interval, const struct mdx_canon_opts *o,
 				snprintf(e->field, sizeof(e->field), "ts");
 			return -1;
 		}
+		if (daily)
+			return day_key(rec, tz, zone, b, e);
 		if (mdx_tz_utc_to_local(zone, b->ts, &b->date, NULL, NULL, e))
 			return -1;
 	} else {
@@ -382,9 +458,37 @@ bar_fields(const json_t *rec, struct mdx_bar *b, struct mdx_err *e)
 	return 0;
 }
 
-/* OHLC consistency: low <= open, close <= high, low <= high */
+/* a quote's inconsistencies, as flags (mdx_symbol_is_quote) */
+static unsigned
+quote_flags(const struct mdx_bar *b)
+{
+	unsigned f = 0, hl = MDX_HAS_HIGH | MDX_HAS_LOW;
+
+	if ((b->has & hl) == hl && b->high < b->low)
+		f |= MDX_FLAG_HIGH_BELOW_LOW;
+	if (b->has & MDX_HAS_HIGH) {
+		if (b->close > b->high)
+			f |= MDX_FLAG_CLOSE_ABOVE_HIGH;
+		if ((b->has & MDX_HAS_OPEN) && b->open > b->high)
+			f |= MDX_FLAG_OPEN_ABOVE_HIGH;
+	}
+	if (b->has & MDX_HAS_LOW) {
+		if (b->close < b->low)
+			f |= MDX_FLAG_CLOSE_BELOW_LOW;
+		if ((b->has & MDX_HAS_OPEN) && b->open < b->low)
+			f |= MDX_FLAG_OPEN_BELOW_LOW;
+	}
+	return f;
+}
+
+static const char *const flag_names[] = {"high_below_low",  "close_above_high",
+					 "open_above_high", "close_below_low",
+					 "open_below_low",  NULL};
+
+/* OHLC consistency: low <= open, close <= high, low <= high; a quote's
+ * inconsistencies are kept in b->flags */
 static int
-bar_consistent(const struct mdx_bar *b, int allow_partial, struct mdx_err *e)
+bar_consistent(struct mdx_bar *b, int allow_partial, struct mdx_err *e)
 {
 	unsigned need = MDX_HAS_OPEN | MDX_HAS_HIGH | MDX_HAS_LOW;
 
@@ -395,6 +499,11 @@ bar_consistent(const struct mdx_bar *b, int allow_partial, struct mdx_err *e)
 								: "low",
 				     "missing (use --allow-partial to keep "
 				     "bars without it)");
+	b->flags = 0;
+	if (mdx_symbol_is_quote(b->symbol)) {
+		b->flags = quote_flags(b);
+		return 0;
+	}
 	if ((b->has & MDX_HAS_HIGH) && (b->has & MDX_HAS_LOW) &&
 	    b->high < b->low)
 		return mdx_err_set(e, MDX_EINPUT, "high < low (%g < %g)",
@@ -447,12 +556,21 @@ bar_store(json_t *rec, const struct mdx_bar *b)
 	set_str(rec, "session", b->session);
 	set_str(rec, "phase", b->phase);
 	set_str(rec, "source", b->source);
+	if (b->flags != 0) {
+		json_t *a = json_array();
+
+		for (size_t i = 0; flag_names[i] && a; i++)
+			if (b->flags & (1u << i))
+				json_array_append_new(
+					a, json_string(flag_names[i]));
+		json_object_set_new(rec, "flags", a);
+	}
 }
 
 static const char *const known_fields[] = {
 	"type",	 "symbol", "interval",	"ts",	  "date", "open",   "high",
 	"low",	 "close",  "adj_close", "volume", "vwap", "trades", "session",
-	"phase", "source", "t",		"time",	  "tz",	  NULL};
+	"phase", "source", "t",		"time",	  "tz",	  "flags",  NULL};
 
 int
 mdx_bar_known_field(const char *key)
@@ -655,6 +773,17 @@ mdx_bar_format(const struct mdx_bar *b, const json_t *src, char **buf,
 	ob_str(&ob, b->phase);
 	OB_LIT(&ob, ",\"source\":");
 	ob_str(&ob, b->source);
+	for (size_t i = 0, n = 0; flag_names[i]; i++) {
+		if (!(b->flags & (1u << i)))
+			continue;
+		if (n++ == 0)
+			OB_LIT(&ob, ",\"flags\":[");
+		else
+			OB_LIT(&ob, ",");
+		ob_str(&ob, flag_names[i]);
+	}
+	if (b->flags != 0)
+		OB_LIT(&ob, "]");
 	if (src != NULL && json_object_size(src) > 0) {
 		json_object_foreach ((json_t *)src, k, v) {
 			json_t *key;
@@ -706,6 +835,51 @@ mdx_bar_from_json(const json_t *rec, struct mdx_bar *b, struct mdx_err *e)
 		return -1;
 	}
 	return bar_consistent(b, 1, e);
+}
+
+const char *
+mdx_rec_subject(const json_t *rec, const char *zone, char *buf, size_t n)
+{
+	static const char *const dates[] = {"date", "as_of", "time", NULL};
+	const json_t *sym = json_object_get(rec, "symbol");
+	const json_t *t = json_object_get(rec, "t");
+	const json_t *ts = json_object_get(rec, "ts");
+	char date[MDX_DATE_LEN] = "";
+	const char *s = json_is_string(sym) ? json_string_value(sym) : "";
+	int64_t ms = 0;
+	int have_ms = 0;
+
+	if (n == 0)
+		return buf;
+	for (size_t i = 0; dates[i] && date[0] == '\0'; i++) {
+		const json_t *d = json_object_get(rec, dates[i]);
+
+		if (json_is_string(d) && json_string_length(d) >= 10)
+			snprintf(date, sizeof(date), "%.10s",
+				 json_string_value(d));
+	}
+	/* an instant: its date in the zone */
+	if (json_is_integer(t)) {
+		ms = json_integer_value(t);
+		have_ms = 1;
+	} else if (json_is_string(ts)) {
+		have_ms = mdx_rfc3339_parse(json_string_value(ts), &ms, NULL) ==
+			  0;
+	}
+	if (date[0] == '\0' && have_ms) {
+		int32_t day;
+
+		if (mdx_tz_utc_to_local(zone ? zone : "America/New_York", ms,
+					&day, NULL, NULL, NULL) == 0)
+			mdx_date_format(day, date);
+	}
+	/* only printable ASCII of the symbol, and a bounded part of it */
+	snprintf(buf, n, "%.*s%s%s", (int)strnlen(s, MDX_SYMBOL_MAX), s,
+		 *s && date[0] ? " " : "", date);
+	for (char *p = buf; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '?';
+	return buf;
 }
 
 json_t *

@@ -9,6 +9,7 @@
 
 #include "mdx_alloc.h"
 #include "mdx_store.h"
+#include "mdx_session.h"
 #include "mdx_time.h"
 
 /*
@@ -806,10 +807,16 @@ int
 mdx_store_put(struct mdx_store *s, const json_t *rec, struct mdx_err *e)
 {
 	struct mdx_bar b;
+	const char *zone = NULL;
 
 	switch (mdx_rec_type(rec, e)) {
 	case MDX_REC_BAR:
-		if (mdx_bar_from_json(rec, &b, e))
+		/* mdx-load's checks (mdx_session.h) */
+		if (mdx_json_string(rec, "tz", &zone, NULL) != 1 ||
+		    !mdx_tz_valid(zone))
+			zone = NULL;
+		if (mdx_bar_from_json(rec, &b, e) ||
+		    mdx_session_check(&b, zone, e))
 			return -1;
 		return mdx_store_put_bar(s, &b, e);
 	case MDX_REC_INSTRUMENT:

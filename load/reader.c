@@ -10,6 +10,7 @@
 #include "load_int.h"
 #include "mdx_alloc.h"
 #include "mdx_ndjson.h"
+#include "mdx_session.h"
 
 /* the chunk to fill, waiting for a free one; NULL when asked to stop */
 static struct chunk *
@@ -67,10 +68,18 @@ static void
 item_record(struct item *it, json_t *rec)
 {
 	int type = mdx_rec_type(rec, &it->e), rc = -1;
+	const char *zone = NULL;
+	char about[sizeof(it->e.about)];
 
 	switch (type) {
 	case MDX_REC_BAR:
+		/* the checks of mdx-transform and mdx-serve (mdx_session.h) */
+		if (mdx_json_string(rec, "tz", &zone, NULL) != 1 ||
+		    !mdx_tz_valid(zone))
+			zone = NULL;
 		rc = mdx_bar_from_json(rec, &it->bar, &it->e);
+		if (rc == 0)
+			rc = mdx_session_check(&it->bar, zone, &it->e);
 		break;
 	case MDX_REC_INSTRUMENT:
 		rc = mdx_instrument_check(rec, &it->e);
@@ -91,6 +100,9 @@ item_record(struct item *it, json_t *rec)
 			  (json_object_get(rec, "t") != NULL ||
 			   json_object_get(rec, "time") != NULL);
 		mdx_err_where(&it->e, it->name, it->line);
+		if (type >= 0)
+			mdx_err_about(&it->e, mdx_rec_subject(rec, zone, about,
+							      sizeof(about)));
 		json_decref(rec);
 	} else if (type == MDX_REC_BAR) {
 		it->kind = ITEM_BAR;

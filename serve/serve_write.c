@@ -3,10 +3,14 @@
  * /v1/bars/{symbol}/{interval}/{ts}, behind Authorization: Bearer KEY.
  *
  * Records are checked by mdx_bar_read with mdx-transform's defaults
- * (lib/record.c: the same checks, America/New_York for wall times) and
- * written by mdx_store_put_bar in a batch (lib/store.c: the same upsert as
- * mdx-load).  One write connection, one writer at a time; after a commit
- * the store generation moves, so cached answers are made again.
+ * (lib/record.c: the same checks, America/New_York for wall times), get
+ * their session from mdx_session_label (lib/session.c: the same rule, a
+ * daily bar of a day without a session refused) and are written by
+ * mdx_store_put_bar in a batch (lib/store.c: the same upsert as mdx-load).
+ * Run records in a POST body (mdx-extract and mdx-transform append them)
+ * are stored as runs, as mdx-load stores them.  One write connection, one
+ * writer at a time; after a commit the store generation moves, so cached
+ * answers are made again.
  *
  * The key is compared in constant time: both sides are hashed with
  * SipHash under a random key and the two 64-bit values compared with one
@@ -18,6 +22,7 @@
 #include "mdx_alloc.h"
 #include "mdx_record.h"
 #include "mdx_serve_store.h"
+#include "mdx_session.h"
 #include "mdx_time.h"
 #include "serve_int.h"
 
@@ -78,10 +83,24 @@ static const struct mdx_canon_opts canon = {
 	.fold = MDX_FOLD_EARLIER,
 };
 
+/* the checks of mdx-transform's defaults, and the session of the bar */
+static int
+bar_check(const json_t *rec, struct mdx_bar *b, struct mdx_err *e)
+{
+	const char *zone = NULL;
+
+	if (mdx_bar_read(rec, &canon, b, e))
+		return -1;
+	if (mdx_json_string(rec, "tz", &zone, NULL) != 1)
+		zone = canon.default_tz;
+	return mdx_session_label(b, zone, 0, e);
+}
+
 /* bars checked so far, and what was wrong with the others */
 struct batch {
 	struct mdx_bar *bars; /* owned */
 	size_t n, cap;	      /* used, allocated */
+	json_t *runs;	      /* owned: array of the run records */
 	json_t *errors;	      /* owned: array of the first invalid ones */
 	long nerrors;	      /* all invalid records */
 };
@@ -94,7 +113,8 @@ batch_error(struct batch *b, const char *where, long at,
 
 	if (b->nerrors++ >= ERRORS_LISTED)
 		return;
-	o = json_pack("{s:I,s:s?,s:s}", where, (json_int_t)at, "field",
+	o = json_pack("{s:I,s:s?,s:s?,s:s}", where, (json_int_t)at, "record",
+		      e->about[0] ? e->about : NULL, "field",
 		      e->field[0] ? e->field : NULL, "detail", e->text);
 	if (o != NULL)
 		json_array_append_new(b->errors, o);
@@ -114,9 +134,14 @@ batch_add(struct batch *b, json_t *rec, const char *where, long at)
 	}
 	if ((type = mdx_rec_type(rec, &e)) < 0)
 		goto bad;
+	if (type == MDX_REC_RUN) {
+		if (mdx_run_check(rec, &e))
+			goto bad;
+		return json_array_append(b->runs, rec);
+	}
 	if (type != MDX_REC_BAR) {
 		mdx_err_field(&e, MDX_EINPUT, "type",
-			      "only bar records are taken here");
+			      "only bar and run records are taken here");
 		goto bad;
 	}
 	if (b->n == b->cap) {
@@ -128,11 +153,17 @@ batch_add(struct batch *b, json_t *rec, const char *where, long at)
 		b->bars = nb;
 		b->cap = cap;
 	}
-	if (mdx_bar_read(rec, &canon, &b->bars[b->n], &e))
+	if (bar_check(rec, &b->bars[b->n], &e))
 		goto bad;
 	b->n++;
 	return 0;
 bad:
+	if (json_is_object(rec)) {
+		char about[sizeof(e.about)];
+
+		mdx_err_about(&e, mdx_rec_subject(rec, canon.default_tz, about,
+						  sizeof(about)));
+	}
 	batch_error(b, where, at, &e);
 	return 0;
 }
@@ -195,9 +226,11 @@ batch_parse(struct serve_req *r, struct batch *b)
 	return 0;
 }
 
-/* upsert b->bars in one batch; counts[] by enum mdx_put */
+/* upsert bars and append runs (may be NULL) in one batch; counts[] by
+ * enum mdx_put, of the bars */
 static int
-batch_write(struct serve_req *r, struct mdx_bar *bars, size_t n, long counts[3])
+batch_write(struct serve_req *r, struct mdx_bar *bars, size_t n,
+	    const json_t *runs, long counts[3])
 {
 	struct serve *srv = r->srv;
 	struct mdx_store *ws;
@@ -217,6 +250,12 @@ batch_write(struct serve_req *r, struct mdx_bar *bars, size_t n, long counts[3])
 		}
 		counts[rc]++;
 	}
+	for (size_t i = 0; i < json_array_size(runs); i++) {
+		if (mdx_store_put_run(ws, json_array_get(runs, i), &e) < 0) {
+			mdx_store_rollback(ws);
+			goto out;
+		}
+	}
 	if (mdx_store_commit(ws, &e)) {
 		mdx_store_rollback(ws);
 		goto out;
@@ -233,14 +272,21 @@ out:
 
 static int
 counts_doc(struct serve_req *r, int status, size_t received,
-	   const long counts[3])
+	   const long counts[3], size_t runs)
 {
 	json_t *o =
 		json_pack("{s:I,s:I,s:I,s:I}", "received", (json_int_t)received,
 			  "inserted", (json_int_t)counts[MDX_PUT_INSERTED],
 			  "updated", (json_int_t)counts[MDX_PUT_UPDATED],
 			  "unchanged", (json_int_t)counts[MDX_PUT_UNCHANGED]);
-	int rc = o ? serve_json_doc(r, status, o) : -1;
+	int rc;
+
+	if (o != NULL && runs > 0 &&
+	    json_object_set_new(o, "runs", json_integer((json_int_t)runs))) {
+		json_decref(o);
+		o = NULL;
+	}
+	rc = o ? serve_json_doc(r, status, o) : -1;
 
 	json_decref(o);
 	return rc ? serve_fail(r, 500, "out of memory") : 0;
@@ -268,8 +314,11 @@ serve_w_post_bars(struct serve_req *r)
 	long counts[3] = {0, 0, 0};
 	int ret = -1;
 
-	if ((b.errors = json_array()) == NULL)
+	if ((b.errors = json_array()) == NULL ||
+	    (b.runs = json_array()) == NULL) {
+		json_decref(b.errors);
 		return serve_fail(r, 500, "out of memory");
+	}
 	if (batch_parse(r, &b))
 		goto out;
 	if (b.nerrors > 0) {
@@ -277,13 +326,14 @@ serve_w_post_bars(struct serve_req *r)
 		goto out;
 	}
 	if (b.n == 0) {
-		serve_fail(r, 400, "the body holds no records");
+		serve_fail(r, 400, "the body holds no bar records");
 		goto out;
 	}
-	if (batch_write(r, b.bars, b.n, counts) == 0)
-		ret = counts_doc(r, 200, b.n, counts);
+	if (batch_write(r, b.bars, b.n, b.runs, counts) == 0)
+		ret = counts_doc(r, 200, b.n, counts, json_array_size(b.runs));
 out:
 	json_decref(b.errors);
+	json_decref(b.runs);
 	mdx_free(b.bars);
 	return ret;
 }
@@ -343,7 +393,7 @@ serve_w_put_bar(struct serve_req *r)
 		serve_fail(r, 500, "out of memory");
 		goto out;
 	}
-	if (mdx_bar_read(rec, &canon, &bar, &e)) {
+	if (bar_check(rec, &bar, &e)) {
 		char text[sizeof(e.text) + 80];
 
 		serve_fail(r, 422, "%s", mdx_err_str(&e, text, sizeof(text)));
@@ -355,9 +405,9 @@ serve_w_put_bar(struct serve_req *r)
 			   k.by_date ? "trading date" : "ts", r->var[2]);
 		goto out;
 	}
-	if (batch_write(r, &bar, 1, counts))
+	if (batch_write(r, &bar, 1, NULL, counts))
 		goto out;
-	ret = counts_doc(r, counts[MDX_PUT_INSERTED] ? 201 : 200, 1, counts);
+	ret = counts_doc(r, counts[MDX_PUT_INSERTED] ? 201 : 200, 1, counts, 0);
 out:
 	json_decref(rec);
 	return ret;

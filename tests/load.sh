@@ -269,7 +269,7 @@ if command -v script >/dev/null 2>&1; then
 	# ever follows it on its row, and each message starts on a cleared row
 	if grep -q "^mdx-load: [0-9]* records${esc}\[K\$" "$tmp/tty.lines" &&
 		! grep "records" "$tmp/tty.lines" | grep -qv "^mdx-load: [0-9]* records${esc}\[K\$" &&
-		grep -q "^${esc}\[Kmdx-load: $tmp/tty.ndjson:7562: field 'close': missing\$" "$tmp/tty.lines" &&
+		grep -q "^${esc}\[Kmdx-load: $tmp/tty.ndjson:7562: AAPL: field 'close': missing\$" "$tmp/tty.lines" &&
 		grep -q "^${esc}\[Kmdx-load: 7562 in, 1 rejected; bars: 7554 inserted, 0 updated, 0 unchanged; runs: 7 recorded; " "$tmp/tty.lines"; then
 		ok
 	else

@@ -114,6 +114,64 @@ printf 'start,end,phase\n2022-06-01,2022-05-01,backwards\n' >"$T/badph"
 status "bad phases file" 65 mdx-transform --phases "$T/badph" "$T/c1"
 ok "bad phases row named" grep -q "badph:2: end is before start" "$T/.err"
 
+# issue 9: one validation for every way in (lib/session.c, lib/record.c)
+# the reject names the symbol and date, on stderr and in --rejects
+mdx-transform --rejects "$T/rej4" "$T/raw4" >/dev/null 2>"$T/raw4.err"
+ok "stderr: input, line, symbol and date" grep -q "raw4:[0-9]*: AOS 2014-05-19: high < low (23.595 < 23.85)" "$T/raw4.err"
+eq "rejects record: symbol and date" "$(jqr 'select(.reason | startswith("high < low")) | [.symbol, .date] | @tsv' "$T/rej4")" "$(printf 'AOS\t2014-05-19')"
+# impossible clock parts of a daily time; the calendar's range (real
+# values of AAPL 2016-12-07, tests/fixtures/csv/all_stocks_5yr_*)
+v='"open":109.26,"high":111.19,"low":109.16,"close":111.03,"volume":29998719'
+printf '%s\n' \
+ '{"symbol":"AAPL","interval":"1d","time":"2016-12-07T25:00:00",'"$v"'}' \
+ '{"symbol":"AAPL","interval":"1d","time":"2016-12-07 24:00:01",'"$v"'}' \
+ '{"symbol":"AAPL","interval":"1d","time":"2016-12-07T16:60:00",'"$v"'}' \
+ '{"symbol":"AAPL","interval":"1d","time":"0001-01-01",'"$v"'}' \
+ '{"symbol":"AAPL","interval":"1d","time":"9999-12-31",'"$v"'}' \
+ '{"symbol":"AAPL","interval":"1d","time":"1989-12-29",'"$v"'}' \
+ '{"symbol":"AAPL","interval":"1d","ts":"2016-12-07T05:00:59Z",'"$v"'}' \
+ '{"symbol":"AAPL","interval":"1d","ts":"2016-12-07T17:00:00Z",'"$v"'}' \
+ '{"symbol":"AAPL","interval":"1d","ts":"2016-12-07T05:00:00Z","date":"1969-12-31",'"$v"'}' \
+ '{"symbol":"AAPL","interval":"1d","time":"2016-12-07 23:59:59",'"$v"'}' \
+ '{"symbol":"AAPL","interval":"1d","ts":"2016-12-07T05:00:00Z","date":"2016-12-07",'"$v"'}' >"$T/clock"
+status "bad daily times rejected" 1 mdx-transform --rejects "$T/rejc" "$T/clock"
+eq "only the good ones kept, one key" "$(jqr 'select(.type=="bar") | .ts + " " + .session' "$T/.out" | sort -u)" "2016-12-07T05:00:00Z regular"
+eq "rejected: clock 25, 24:00:01, :60; years 1, 9999, 1989; ts off midnight x2; date vs ts" "$(jqr '.line' "$T/rejc" | tr '\n' ' ')" "1 2 3 4 5 6 7 8 9 "
+ok "clock part named" grep -q "clock:1: AAPL 2016-12-07: field 'time': '2016-12-07T25:00:00' is not YYYY-MM-DD \[HH:MM\[:SS\]\] (00:00:00 to 23:59:59)" "$T/.err"
+ok "range named" grep -q "clock:4: AAPL 0001-01-01: field 'date': 0001-01-01 is outside the NYSE calendar (1990-01-01 to 2099-12-31)" "$T/.err"
+ok "ts off midnight named" grep -q "clock:8: AAPL 2016-12-07: field 'ts': 2016-12-07T17:00:00Z is not 00:00 of 2016-12-07 in America/New_York" "$T/.err"
+ok "date against ts named" grep -q "clock:9: AAPL 1969-12-31: field 'ts': 2016-12-07T05:00:00Z is not 00:00 of 1969-12-31" "$T/.err"
+
+# 1999-12-31 closed at 13:00 (NYSE board, 1999-04-06): Alpha Vantage's
+# recorded AAPL day is labelled early_close, its neighbours regular
+mdx-extract "$FIX/alphavantage/TIME_SERIES_DAILY_ADJUSTED_AAPL_full_1999-11-01_2020-11-25.csv" --symbol AAPL 2>/dev/null |
+	mdx-transform 2>/dev/null >"$T/av"
+eq "1999-12-31 early close, real close 102.81" "$(jqr 'select(.date=="1999-12-31") | .session + " " + (.close | tostring)' "$T/av")" "early_close 102.81"
+eq "1999-12-30 and 2000-01-03 regular" "$(jqr 'select(.date=="1999-12-30" or .date=="2000-01-03") | .session' "$T/av" | tr '\n' ' ')" "regular regular "
+
+# FX quotes are not exchange trades: Yahoo's real EURUSD=X bars whose close
+# is above the high are kept with a flag (as yfinance keeps them), through
+# mdx-extract against the replay server; an exchange-traded symbol with the
+# same prices is still rejected
+"$B/tests/mdx-replay" --port 0 --port-file "$T/port" --routes "$FIX/http/providers.routes" --log "$T/rlog" &
+rpid=$!
+i=0
+while [ ! -s "$T/port" ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
+mdx-extract --base-url "http://127.0.0.1:$(cat "$T/port")" --rate 0 -p yahoo --from 2020-01-01 --to 2021-01-04 EURUSD=X >"$T/fxraw" 2>/dev/null
+kill "$rpid" 2>/dev/null
+wait "$rpid" 2>/dev/null
+status "EURUSD=X: nothing rejected" 0 mdx-transform "$T/fxraw"
+cp "$T/.out" "$T/fx"
+eq "EURUSD=X: every bar kept" "$(grep -c '"type":"bar"' "$T/fx")" "$(jqr 'select(.type=="bar")' -c "$T/fxraw" | wc -l | tr -d ' ')"
+eq "EURUSD=X: 13 flagged, 7 close above high, 6 below low" "$(jqr 'select(.flags) | .flags[]' "$T/fx" | sort | uniq -c | awk '{ printf "%s %s ", $1, $2 }')" "7 close_above_high 6 close_below_low "
+eq "EURUSD=X 2020-02-03 as Yahoo gave it, flagged" "$(jqr 'select(.date=="2020-02-03") | [.high, .close, .session, (.flags | join(","))] | @tsv' "$T/fx")" "$(printf '1.108905553817749\t1.1089794635772705\t\tclose_above_high')"
+eq "EURUSD=X 2020-02-04 consistent: no flags" "$(jqr 'select(.date=="2020-02-04") | has("flags")' "$T/fx")" false
+jqr -c 'select(.t==1580688000000) | .symbol = "AAPL"' "$T/fxraw" >"$T/fxaapl"
+status "the same prices on an exchange-traded symbol" 1 mdx-transform "$T/fxaapl"
+ok "rejected for close > high" grep -q "AAPL 2020-02-03: close > high (1.10898 > 1.10891)" "$T/.err"
+mdx-transform "$T/fx" 2>/dev/null | grep -c '"flags":\["close_' >"$T/fxn"
+eq "flags survive a second transform" "$(cat "$T/fxn")" 13
+
 status "unknown option" 2 mdx-transform --bogus
 status "missing file" 66 mdx-transform "$T/nonexistent"
 usage_ok mdx-transform 11

@@ -46,14 +46,6 @@ void tf_flush(struct tf *t);
 void tf_release(struct tf *t);
 
 /*
- * session.c: set b->session from the NYSE calendar for US-listed symbols
- * (zone is the bar's exchange zone).  A daily bar on a day without a
- * session is an error unless t->allow_non_session.  Returns 0 or -1.
- */
-int tf_session(const struct tf *t, struct mdx_bar *b, const char *zone,
-	       struct mdx_err *e);
-
-/*
  * phases.c: --phases FILE, a CSV of start,end,phase rows.  phases_load
  * returns a new table or NULL with e set; phases_label gives the label of
  * the first row that contains the bar (dates compare with the bar's date,

@@ -8,6 +8,7 @@
 
 #include "mdx_alloc.h"
 #include "mdx_ndjson.h"
+#include "mdx_session.h"
 #include "transform_int.h"
 
 #define GROUP_MAX 200000 /* bars buffered at most before a flush */
@@ -147,6 +148,26 @@ reject(struct tf *t, const struct mdx_err *e, json_t *rec, const char *raw)
 			return;
 		if (e->field[0])
 			json_object_set_new(r, "field", json_string(e->field));
+		if (e->about[0]) {
+			/* "SYMBOL DATE", or only one of them */
+			const char *sp = strchr(e->about, ' ');
+			int date_only = sp == NULL && e->about[0] >= '0' &&
+					e->about[0] <= '9' &&
+					strlen(e->about) == 10 &&
+					e->about[4] == '-';
+
+			if (!date_only)
+				json_object_set_new(
+					r, "symbol",
+					json_stringn(
+						e->about,
+						sp ? (size_t)(sp - e->about)
+						   : strlen(e->about)));
+			if (sp || date_only)
+				json_object_set_new(
+					r, "date",
+					json_string(sp ? sp + 1 : e->about));
+		}
 		if (rec != NULL)
 			json_object_set(r, "record", rec);
 		else if (raw != NULL)
@@ -233,7 +254,9 @@ bar_labels(struct tf *t, const json_t *rec, struct mdx_bar *b,
 
 	if (mdx_json_string(rec, "tz", &zone, NULL) != 1)
 		zone = t->canon.default_tz;
-	if (tf_session(t, b, zone, e))
+	if (mdx_session_label(
+		    b, zone,
+		    t->allow_non_session ? MDX_SESSION_ALLOW_CLOSED : 0, e))
 		return -1;
 	if (t->phases != NULL && (label = phases_label(t->phases, b)) != NULL)
 		snprintf(b->phase, sizeof(b->phase), "%s", label);
@@ -276,6 +299,16 @@ tf_record(struct tf *t, json_t *rec, const char *name, long line)
 		break;
 	}
 	mdx_err_where(&e, name, line);
+	if (type >= 0) {
+		const char *zone = NULL;
+		char about[sizeof(e.about)];
+
+		if (mdx_json_string(rec, "tz", &zone, NULL) != 1 ||
+		    !mdx_tz_valid(zone))
+			zone = t->canon.default_tz;
+		mdx_err_about(&e,
+			      mdx_rec_subject(rec, zone, about, sizeof(about)));
+	}
 	reject(t, &e, rec, NULL);
 	json_decref(rec);
 	return;

@@ -237,13 +237,22 @@ test_oneoffs(void)
 static void
 test_new_year_saturday(void)
 {
-	static const char *open[] = {"1993-12-31", "1999-12-31", "2004-12-31",
-				     "2010-12-31", "2021-12-31", "2027-12-31"};
+	struct mdx_cal_session s;
+	static const char *open[] = {"1993-12-31", "2004-12-31", "2010-12-31",
+				     "2021-12-31", "2027-12-31"};
 
 	for (size_t i = 0; i < sizeof(open) / sizeof(open[0]); i++) {
 		T_OK(mdx_cal_is_session(D(open[i])));
 		T_OK(!mdx_cal_is_early_close(D(open[i])));
 	}
+	/* 1999-12-31 traded, to 13:00: the NYSE board's decision of
+	 * 1999-04-06 (Y2K), as exchange_calendars' XNYS has it */
+	T_OK(mdx_cal_is_session(D("1999-12-31")));
+	T_OK(mdx_cal_is_early_close(D("1999-12-31")));
+	T_OK(mdx_cal_session(D("1999-12-31"), &s, NULL) == 0);
+	T_EQ_INT(s.close_ms, 946663200000LL); /* 13:00 EST = 18:00Z */
+	T_EQ_INT(s.post_ms, 946677600000LL);  /* 17:00 EST */
+	T_OK(mdx_cal_session(D("1999-12-30"), &s, NULL) == 0 && !s.early_close);
 	T_OK(mdx_cal_is_session(D("2022-01-03")));
 	T_OK(mdx_cal_is_session(D("2011-01-03")));
 	/* but a Saturday Christmas or July 4 is observed on the Friday */

@@ -1,0 +1,1 @@
+SELECT symbol, date, ts, close, session FROM bars ORDER BY symbol, ts;
