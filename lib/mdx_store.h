@@ -11,7 +11,9 @@
  *                     'YYYY-MM-DD'; WITHOUT ROWID, so a symbol's bars lie
  *                     together in key order
  *   instruments       PK symbol; updated_at epoch ms
- *   instrument_facts  PK (symbol, as_of); as_of TEXT 'YYYY-MM-DD'
+ *   instrument_facts  PK (symbol, as_of); as_of TEXT 'YYYY-MM-DD', the
+ *                     day the count became known; period_end TEXT, the
+ *                     day it describes (version 5; NULL: as_of)
  *   actions           PK (symbol, date, kind); value is the split ratio
  *                     or the dividend amount
  *   runs              id INTEGER PRIMARY KEY; started and finished RFC
@@ -22,6 +24,8 @@
  *   index_defs, index_levels, index_members, index_changes
  *                     the indexes of mdx-query index build (version 3;
  *                     written by lib/analysis.c, described in mdx-query(1))
+ *   index_universe    the membership intervals an index build was given
+ *                     (version 5; mdx-query index build --universe)
  *
  * SQL values are always bound, never formatted into a statement.  Errors
  * come back in a struct mdx_err with code MDX_EDB (SQLite failed),
@@ -43,7 +47,7 @@
 #include "mdx_record.h"
 
 /* The schema version this build creates and understands. */
-#define MDX_STORE_VERSION 3
+#define MDX_STORE_VERSION 5
 
 /* How long a statement waits for a lock held by another process, ms. */
 #define MDX_STORE_BUSY_MS 10000
@@ -132,9 +136,10 @@ int mdx_store_put_bar(struct mdx_store *s, const struct mdx_bar *b,
  * instruments takes name, exchange, currency, sector and industry, a value
  * that is not null replacing the stored one; when the record has as_of
  * and market_cap or shares_outstanding, instrument_facts(symbol, as_of)
- * is upserted the same way.  Returns MDX_PUT_INSERTED when either row is
- * new, else MDX_PUT_UPDATED when either changed, else MDX_PUT_UNCHANGED;
- * or -1 with e set.
+ * is upserted the same way, with period_end when the record has it
+ * (BASIS-SPEC.md: the date the count describes).  Returns MDX_PUT_INSERTED when
+ * either row is new, else MDX_PUT_UPDATED when either changed, else
+ * MDX_PUT_UNCHANGED; or -1 with e set.
  */
 int mdx_store_put_instrument(struct mdx_store *s, const json_t *rec,
 			     struct mdx_err *e);

@@ -133,10 +133,28 @@ static const char schema_v3[] =
 	" PRIMARY KEY (name, date, seq)"
 	") WITHOUT ROWID;";
 
+/* point-in-time share counts and universes (issue 10, BASIS-SPEC.md):
+ * a fact's period_end is the date its count describes (SEC: the fact's
+ * end), as_of the day it became known (SEC: filed); index_universe keeps
+ * the membership intervals an index build was given (--universe), so that
+ * composition and changes can be explained; end_date NULL: still a
+ * member */
+static const char schema_v5[] =
+	"ALTER TABLE instrument_facts ADD COLUMN period_end TEXT;"
+	"CREATE TABLE index_universe ("
+	" name TEXT NOT NULL," /* the index */
+	" symbol TEXT NOT NULL,"
+	" start_date TEXT NOT NULL," /* first day a member */
+	" end_date TEXT,"	     /* last day a member; NULL: open */
+	" PRIMARY KEY (name, symbol, start_date)"
+	") WITHOUT ROWID;";
+
 static const char *const migrations[] = {
-	schema_v1, /* 0 -> 1: the tables of DESIGN.md section 3 */
-	schema_v2, /* 1 -> 2: views for analysts */
-	schema_v3, /* 2 -> 3: stored indexes (mdx-query index build) */
+	schema_v1,   /* 0 -> 1: the tables of DESIGN.md section 3 */
+	schema_v2,   /* 1 -> 2: views for analysts */
+	schema_v3,   /* 2 -> 3: stored indexes (mdx-query index build) */
+	"SELECT 1;", /* 3 -> 4: 10b's step (merge) */
+	schema_v5,   /* 4 -> 5: point-in-time facts and universes */
 };
 
 _Static_assert(sizeof(migrations) / sizeof(*migrations) == MDX_STORE_VERSION,
@@ -207,17 +225,20 @@ static const char *const stmt_sql[ST_N] = {
 			 "coalesce(?6, industry) IS NOT industry)",
 	[ST_INS_FACT] =
 		"INSERT INTO instrument_facts (symbol, as_of, market_cap, "
-		"shares_outstanding, source) VALUES (?1, ?2, ?3, ?4, ?5) "
+		"shares_outstanding, source, period_end) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
 		"ON CONFLICT (symbol, as_of) DO NOTHING",
 	[ST_UPD_FACT] =
 		"UPDATE instrument_facts SET "
 		"market_cap = coalesce(?3, market_cap), "
 		"shares_outstanding = coalesce(?4, shares_outstanding), "
-		"source = coalesce(?5, source) "
+		"source = coalesce(?5, source), "
+		"period_end = coalesce(?6, period_end) "
 		"WHERE symbol = ?1 AND as_of = ?2 AND ("
 		"coalesce(?3, market_cap) IS NOT market_cap OR "
 		"coalesce(?4, shares_outstanding) IS NOT shares_outstanding OR "
-		"coalesce(?5, source) IS NOT source)",
+		"coalesce(?5, source) IS NOT source OR "
+		"coalesce(?6, period_end) IS NOT period_end)",
 	[ST_INS_ACTION] =
 		"INSERT INTO actions (symbol, date, kind, value, source) "
 		"VALUES (?1, ?2, ?3, ?4, ?5) "
@@ -690,6 +711,7 @@ mdx_store_put_instrument(struct mdx_store *s, const json_t *rec,
 			bind_json_number(st[j], 3, rec, "market_cap");
 			bind_json_number(st[j], 4, rec, "shares_outstanding");
 			bind_text(st[j], 5, json_str_field(rec, "source"));
+			bind_text(st[j], 6, json_str_field(rec, "period_end"));
 		}
 		if ((r2 = upsert(s, st[0], st[1], "upsert instrument fact",
 				 e)) < 0)
