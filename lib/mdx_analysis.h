@@ -43,26 +43,32 @@
 
 /* How each command computes; mdx_analysis_opts_init sets the defaults. */
 struct mdx_analysis_opts {
-	double rf;	   /* stats, performance --summary: annual
-			      risk-free rate, a fraction (0) */
-	int period;	   /* returns: enum mdx_stats_period (daily) */
-	int logret;	   /* returns: ln(p1/p0) rather than p1/p0 - 1 */
-	int wide;	   /* returns: a date column, one per symbol */
-	int interval;	   /* resample: target enum mdx_interval (-1) */
-	unsigned resample; /* resample: enum mdx_stats_resample_flags */
-	const char *index; /* index commands, chart of_index: the name */
-	size_t top;	   /* index build: N (0: must be set) */
-	int rebalance;	   /* index build: enum mdx_stats_period
-			      (monthly) */
-	double base;	   /* index build: first level (1000) */
-	int32_t date;	   /* composition: session wanted, or
-			      MDX_STATS_NO_DATE for the last one */
-	int summary;	   /* performance: one row of stats figures */
-	int of_index;	   /* chart: o->index is charted, not a symbol */
-	int chart_type;	   /* chart: enum mdx_chart_type (line) */
-	int width, height; /* chart: size, 0 for the default */
-	int color;	   /* chart: ANSI colours in the text chart */
-	int svg;	   /* chart: SVG rather than text */
+	double rf;	      /* stats, performance --summary: annual
+				 risk-free rate, a fraction (0) */
+	int period;	      /* returns: enum mdx_stats_period (daily) */
+	int logret;	      /* returns: ln(p1/p0) rather than p1/p0 - 1 */
+	int wide;	      /* returns: a date column, one per symbol */
+	int interval;	      /* resample: target enum mdx_interval (-1) */
+	unsigned resample;    /* resample: enum mdx_stats_resample_flags */
+	const char *index;    /* index commands, chart of_index: the name */
+	size_t top;	      /* index build: N (0: must be set) */
+	int rebalance;	      /* index build: enum mdx_stats_period
+				 (monthly) */
+	double base;	      /* index build: first level (1000) */
+	int adjust;	      /* index build: enum mdx_adjust of the
+				 members' prices, -1: split (-1) */
+	const char *universe; /* index build: membership file
+				 (mdx_universe.h), or NULL */
+	int backfill;	      /* index build: rank before the first share
+				 count is known, on the earliest (0) */
+	int32_t date;	      /* composition: session wanted, or
+				 MDX_STATS_NO_DATE for the last one */
+	int summary;	      /* performance: one row of stats figures */
+	int of_index;	      /* chart: o->index is charted, not a symbol */
+	int chart_type;	      /* chart: enum mdx_chart_type (line) */
+	int width, height;    /* chart: size, 0 for the default */
+	int color;	      /* chart: ANSI colours in the text chart */
+	int svg;	      /* chart: SVG rather than text */
 };
 
 /* Fill o with the defaults written above. */

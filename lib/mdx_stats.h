@@ -242,12 +242,16 @@ int mdx_stats_resample(const struct mdx_bar *bars, size_t n, int interval,
 /*
  * The equal-weighted top-N index.
  *
- * Input: the sessions (ascending dates) and, for each symbol, its close on
+ * Input: the sessions (ascending dates) and, for each symbol, its price on
  * each session (NAN, or anything not a finite number > 0: no bar that
- * day) and its shares-outstanding facts.  Market cap on a session =
- * close x shares, shares from the latest fact dated at or before the
- * session, else (every fact is later) from the earliest fact.  A symbol
- * without facts is never a member.
+ * day; the returns are the ratios of these prices, so they must be on one
+ * basis across the range: mdx-query's index build gives prices adjusted
+ * on read, mdx_adjust.h) and either its market cap on each session (cap;
+ * NAN or anything not a finite number > 0: not ranked that session) or
+ * its shares-outstanding facts.  With facts and no cap array, market cap
+ * on a session = price x shares, shares from the latest fact dated at or
+ * before the session, else (every fact is later) from the earliest fact.
+ * A symbol with neither is never a member.
  *
  * Rules:
  *   - Members are chosen at the close of a rebalance session: the first
@@ -258,7 +262,8 @@ int mdx_stats_resample(const struct mdx_bar *bars, size_t n, int interval,
  *     last of its period when the next session in the sessions array is
  *     in another period or, for the last session given, when the NYSE
  *     calendar's next session is (mdx_cal_next_session).
- *   - Candidates are the symbols with a close and shares that session,
+ *   - Candidates are the symbols with a price and a market cap that
+ *     session,
  *     ranked by market cap (ties: symbol name, strcmp(3) order); the top
  *     N are the members (fewer when fewer qualify).  When none qualifies
  *     at a later rebalance the members are kept (counted in skipped).
@@ -286,7 +291,9 @@ struct mdx_stats_index_symbol {
 	const char *symbol;		    /* name, for ranking ties */
 	const double *close;		    /* one per session, or NAN */
 	const struct mdx_stats_fact *facts; /* by as_of, ascending */
-	size_t nfacts;			    /* 0: never a member */
+	size_t nfacts;			    /* 0 and no cap: never a member */
+	const double *cap;		    /* one per session, or NAN; NULL:
+					       price x facts' shares */
 };
 
 /* Parameters of an index. */

@@ -724,11 +724,20 @@ ix_rebalance(struct mdx_stats_index *ix, struct ixw *w,
 		size_t *cur = &w->cursor[i];
 
 		w->cap[i] = NAN;
-		if (s->nfacts == 0 || !positive(c))
+		if (!positive(c))
 			continue;
-		while (*cur + 1 < s->nfacts && s->facts[*cur + 1].as_of <= date)
-			(*cur)++;
-		w->cap[i] = c * s->facts[*cur].shares;
+		if (s->cap != NULL) {
+			if (!positive(s->cap[t]))
+				continue;
+			w->cap[i] = s->cap[t];
+		} else {
+			if (s->nfacts == 0)
+				continue;
+			while (*cur + 1 < s->nfacts &&
+			       s->facts[*cur + 1].as_of <= date)
+				(*cur)++;
+			w->cap[i] = c * s->facts[*cur].shares;
+		}
 		w->cand[nc].cap = w->cap[i];
 		w->cand[nc].sym = (uint32_t)i;
 		w->cand[nc].name = s->symbol;

@@ -141,6 +141,7 @@ static const char schema_v3[] =
  * member */
 static const char schema_v5[] =
 	"ALTER TABLE instrument_facts ADD COLUMN period_end TEXT;"
+	"ALTER TABLE index_changes ADD COLUMN reason TEXT;" /* why, in words */
 	"CREATE TABLE index_universe ("
 	" name TEXT NOT NULL," /* the index */
 	" symbol TEXT NOT NULL,"

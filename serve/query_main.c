@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mdx_adjust.h"
 #include "mdx_alloc.h"
 #include "mdx_check.h"
 #include "mdx_cli.h"
@@ -60,6 +61,10 @@ enum opt {
 	OPT_HEIGHT = 1 << 24,
 	OPT_INDEX = 1 << 25,
 	OPT_EVERY = 1 << 26, /* resample's --to INTERVAL */
+	/* index build (issue 10) */
+	OPT_ADJUST = 1 << 27,
+	OPT_UNIVERSE = 1 << 28,
+	OPT_BACKFILL = 1 << 29,
 };
 #define NOPTS 32 /* room in enum opt */
 
@@ -72,6 +77,9 @@ enum {
 	LONG_OUTLIER,
 	LONG_STALE,
 	LONG_ZERO_VOLUME,
+	LONG_ADJUST,
+	LONG_UNIVERSE,
+	LONG_BACKFILL,
 };
 
 /* calendar and check (serve/query_calendar.c, serve/query_check.c) and
@@ -138,9 +146,11 @@ static const struct query_cmd {
 	 1, -1, query_resample},
 	{"index build",
 	 "NAME --top N [--from DATE] [--to DATE] "
-	 "[--rebalance daily|weekly|monthly|quarterly] [--base LEVEL]",
-	 OPT_TOP | OPT_FROM | OPT_TO | OPT_REBALANCE | OPT_BASE, 1, 1,
-	 query_index_build, 0, CMD_WRITE},
+	 "[--rebalance daily|weekly|monthly|quarterly] [--base LEVEL] "
+	 "[--adjust none|split|total] [--universe FILE] [--backfill]",
+	 OPT_TOP | OPT_FROM | OPT_TO | OPT_REBALANCE | OPT_BASE | OPT_ADJUST |
+		 OPT_UNIVERSE | OPT_BACKFILL,
+	 1, 1, query_index_build, 0, CMD_WRITE},
 	{"index performance",
 	 "NAME [--from DATE] [--to DATE] [--summary [--risk-free RATE]]",
 	 OPT_FROM | OPT_TO | OPT_SUMMARY | OPT_RISK_FREE, 1, 1,
@@ -161,9 +171,11 @@ static const struct query_cmd {
 #define NCMDS (sizeof(cmds) / sizeof(*cmds))
 
 static const struct option longopts[] = {
+	{"adjust", required_argument, NULL, LONG_ADJUST},
 	{"all", no_argument, NULL, LONG_ALL},
 	{"as-of", required_argument, NULL, LONG_AS_OF},
 	{"at-open", no_argument, NULL, LONG_ANALYSIS + 5},
+	{"backfill", no_argument, NULL, LONG_BACKFILL},
 	{"base", required_argument, NULL, LONG_ANALYSIS + 8},
 	{"date", required_argument, NULL, LONG_ANALYSIS + 9},
 	{"db", required_argument, NULL, 'D'},
@@ -190,6 +202,7 @@ static const struct option longopts[] = {
 	{"to", required_argument, NULL, 'T'},
 	{"top", required_argument, NULL, LONG_ANALYSIS + 6},
 	{"type", required_argument, NULL, LONG_ANALYSIS + 11},
+	{"universe", required_argument, NULL, LONG_UNIVERSE},
 	{"verbose", no_argument, NULL, 'v'},
 	{"version", no_argument, NULL, 'V'},
 	{"wide", no_argument, NULL, LONG_ANALYSIS + 3},
@@ -350,6 +363,23 @@ parse_options(int argc, char **argv, struct args *a, struct mdx_query *q,
 			break;
 		case 'o':
 			a->output = optarg;
+			break;
+		case LONG_ADJUST: {
+			enum mdx_adjust m;
+
+			if (mdx_adjust_parse(optarg, &m, &e))
+				return usage_error("--adjust: %s", e.text);
+			query_aopts()->adjust = (int)m;
+			note_opt(a, OPT_ADJUST, "--adjust");
+			break;
+		}
+		case LONG_UNIVERSE:
+			query_aopts()->universe = optarg;
+			note_opt(a, OPT_UNIVERSE, "--universe");
+			break;
+		case LONG_BACKFILL:
+			query_aopts()->backfill = 1;
+			note_opt(a, OPT_BACKFILL, "--backfill");
 			break;
 		case LONG_ALL:
 			query_calendar_flags |= MDX_CHECK_CAL_ALL;

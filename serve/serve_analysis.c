@@ -17,6 +17,7 @@
 #include "mdx_alloc.h"
 #include "mdx_analysis.h"
 #include "mdx_check.h"
+#include "mdx_adjust.h"
 #include "mdx_record.h"
 #include "mdx_stats.h"
 #include "mdx_time.h"
@@ -290,7 +291,7 @@ serve_a_index_build(struct serve_req *r)
 	struct mdx_store *ws;
 	struct mdx_query q;
 	struct mdx_err e;
-	const char *b = serve_arg(r, "base");
+	const char *b = serve_arg(r, "base"), *adj = serve_arg(r, "adjust");
 	long top = 0;
 	int rc;
 
@@ -299,8 +300,16 @@ serve_a_index_build(struct serve_req *r)
 	mdx_err_clear(&e);
 	if (index_name(r, &o) || range(r, &q) ||
 	    whole(r, "top", 1, 100000, &top) ||
-	    period(r, "rebalance", &o.rebalance))
+	    period(r, "rebalance", &o.rebalance) ||
+	    flag(r, "backfill", &o.backfill))
 		return -1;
+	if (adj != NULL) {
+		enum mdx_adjust m;
+
+		if (mdx_adjust_parse(adj, &m, &e))
+			return serve_fail(r, 400, "adjust: %s", e.text);
+		o.adjust = (int)m;
+	}
 	if (top == 0)
 		return serve_fail(r, 400, "top: the index size is needed");
 	o.top = (size_t)top;

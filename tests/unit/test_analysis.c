@@ -47,10 +47,12 @@ static const char *const facts[] = {
 	"\"kind\":\"split\",\"ratio\":2}",
 };
 
-/* a sink that counts; keeps the last row's "level" and "weight" */
+/* a sink that counts; keeps the last row's "level", "weight",
+ * "unranked" and "backfilled" */
 struct count {
 	int cols, rows, misses;
 	double level, weight;
+	long long unranked, backfilled;
 };
 
 static int
@@ -74,6 +76,12 @@ c_row(void *ctx, const json_t *row, struct mdx_err *e)
 		c->level = json_number_value(json_object_get(row, "level"));
 	if (json_object_get(row, "weight"))
 		c->weight = json_number_value(json_object_get(row, "weight"));
+	if (json_object_get(row, "unranked"))
+		c->unranked =
+			json_integer_value(json_object_get(row, "unranked"));
+	if (json_object_get(row, "backfilled"))
+		c->backfilled =
+			json_integer_value(json_object_get(row, "backfilled"));
 	return 0;
 }
 
@@ -165,14 +173,33 @@ test_queries(void)
 	T_EQ_INT(mdx_analysis_resample(s, &q, &o, &k, &e), 1);
 	T_EQ_INT(c.rows, 3);
 
-	/* the index of README.md's table, and DDD's split ignored (no
-	 * facts: never a member) */
-	o.index = "small";
+	/* point in time (the default): CCC's count is known from 02-01, so
+	 * CCC is not ranked on its 6 sessions before (01-24 .. 01-31) and
+	 * BBB stays at the 01-31 rebalance: 625 / 125 x 132 + 625 / 50 x 49
+	 * = 1272.5 on 02-06, worked out by hand; only the 2 first adds */
+	o.index = "pit";
 	o.top = 2;
+	k = sink(&c);
+	T_EQ_INT(mdx_analysis_index_build(s, &q, &o, &k, &e), 0);
+	T_NEAR(c.level, 1272.5, 1e-12);
+	T_EQ_INT(c.unranked, 6);
+	T_EQ_INT(c.backfilled, 0);
+	k = sink(&c);
+	T_EQ_INT(mdx_analysis_index_changes(s, &q, &o, &k, &e), 0);
+	T_EQ_INT(c.rows, 2);
+	T_EQ_INT(mdx_analysis_index_delete(s, "pit", &e), 1);
+
+	/* the index of README.md's table (the earliest count filled back:
+	 * CCC's 6 sessions), and DDD's split ignored (no facts: never a
+	 * member) */
+	o.index = "small";
+	o.backfill = 1;
 	k = sink(&c);
 	T_EQ_INT(mdx_analysis_index_build(s, &q, &o, &k, &e), 0);
 	T_EQ_INT(c.rows, 1);
 	T_NEAR(c.level, 1360, 1e-12);
+	T_EQ_INT(c.unranked, 0);
+	T_EQ_INT(c.backfilled, 6);
 	k = sink(&c);
 	T_EQ_INT(mdx_analysis_index_performance(s, &q, &o, &k, &e), 0);
 	T_EQ_INT(c.rows, 10);
