@@ -123,13 +123,85 @@ enum mdx_put {
 };
 
 /*
- * Upsert the canonical bar b (key symbol, interval, ts).  A new bar is
- * inserted with created_at = updated_at = now; one whose values differ is
- * updated (updated_at moves, created_at stays); an identical one is not
- * written at all.  Returns an enum mdx_put, or -1 with e set.
+ * Two prices (or volumes, dividend amounts) within this relative
+ * difference are the same value: a re-load from another provider that
+ * agrees (Yahoo's 129.0399932861328, Alpha Vantage's 129.04) changes
+ * nothing.
  */
+#define MDX_STORE_SAME_REL 1e-6
+
+/*
+ * A close (or dividend amount) that differs from the stored one by more
+ * than this relative difference is not a correction but another price
+ * basis: a split the store does not know.  Such a record is refused.
+ */
+#define MDX_STORE_MIXED_REL 0.05
+
+/* The price basis a bar or dividend was received on (BASIS-SPEC.md,
+ * mdx-records(5)). */
+enum mdx_basis_kind {
+	MDX_BASIS_TRADED = 0, /* as traded that day */
+	MDX_BASIS_SPLIT = 1,  /* back-adjusted for splits up to as_of */
+};
+
+struct mdx_basis {
+	int kind;      /* enum mdx_basis_kind */
+	int32_t as_of; /* basis_as_of, days since epoch; -1: not given */
+};
+
+/*
+ * Read the "basis" ("traded", the default, or "split") and "basis_as_of"
+ * ("YYYY-MM-DD", required with "split") fields of a bar or action record
+ * rec (borrowed) into *b.  Returns 0, or -1 with e set (MDX_EINPUT, the
+ * field named).
+ */
+int mdx_store_basis_read(const json_t *rec, struct mdx_basis *b,
+			 struct mdx_err *e);
+
+/*
+ * Upsert the canonical bar b (key symbol, interval, ts), received on
+ * basis (NULL: as traded), as prices as traded: a bar on a split basis
+ * has open, high, low, close and vwap multiplied, and volume divided, by
+ * the product of the ratios of the store's splits of its symbol with
+ * ex-date in (date, as_of] (mdx_adjuster_splits_between); adj_close is
+ * kept as received (split- and dividend-adjusted as of as_of).  The basis,
+ * as_of and the factor applied are stored with the bar, so that a split
+ * loaded later re-converts it (mdx_store_put_action).  Then, against the
+ * stored bar of the key:
+ *   none                          inserted (created_at = updated_at = now);
+ *   close off by more than MDX_STORE_MIXED_REL
+ *                                 refused, MDX_EINPUT, field "close": "close
+ *                                 68.3685 vs stored 1367.37 (x20.0000): a
+ *                                 split after 2020-01-02 the store does not
+ *                                 know; load AMZN's actions first"; the
+ *                                 stored bar is untouched;
+ *   prices, volume, vwap, trades, session and phase within
+ *   MDX_STORE_SAME_REL, and adj_close too when the source is the same
+ *                                 unchanged, nothing written (source and
+ *                                 adj_close of another provider do not
+ *                                 count: no flip-flop);
+ *   else                          updated: the stored values are copied to
+ *                                 revisions (revised_at now, the run of
+ *                                 mdx_store_set_run, reason "update"),
+ *                                 updated_at moves, created_at stays.
+ * Returns an enum mdx_put, or -1 with e set.
+ */
+int mdx_store_put_bar_as(struct mdx_store *s, const struct mdx_bar *b,
+			 const struct mdx_basis *basis, struct mdx_err *e);
+
+/* mdx_store_put_bar_as with b as traded. */
 int mdx_store_put_bar(struct mdx_store *s, const struct mdx_bar *b,
 		      struct mdx_err *e);
+
+/*
+ * Name the run that writes (tool, e.g. "mdx-load", and its start, epoch
+ * ms: runs(tool, started) of its run record) in the revisions it keeps;
+ * tool NULL: none.  Copied.
+ */
+void mdx_store_set_run(struct mdx_store *s, const char *tool, int64_t started);
+
+/* How many stored bars splits loaded through s have re-converted. */
+long mdx_store_reconverted(const struct mdx_store *s);
 
 /*
  * Upsert an instrument record (checked with mdx_instrument_check first):
@@ -146,8 +218,21 @@ int mdx_store_put_instrument(struct mdx_store *s, const json_t *rec,
 
 /*
  * Upsert an action record (checked with mdx_action_check first): value is
- * the ratio of a split, the amount of a dividend.  Returns an enum
- * mdx_put, or -1 with e set.
+ * the ratio of a split, the amount of a dividend as paid.  A dividend with
+ * "basis":"split" (Yahoo's, split-adjusted as of basis_as_of) is
+ * multiplied by the ratios of the store's splits in (date, basis_as_of]
+ * and keeps its basis_as_of, so that a split loaded later converts it too.
+ * Within MDX_STORE_SAME_REL of the stored value: unchanged (source kept);
+ * a dividend off by more than MDX_STORE_MIXED_REL: refused as a bar is
+ * (field "amount").  A split that is new or whose ratio changed
+ * re-converts every stored bar and dividend of its symbol received on a
+ * split basis as of its ex-date or later and dated before it: each gets
+ * the product of the splits in (date, basis_as_of] in place of the factor
+ * it had (never a split applied twice), the bars' old values kept in
+ * revisions (reason "split YYYY-MM-DD").  So a symbol's actions should be
+ * loaded before its bars (mdx-extract writes them first): a bar that
+ * arrives before the split it needs is refused when a bar of its key is
+ * stored.  Returns an enum mdx_put, or -1 with e set.
  */
 int mdx_store_put_action(struct mdx_store *s, const json_t *rec,
 			 struct mdx_err *e);

@@ -98,7 +98,7 @@ store_item(struct load *l, struct item *it)
 		return -1;
 	}
 	if (it->kind == ITEM_BAR)
-		rc = mdx_store_put_bar(l->s, &it->bar, &e);
+		rc = mdx_store_put_bar_as(l->s, &it->bar, &it->basis, &e);
 	else if (it->type == MDX_REC_INSTRUMENT)
 		rc = mdx_store_put_instrument(l->s, it->rec, &e);
 	else if (it->type == MDX_REC_ACTION)
@@ -309,12 +309,18 @@ main(int argc, char **argv)
 	l.progress = verbosity >= 0 && logfmt == MDX_LOG_HUMAN &&
 		     isatty(STDERR_FILENO);
 	mdx_run_start(&l.run, "mdx-load", argc, argv, NULL);
+	mdx_store_set_run(l.s, "mdx-load", l.run.started);
 	status = load_all(&l, argc - optind, argv + optind);
 	mdx_log("info",
 		"%lld in, %lld inserted, %lld updated, %lld unchanged, "
 		"%lld rejected, %.1f s",
 		l.run.in, l.run.inserted, l.run.updated, l.run.unchanged,
 		l.run.rejected, (double)(mdx_mono_ms() - t0) / 1000.0);
+	if (mdx_store_reconverted(l.s) > 0)
+		mdx_log("info",
+			"%ld stored bars re-converted for splits they had "
+			"not been converted with",
+			mdx_store_reconverted(l.s));
 	mdx_run_release(&l.run);
 	mdx_store_close(l.s);
 	return mdx_close_stdout(status);

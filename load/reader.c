@@ -70,6 +70,8 @@ item_record(struct item *it, json_t *rec)
 	switch (type) {
 	case MDX_REC_BAR:
 		rc = mdx_bar_from_json(rec, &it->bar, &it->e);
+		if (rc == 0)
+			rc = mdx_store_basis_read(rec, &it->basis, &it->e);
 		break;
 	case MDX_REC_INSTRUMENT:
 		rc = mdx_instrument_check(rec, &it->e);

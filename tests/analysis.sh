@@ -246,7 +246,7 @@ eq "index across a split: traded close, true market cap" \
 
 # the index tables come with a migration: a version 2 store gets them
 cp "$S" "$T/v2.db"
-sqlite3 "$T/v2.db" "DROP TABLE index_defs; DROP TABLE index_levels; DROP TABLE index_members; DROP TABLE index_changes; DROP TABLE index_universe; ALTER TABLE instrument_facts DROP COLUMN period_end; PRAGMA user_version = 2;"
+sqlite3 "$T/v2.db" "DROP TABLE index_defs; DROP TABLE index_levels; DROP TABLE index_members; DROP TABLE index_changes; DROP TABLE index_universe; ALTER TABLE instrument_facts DROP COLUMN period_end; DROP TABLE revisions; ALTER TABLE bars DROP COLUMN basis; ALTER TABLE bars DROP COLUMN basis_as_of; ALTER TABLE bars DROP COLUMN split_factor; ALTER TABLE actions DROP COLUMN basis_as_of; ALTER TABLE actions DROP COLUMN split_factor; PRAGMA user_version = 2;"
 eq "version 2 store: no index yet" "$(q "$T/v2.db" -f csv index list | tr -d '\r')" \
 	"index,top,rebalance,base,first_date,last_date,sessions,level,built_at"
 status "version 2 store: index unknown (exit 1)" 1 q "$T/v2.db" index performance small
