@@ -237,7 +237,9 @@ enum serve_param {
 	SP_STALE = 1 << 22,	  /* sessions */
 	SP_OUTLIER = 1 << 23,	  /* robust sd */
 	SP_ZERO_VOLUME = 1 << 24, /* bars in a row */
-	SP_NPARAM = 25
+	SP_ADJUST = 1 << 25,	  /* none split total */
+	SP_BACKFILL = 1 << 26,	  /* flag: fill share counts back */
+	SP_NPARAM = 27
 };
 
 /* The definition of parameter bit i (for parsing and OpenAPI). */

@@ -58,6 +58,12 @@ const struct serve_param_def serve_params[SP_NPARAM] = {
 	 "robust standard deviations of an outlier (default 20)"},
 	{"zero_volume", "integer", NULL,
 	 "bars in a row with volume 0 (default 3)"},
+	{"adjust", "string", NULL,
+	 "index build: the members' price basis, none, split (default) or "
+	 "total"},
+	{"backfill", "boolean", NULL,
+	 "index build: rank before a share count is known, on the earliest "
+	 "(look-ahead; said in the stored parameters)"},
 };
 
 #define ROWS (SR_CACHE | SR_FORMATS | SR_ROWS)
@@ -153,13 +159,15 @@ const struct serve_route serve_routes[] = {
 	 "Symbols added and removed at each rebalance.",
 	 "mdx-query index changes NAME [--from D] [--to D]"},
 	{"POST", "/v1/index/{name}/build",
-	 SP_FORMAT | SP_TOP | SP_FROM | SP_TO | SP_REBALANCE | SP_BASE,
+	 SP_FORMAT | SP_TOP | SP_FROM | SP_TO | SP_REBALANCE | SP_BASE |
+		 SP_ADJUST | SP_BACKFILL,
 	 SR_WRITE | SR_FORMATS | SR_ROWS, serve_a_index_build, "Build an index",
 	 "Builds (or rebuilds) the equal-weighted index of the top N symbols "
-	 "by market cap and stores it, in one transaction; the parameters go "
-	 "in the query, the body is empty.  Answers the build's row.",
+	 "by market cap (point in time: close as traded x the share count "
+	 "known that day) and stores it, in one transaction; the parameters "
+	 "go in the query, the body is empty.  Answers the build's row.",
 	 "mdx-query index build NAME --top N [--from D] [--to D] "
-	 "[--rebalance P] [--base L]"},
+	 "[--rebalance P] [--base L] [--adjust B] [--backfill]"},
 	{"DELETE", "/v1/index/{name}", 0, SR_WRITE, serve_a_index_delete,
 	 "Delete an index", "204 when deleted, 404 when absent.", NULL},
 	{"GET", "/v1/calendar", SP_FORMAT | SP_FROM | SP_TO | SP_ALL,

@@ -401,6 +401,11 @@ get "$write_URL/v1/index/four/performance?format=csv"
 eq "built index served" "$code $(mdx-query --db "$T/twin.db" -f csv index performance four | cmp -s - "$T/body" && echo same)" "200 same"
 get "$write_URL/v1/index/four/build?format=csv" -X POST -H "$AUTH"
 eq "index build without top: 400" "$code" 400
+mdx-query --db "$T/twin.db" -f csv index build fourt --top 3 --adjust total --backfill | cut -d, -f1-13,15- >"$T/want"
+get "$write_URL/v1/index/fourt/build?top=3&adjust=total&backfill=1&format=csv" -X POST -H "$AUTH"
+eq "index build adjust=total backfill=1: as mdx-query's --adjust total --backfill" "$code $(cut -d, -f1-13,15- "$T/body" | cmp -s - "$T/want" && echo same)" "200 same"
+get "$write_URL/v1/index/fourt/build?top=3&adjust=dividends" -X POST -H "$AUTH"
+eq "index build adjust=dividends: 400" "$code" 400
 get "$write_URL/v1/index/four" -X DELETE -H "$AUTH"
 eq "index delete: 204" "$code" 204
 get "$write_URL/v1/index/four/performance"
