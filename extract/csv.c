@@ -12,9 +12,9 @@
  *
  * Basis (BASIS-SPEC.md, mdx-extract(1)): --basis traded|split and
  * --basis-as-of DATE say it; else the layout does where it can.  Alpha
- * Vantage's daily-adjusted layout (a split_coefficient or dividend_amount
- * column) is as traded, its adjusted_close dated by --basis-as-of when
- * given.  Yahoo's download (an Adj Close column and no split coefficient)
+ * Vantage's daily-adjusted layout (a column named split_coefficient or
+ * dividend_amount) is as traded, its adjusted_close dated by --basis-as-of when
+ * given.  Yahoo's download (an Adj Close column, not Alpha Vantage's)
  * is split-adjusted as of the download day, which the file does not say:
  * --basis-as-of DATE alone makes it "split" as of DATE; without it the
  * bars carry no basis (read as traded) and a warning names the option.
@@ -423,6 +423,18 @@ bar_row(struct csv_state *s)
 		s->nomem = 1;
 }
 
+/* is the header cell of column k (still in s->cells) name? */
+static int
+header_is(const struct csv_state *s, int k, const char *name)
+{
+	char buf[64];
+
+	if (s->col[k] < 0 || (size_t)s->col[k] >= s->ncells)
+		return 0;
+	lower(buf, s->cells[s->col[k]], sizeof(buf));
+	return strcmp(buf, name) == 0;
+}
+
 /*
  * The file's basis, once its header is read: the options, else the
  * layout's (see the top of this file).  Warns about a Yahoo download
@@ -432,7 +444,8 @@ static void
 file_basis(struct csv_state *s)
 {
 	const struct extract_opts *o = s->c->o;
-	int av = s->col[COL_SPLIT] >= 0 || s->col[COL_DIV] >= 0;
+	int av = header_is(s, COL_SPLIT, "split_coefficient") ||
+		 header_is(s, COL_DIV, "dividend_amount");
 	int yahoo = !av && s->col[COL_ADJ] >= 0;
 
 	s->as_of = o->basis_as_of;

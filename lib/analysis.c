@@ -35,7 +35,6 @@ mdx_analysis_opts_init(struct mdx_analysis_opts *o)
 	o->base = 1000;
 	o->date = MDX_STATS_NO_DATE;
 	o->chart_type = MDX_CHART_LINE;
-	o->adjust = -1;
 }
 
 int
@@ -222,61 +221,6 @@ range_text(const struct mdx_query *q, char *from, char *to)
 		mdx_date_format(q->to, to);
 }
 
-/* the split actions of sym into a new array *sp of *n (NULL when none) */
-static int
-read_splits(struct mdx_store *s, const char *sym, struct mdx_stats_split **sp,
-	    size_t *n, struct mdx_err *e)
-{
-	sqlite3 *db = mdx_store_db(s);
-	struct mdx_stats_split *a = NULL;
-	size_t na = 0, cap = 0;
-	sqlite3_stmt *st;
-	int rc, ret = -1;
-
-	*sp = NULL;
-	*n = 0;
-	st = prepare(db,
-		     "SELECT date, value FROM actions WHERE symbol = ?1 AND "
-		     "kind = 'split' ORDER BY date",
-		     e);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, sym, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (na == cap) {
-			size_t nc = cap ? 2 * cap : 8;
-			struct mdx_stats_split *t =
-				mdx_realloc(a, nc * sizeof(*a));
-
-			if (t == NULL) {
-				mdx_err_set(e, MDX_ENOMEM, "out of memory");
-				goto out;
-			}
-			a = t;
-			cap = nc;
-		}
-		if (mdx_date_parse(col_text(st, 0), &a[na].date, e)) {
-			mdx_err_set(e, MDX_EDB, "split of '%s' dated '%.16s'",
-				    sym, col_text(st, 0));
-			goto out;
-		}
-		a[na].ratio = sqlite3_column_double(st, 1);
-		na++;
-	}
-	if (rc != SQLITE_DONE) {
-		mdx_store_sqlite_err(db, e, "read splits");
-		goto out;
-	}
-	*sp = a;
-	*n = na;
-	a = NULL;
-	ret = 0;
-out:
-	mdx_free(a);
-	sqlite3_finalize(st);
-	return ret;
-}
-
 /* ---- stats ---- */
 
 static const char *const stats_cols[] = {
@@ -311,18 +255,19 @@ stats_row(struct rowb *r, const char *key, const char *name,
 	rb_put(r, "risk_free", j_num(st->rf));
 }
 
-/* the daily bars of sym in q's range and its splits; *found 0 when the
- * store holds no bar of sym at all */
+/* the daily bars of sym in q's range and, when q->adjust asks for an
+ * adjusted basis, its adjuster (*adj, NULL for none: mdx_adjust.h); *found
+ * 0 when the store holds no bar of sym at all */
 static int
 read_daily(struct mdx_store *s, const char *sym, const struct mdx_query *q,
-	   struct mdx_bar **bars, size_t *n, struct mdx_stats_split **sp,
-	   size_t *nsp, int *found, struct mdx_err *e)
+	   struct mdx_bar **bars, size_t *n, struct mdx_adjuster **adj,
+	   int *found, struct mdx_err *e)
 {
 	int rc;
 
 	*bars = NULL;
-	*sp = NULL;
-	*n = *nsp = 0;
+	*adj = NULL;
+	*n = 0;
 	if ((rc = mdx_store_has_symbol(s, sym, e)) < 0)
 		return -1;
 	*found = rc;
@@ -330,7 +275,8 @@ read_daily(struct mdx_store *s, const char *sym, const struct mdx_query *q,
 		return 0;
 	if (mdx_store_read_bars(s, sym, MDX_I1D, q, bars, n, e))
 		return -1;
-	if (read_splits(s, sym, sp, nsp, e)) {
+	if (q->adjust != MDX_ADJUST_NONE &&
+	    (*adj = mdx_adjuster_load(mdx_store_db(s), sym, e)) == NULL) {
 		mdx_free(*bars);
 		*bars = NULL;
 		*n = 0;
@@ -351,32 +297,31 @@ mdx_analysis_stats(struct mdx_store *s, const struct mdx_query *q,
 		return -1;
 	for (size_t i = 0; i < q->nsymbols; i++) {
 		const char *sym = q->symbols[i];
-		struct mdx_stats_split *sp;
+		struct mdx_adjuster *adj;
 		struct mdx_bar *bars;
 		struct mdx_stats st;
 		struct rowb r;
-		size_t n, nsp;
+		size_t n;
 		int found, rc;
 
 		if (repeated(q, i))
 			continue;
-		if (read_daily(s, sym, q, &bars, &n, &sp, &nsp, &found, e))
+		if (read_daily(s, sym, q, &bars, &n, &adj, &found, e))
 			return -1;
 		if (!found) {
 			miss(k, "symbol '%s' not in the store", sym);
 			missing++;
 			continue;
 		}
-		rc = mdx_stats_summary(bars, n, sp, nsp, o->rf, &st, e);
+		rc = mdx_stats_summary(bars, n, adj, q->adjust, o->rf, &st, e);
 		mdx_free(bars);
-		mdx_free(sp);
+		mdx_adjuster_free(adj);
 		if (rc) {
 			mdx_err_where(e, sym, 0);
 			return -1;
 		}
 		rb_init(&r);
-		stats_row(&r, "symbol", sym, &st,
-			  mdx_stats_basis_name(st.basis));
+		stats_row(&r, "symbol", sym, &st, mdx_adjust_name(st.basis));
 		if (rb_send(&r, k, e))
 			return -1;
 	}
@@ -412,7 +357,7 @@ struct ret_col {
 	struct mdx_stats_return *row; /* owned */
 	size_t n;		      /* rows kept */
 	size_t pos;		      /* wide: next row to merge */
-	int basis;		      /* enum mdx_stats_basis */
+	int basis;		      /* enum mdx_adjust */
 };
 
 /*
@@ -426,17 +371,17 @@ returns_of(struct mdx_store *s, const char *sym, const struct mdx_query *q,
 	   struct mdx_err *e)
 {
 	struct mdx_query rq = *q;
-	struct mdx_stats_split *sp = NULL;
+	struct mdx_adjuster *adj = NULL;
 	struct mdx_bar *bars = NULL;
-	size_t n, nsp, start = 0, i, kept = 0;
+	size_t n, start = 0, i, kept = 0;
 	int ret = -1;
 
 	c->sym = sym;
 	c->row = NULL;
 	c->n = c->pos = 0;
-	c->basis = MDX_STATS_CLOSE;
+	c->basis = q->adjust;
 	rq.has &= ~(unsigned)MDX_Q_FROM;
-	if (read_daily(s, sym, &rq, &bars, &n, &sp, &nsp, found, e))
+	if (read_daily(s, sym, &rq, &bars, &n, &adj, found, e))
 		return -1;
 	if (!*found)
 		return 0;
@@ -456,8 +401,8 @@ returns_of(struct mdx_store *s, const char *sym, const struct mdx_query *q,
 			j--;
 		start = j > 0 ? j - 1 : 0;
 	}
-	if (mdx_stats_returns(bars + start, n - start, sp, nsp, o->period,
-			      o->logret, &c->row, &c->n, &c->basis, e)) {
+	if (mdx_stats_returns(bars + start, n - start, adj, q->adjust,
+			      o->period, o->logret, &c->row, &c->n, e)) {
 		mdx_err_where(e, sym, 0);
 		goto out;
 	}
@@ -468,14 +413,14 @@ returns_of(struct mdx_store *s, const char *sym, const struct mdx_query *q,
 	ret = 0;
 out:
 	mdx_free(bars);
-	mdx_free(sp);
+	mdx_adjuster_free(adj);
 	return ret;
 }
 
 static int
 returns_long(struct ret_col *c, struct mdx_sink *k, struct mdx_err *e)
 {
-	const char *basis = mdx_stats_basis_name(c->basis);
+	const char *basis = mdx_adjust_name(c->basis);
 
 	for (size_t i = 0; i < c->n; i++) {
 		const struct mdx_stats_return *r = &c->row[i];
@@ -711,6 +656,18 @@ mdx_analysis_resample(struct mdx_store *s, const struct mdx_query *q,
 			     mdx_interval_name(iv));
 			missing++;
 			continue;
+		}
+		if (q->adjust != MDX_ADJUST_NONE) {
+			struct mdx_adjuster *a =
+				mdx_adjuster_load(mdx_store_db(s), sym, e);
+
+			if (a == NULL) {
+				mdx_free(bars);
+				return -1;
+			}
+			for (size_t b = 0; b < n; b++)
+				mdx_store_adjust_bar(&bars[b], a, q->adjust);
+			mdx_adjuster_free(a);
 		}
 		rc = mdx_stats_resample(bars, n, o->interval, o->resample, NULL,
 					&out, &nout, e);
@@ -1540,8 +1497,7 @@ mdx_analysis_index_build(struct mdx_store *s, const struct mdx_query *q,
 	struct build_info bi;
 	uint32_t *map = NULL; /* engine symbol -> universe symbol */
 	char from[MDX_DATE_LEN], to[MDX_DATE_LEN];
-	enum mdx_adjust mode =
-		o->adjust < 0 ? MDX_ADJUST_SPLIT : (enum mdx_adjust)o->adjust;
+	enum mdx_adjust mode = (enum mdx_adjust)q->adjust;
 	size_t i, t, nsyms = 0;
 	int ret = -1, began = 0;
 
@@ -1563,7 +1519,7 @@ mdx_analysis_index_build(struct mdx_store *s, const struct mdx_query *q,
 	if (!(isfinite(o->base) && o->base > 0))
 		return mdx_err_set(e, MDX_EUSAGE,
 				   "index build: base must be a number > 0");
-	if (mode > MDX_ADJUST_TOTAL)
+	if (q->adjust < MDX_ADJUST_NONE || q->adjust > MDX_ADJUST_TOTAL)
 		return mdx_err_set(e, MDX_EUSAGE,
 				   "index build: unknown adjust basis");
 	if (o->universe != NULL && mdx_universe_read(o->universe, &mu, e))
@@ -2057,17 +2013,17 @@ to_points(const struct mdx_bar *b, size_t n)
 	return p;
 }
 
-/* put the daily bars on the returns basis: every price times
+/* put the daily bars on the basis of adj and mode: every price times
  * basis / close, and open, high and low present */
 static int
-adjust_bars(struct mdx_bar *b, size_t n, const struct mdx_stats_split *sp,
-	    size_t nsp, int *basis, struct mdx_err *e)
+adjust_bars(struct mdx_bar *b, size_t n, const struct mdx_adjuster *adj,
+	    int mode, struct mdx_err *e)
 {
 	double *p = mdx_calloc(n + 1, sizeof(*p));
 
 	if (p == NULL)
 		return mdx_err_set(e, MDX_ENOMEM, "out of memory");
-	if (mdx_stats_prices(b, n, sp, nsp, p, basis, e)) {
+	if (mdx_stats_prices(b, n, adj, mode, p, e)) {
 		mdx_free(p);
 		return -1;
 	}
@@ -2096,13 +2052,13 @@ mdx_analysis_chart(struct mdx_store *s, const struct mdx_query *q,
 		   struct mdx_err *e)
 {
 	struct mdx_chart_opts co;
-	struct mdx_stats_split *sp = NULL;
+	struct mdx_adjuster *adj = NULL;
 	struct mdx_bar *bars = NULL, *rs = NULL;
 	struct mdx_chart_point *p = NULL;
 	char from[MDX_DATE_LEN], to[MDX_DATE_LEN], detail[128];
 	const char *name, *what = "daily";
-	size_t n = 0, nsp = 0, nrs = 0, cap;
-	int basis = MDX_STATS_CLOSE, found = 0, ret = -1, rc;
+	size_t n = 0, nrs = 0, cap;
+	int found = 0, ret = -1, rc;
 
 	*out = NULL;
 	*len = 0;
@@ -2125,7 +2081,7 @@ mdx_analysis_chart(struct mdx_store *s, const struct mdx_query *q,
 					   name ? name : "");
 		if (read_levels(s, name, q, &bars, &n, e))
 			return -1;
-		if (adjust_bars(bars, n, NULL, 0, &basis, e))
+		if (adjust_bars(bars, n, NULL, MDX_ADJUST_NONE, e))
 			goto out;
 	} else {
 		if (q->nsymbols != 1)
@@ -2134,13 +2090,13 @@ mdx_analysis_chart(struct mdx_store *s, const struct mdx_query *q,
 		if (check_symbols(q, "chart", e))
 			return -1;
 		name = q->symbols[0];
-		if (read_daily(s, name, q, &bars, &n, &sp, &nsp, &found, e))
+		if (read_daily(s, name, q, &bars, &n, &adj, &found, e))
 			return -1;
 		if (!found)
 			return mdx_err_set(e, MDX_ENOTFOUND,
 					   "symbol '%s' not in the store",
 					   name);
-		if (adjust_bars(bars, n, sp, nsp, &basis, e))
+		if (adjust_bars(bars, n, adj, q->adjust, e))
 			goto out;
 	}
 	if (n == 0) {
@@ -2175,10 +2131,9 @@ mdx_analysis_chart(struct mdx_store *s, const struct mdx_query *q,
 			 o->chart_type == MDX_CHART_CANDLE ? ", " : "");
 	else
 		snprintf(detail, sizeof(detail), "%s",
-			 basis == MDX_STATS_ADJ_CLOSE ? "adjusted close"
-			 : basis == MDX_STATS_SPLIT_ADJUSTED
-				 ? "close, split-adjusted"
-				 : "close");
+			 q->adjust == MDX_ADJUST_TOTAL	 ? "total return"
+			 : q->adjust == MDX_ADJUST_SPLIT ? "split-adjusted"
+							 : "close");
 	if (o->chart_type == MDX_CHART_CANDLE) {
 		size_t l = strlen(detail);
 
@@ -2197,7 +2152,7 @@ mdx_analysis_chart(struct mdx_store *s, const struct mdx_query *q,
 out:
 	mdx_free(bars);
 	mdx_free(rs);
-	mdx_free(sp);
+	mdx_adjuster_free(adj);
 	mdx_free(p);
 	return ret;
 }

@@ -55,8 +55,6 @@ struct mdx_analysis_opts {
 	int rebalance;	      /* index build: enum mdx_stats_period
 				 (monthly) */
 	double base;	      /* index build: first level (1000) */
-	int adjust;	      /* index build: enum mdx_adjust of the
-				 members' prices, -1: split (-1) */
 	const char *universe; /* index build: membership file
 				 (mdx_universe.h), or NULL */
 	int backfill;	      /* index build: rank before the first share
@@ -143,7 +141,8 @@ int mdx_analysis_resample(struct mdx_store *s, const struct mdx_query *q,
  * o->backfill the earliest fact counts instead, split-adjusted back to d,
  * counted: backfilled) or, with o->universe, is not a member on d
  * (counted in the stored parameters: outside).  The members' returns are
- * those of the close x mdx_adjuster_price(o->adjust; -1: split), so no
+ * those of the close x mdx_adjuster_price(q->adjust; mdx-query's
+ * default for index build is split), so no
  * split (and for total no dividend) shows as a move.  Sessions: the dates
  * on which any of them has a daily bar; the index starts on the first on
  * which a symbol is ranked.  Each change is stored with its reason.
@@ -181,9 +180,10 @@ int mdx_analysis_index_performance(struct mdx_store *s,
  * session o->date (the last session on or before it; the index's last
  * session when o->date is MDX_STATS_NO_DATE), after that session's
  * rebalance: date, rank, symbol, name, sector, weight, market_cap (point
- * in time, as index build says), close (as traded), carried (true when the member had no bar that session and is valued at
- * its last close), by rank.  An unknown index, or a date before its first
- * session, is reported to k->miss (1).
+ * in time, as index build says), close (as traded), carried (true when the
+ * member had no bar that session and is valued at its last close), by rank.  An
+ * unknown index, or a date before its first session, is reported to k->miss
+ * (1).
  */
 int mdx_analysis_index_composition(struct mdx_store *s,
 				   const struct mdx_query *q,

@@ -131,11 +131,15 @@ enum mdx_put {
 #define MDX_STORE_SAME_REL 1e-6
 
 /*
- * A close (or dividend amount) that differs from the stored one by more
- * than this relative difference is not a correction but another price
- * basis: a split the store does not know.  Such a record is refused.
+ * A close (or dividend amount) whose ratio to the stored one is this or
+ * more (or its inverse or less) is not a correction but another price
+ * basis: a split the store does not know (the smallest splits in use are
+ * 5:4 and 6:5).  Such a record is refused; smaller differences are
+ * revisions.
  */
-#define MDX_STORE_MIXED_REL 0.05
+#define MDX_STORE_MIXED_RATIO 1.2
+#define MDX_STORE_MIXED(r)                                                     \
+	((r) >= MDX_STORE_MIXED_RATIO || (r) <= 1 / MDX_STORE_MIXED_RATIO)
 
 /* The price basis a bar or dividend was received on (BASIS-SPEC.md,
  * mdx-records(5)). */
@@ -169,17 +173,19 @@ int mdx_store_basis_read(const json_t *rec, struct mdx_basis *b,
  * loaded later re-converts it (mdx_store_put_action).  Then, against the
  * stored bar of the key:
  *   none                          inserted (created_at = updated_at = now);
- *   close off by more than MDX_STORE_MIXED_REL
+ *   close off by MDX_STORE_MIXED
  *                                 refused, MDX_EINPUT, field "close": "close
  *                                 68.3685 vs stored 1367.37 (x20.0000): a
  *                                 split after 2020-01-02 the store does not
  *                                 know; load AMZN's actions first"; the
  *                                 stored bar is untouched;
  *   prices, volume, vwap, trades, session and phase within
- *   MDX_STORE_SAME_REL, and adj_close too when the source is the same
- *                                 unchanged, nothing written (source and
- *                                 adj_close of another provider do not
- *                                 count: no flip-flop);
+ *   MDX_STORE_SAME_REL            unchanged, nothing written (source and
+ *                                 adj_close do not count: two providers
+ *                                 that agree do not flip-flop, and two
+ *                                 adj_close of answers of different days
+ *                                 are not comparable; the stored one stays
+ *                                 with its basis_as_of);
  *   else                          updated: the stored values are copied to
  *                                 revisions (revised_at now, the run of
  *                                 mdx_store_set_run, reason "update"),
@@ -223,7 +229,7 @@ int mdx_store_put_instrument(struct mdx_store *s, const json_t *rec,
  * multiplied by the ratios of the store's splits in (date, basis_as_of]
  * and keeps its basis_as_of, so that a split loaded later converts it too.
  * Within MDX_STORE_SAME_REL of the stored value: unchanged (source kept);
- * a dividend off by more than MDX_STORE_MIXED_REL: refused as a bar is
+ * a dividend off by MDX_STORE_MIXED: refused as a bar is
  * (field "amount").  A split that is new or whose ratio changed
  * re-converts every stored bar and dividend of its symbol received on a
  * split basis as of its ex-date or later and dated before it: each gets
@@ -265,6 +271,7 @@ struct mdx_query {
 	unsigned has;		    /* enum mdx_query_has */
 	long limit;		    /* rows at most; 0 no limit */
 	const char *sql;	    /* the statement of the sql command */
+	int adjust; /* enum mdx_adjust of bars and latest (mdx_adjust.h) */
 };
 
 enum mdx_query_has {
@@ -287,9 +294,12 @@ void mdx_query_init(struct mdx_query *q);
  * bars:    canonical bar records (mdx_bar_to_json: type, symbol, interval,
  *          ts, date, open ... source) of each symbol in q->symbols (at
  *          least one), by interval (1m .. 1mo) then ts; q->interval,
- *          q->from, q->to (trading dates, inclusive) and q->limit filter.
+ *          q->from, q->to (trading dates, inclusive) and q->limit filter;
+ *          prices as traded, or adjusted for q->adjust
+ *          (mdx_store_adjust_bar with the symbol's mdx_adjuster_load).
  * latest:  the latest bar of each symbol and interval, of q->symbols or of
- *          every symbol in the store; q->interval filters.
+ *          every symbol in the store; q->interval filters; q->adjust as
+ *          for bars.
  * symbols: symbol, interval, first_date, last_date, bars (count), of
  *          q->symbols or of every symbol.
  * runs:    the pipeline history, newest first: id, tool, started,
@@ -305,6 +315,38 @@ int mdx_store_symbols(struct mdx_store *s, const struct mdx_query *q,
 		      struct mdx_sink *k, struct mdx_err *e);
 int mdx_store_runs(struct mdx_store *s, const struct mdx_query *q,
 		   struct mdx_sink *k, struct mdx_err *e);
+
+/*
+ * actions:   symbol, date (ex-date), kind, ratio (splits: new shares per
+ *            old), amount (dividends: as paid, per share then
+ *            outstanding), source; of each of q->symbols (at least one),
+ *            by date, within q->from and q->to.
+ * revisions: the values a bar had before a load changed them: symbol,
+ *            interval, date, ts, revised_at (RFC 3339), run_tool and
+ *            run_started (the runs row of the run that changed it),
+ *            reason ("update", or "split YYYY-MM-DD" for a bar
+ *            re-converted when that split was loaded), the old open,
+ *            high, low, close, adj_close, volume, source, basis and
+ *            basis_as_of, and stored_at (when those values were
+ *            stored); of each of q->symbols, by interval, ts and
+ *            revised_at, bar dates within q->from and q->to.
+ * Return as the commands above.
+ */
+int mdx_store_actions(struct mdx_store *s, const struct mdx_query *q,
+		      struct mdx_sink *k, struct mdx_err *e);
+int mdx_store_revisions(struct mdx_store *s, const struct mdx_query *q,
+			struct mdx_sink *k, struct mdx_err *e);
+
+/*
+ * Adjust the bar b (as traded) in place for mode (enum mdx_adjust) with
+ * a (borrowed; NULL or MDX_ADJUST_NONE: nothing changes): open, high,
+ * low, close and vwap times mdx_adjuster_price, volume times
+ * mdx_adjuster_volume (rounded); adj_close, the provider's, is left as
+ * stored.
+ */
+struct mdx_adjuster;
+void mdx_store_adjust_bar(struct mdx_bar *b, const struct mdx_adjuster *a,
+			  int mode);
 
 /*
  * Read helpers of the analysis commands (mdx_analysis.h).

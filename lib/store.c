@@ -141,7 +141,7 @@ static const char schema_v3[] =
  * once; a Yahoo dividend (split-adjusted as of its answer) the same; the
  * values a bar had before a change go to revisions */
 static const char schema_v4[] =
-	"ALTER TABLE bars ADD COLUMN basis TEXT;" /* 'traded', 'split' */
+	"ALTER TABLE bars ADD COLUMN basis TEXT;"	/* 'traded', 'split' */
 	"ALTER TABLE bars ADD COLUMN basis_as_of TEXT;" /* YYYY-MM-DD */
 	"ALTER TABLE bars ADD COLUMN split_factor REAL NOT NULL DEFAULT 1;"
 	"ALTER TABLE actions ADD COLUMN basis_as_of TEXT;"
@@ -154,7 +154,7 @@ static const char schema_v4[] =
 	" volume INTEGER, vwap REAL, trades INTEGER,"
 	" session TEXT, phase TEXT, source TEXT,"
 	" basis TEXT, basis_as_of TEXT, split_factor REAL,"
-	" updated_at INTEGER," /* when these values were stored */
+	" updated_at INTEGER,"		/* when these values were stored */
 	" revised_at INTEGER NOT NULL," /* when they were replaced, epoch ms */
 	" run_tool TEXT, run_started TEXT," /* the run: runs(tool, started) */
 	" reason TEXT NOT NULL" /* 'update', or 'split YYYY-MM-DD' */
@@ -257,7 +257,8 @@ static const char *const stmt_sql[ST_N] = {
 		"split_factor = ?5, updated_at = ?6 "
 		"WHERE symbol = ?1 AND interval = ?2 AND ts = ?3",
 	[ST_SPLIT_BARS] =
-		"SELECT interval, ts, date, basis_as_of, split_factor FROM bars "
+		"SELECT interval, ts, date, basis_as_of, split_factor FROM "
+		"bars "
 		"WHERE symbol = ?1 AND basis = 'split' AND date < ?2 AND "
 		"basis_as_of >= ?2",
 	[ST_SPLIT_DIVS] =
@@ -303,7 +304,8 @@ static const char *const stmt_sql[ST_N] = {
 			  "WHERE symbol = ?1 AND date = ?2 AND kind = ?3",
 	[ST_INS_ACTION] =
 		"INSERT INTO actions (symbol, date, kind, value, source, "
-		"basis_as_of, split_factor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		"basis_as_of, split_factor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+		"?7)",
 	[ST_UPD_ACTION] = "UPDATE actions SET value = ?4, source = ?5, "
 			  "basis_as_of = ?6, split_factor = ?7 "
 			  "WHERE symbol = ?1 AND date = ?2 AND kind = ?3",
@@ -335,17 +337,17 @@ static const char *const stmt_sql[ST_N] = {
 };
 
 struct mdx_store {
-	sqlite3 *db;		/* owned connection */
-	sqlite3_stmt *st[ST_N]; /* owned, prepared on first use */
-	int readonly;		/* opened MDX_STORE_READONLY */
-	int64_t clock;		/* fixed clock for tests, 0: real */
-	int64_t batch_now;	/* clock read at mdx_store_begin */
-	int in_batch;		/* a batch is open */
+	sqlite3 *db;		  /* owned connection */
+	sqlite3_stmt *st[ST_N];	  /* owned, prepared on first use */
+	int readonly;		  /* opened MDX_STORE_READONLY */
+	int64_t clock;		  /* fixed clock for tests, 0: real */
+	int64_t batch_now;	  /* clock read at mdx_store_begin */
+	int in_batch;		  /* a batch is open */
 	struct mdx_adjuster *adj; /* owned: splits of adj_sym, or NULL */
 	char adj_sym[MDX_SYMBOL_MAX + 1]; /* whose; "" none */
-	char run_tool[32];	/* the run that writes, for revisions */
+	char run_tool[32]; /* the run that writes, for revisions */
 	char run_started[MDX_RFC3339_LEN]; /* its start; "" none */
-	long reconverted;	/* stored bars re-converted for a new split */
+	long reconverted; /* stored bars re-converted for a new split */
 };
 
 int
@@ -797,8 +799,8 @@ same_text(sqlite3_stmt *st, int col, const char *v)
 /* copy the stored row of key (?1 symbol, ?2 interval, ?3 ts) into
  * revisions; 0 or -1 */
 static int
-revise(struct mdx_store *s, const char *sym, const char *interval,
-       int64_t ts, int64_t now, const char *reason, struct mdx_err *e)
+revise(struct mdx_store *s, const char *sym, const char *interval, int64_t ts,
+       int64_t now, const char *reason, struct mdx_err *e)
 {
 	sqlite3_stmt *st = stmt(s, ST_REVISE, e);
 
@@ -817,12 +819,12 @@ revise(struct mdx_store *s, const char *sym, const char *interval,
 /*
  * A bar is converted to prices as traded (the split factor of its basis),
  * then compared with the stored bar of its key: none, inserted; a close
- * off by more than MDX_STORE_MIXED_REL, refused (a split the store does
+ * off by MDX_STORE_MIXED, refused (a split the store does
  * not know); every price, volume, session and phase within
- * MDX_STORE_SAME_REL, unchanged (another provider's adj_close and source
- * do not count, so that agreeing providers do not flip-flop; the same
- * provider's new adj_close does); else the stored values go to revisions
- * and the bar is updated.
+ * MDX_STORE_SAME_REL, unchanged (adj_close and source do not count: an
+ * adj_close is the provider's as of its answer, two vintages are not
+ * comparable, and agreeing providers must not flip-flop); else the stored
+ * values go to revisions and the bar is updated.
  */
 int
 mdx_store_put_bar_as(struct mdx_store *s, const struct mdx_bar *in,
@@ -835,7 +837,7 @@ mdx_store_put_bar_as(struct mdx_store *s, const struct mdx_bar *in,
 	sqlite3_stmt *get, *put;
 	int64_t now = store_now(s);
 	double f = 1;
-	int rc, same_src;
+	int rc;
 
 	if (iv == NULL)
 		return mdx_err_field(e, MDX_EINPUT, "interval",
@@ -874,20 +876,17 @@ mdx_store_put_bar_as(struct mdx_store *s, const struct mdx_bar *in,
 	if (rc == SQLITE_ROW) {
 		double stored = sqlite3_column_double(get, 4);
 
-		if (fabs(stored / b->close - 1) > MDX_STORE_MIXED_REL) {
+		if (MDX_STORE_MIXED(stored / b->close)) {
 			refuse_mixed(e, "close", b->close, stored, b->symbol,
 				     date, "actions");
 			sqlite3_reset(get);
 			return -1;
 		}
-		same_src = same_text(get, 11, b->source);
 		if (same_text(get, 0, date) &&
 		    same_real(get, 1, b->open, b->has & MDX_HAS_OPEN) &&
 		    same_real(get, 2, b->high, b->has & MDX_HAS_HIGH) &&
 		    same_real(get, 3, b->low, b->has & MDX_HAS_LOW) &&
 		    same(stored, b->close) &&
-		    (!same_src ||
-		     same_real(get, 5, b->adj_close, b->has & MDX_HAS_ADJ)) &&
 		    same_real(get, 6, (double)b->volume,
 			      b->has & MDX_HAS_VOLUME) &&
 		    same_real(get, 7, b->vwap, b->has & MDX_HAS_VWAP) &&
@@ -999,11 +998,11 @@ mdx_store_put_instrument(struct mdx_store *s, const json_t *rec,
 
 /* one stored row to re-convert for a split */
 struct reconv {
-	char interval[8];  /* bars: the key */
-	int64_t ts;	   /* bars: the key */
-	int32_t date;	   /* bar or dividend date */
-	int32_t as_of;	   /* basis_as_of */
-	double factor;	   /* split_factor applied so far */
+	char interval[8]; /* bars: the key */
+	int64_t ts;	  /* bars: the key */
+	int32_t date;	  /* bar or dividend date */
+	int32_t as_of;	  /* basis_as_of */
+	double factor;	  /* split_factor applied so far */
 };
 
 /* the rows st (bound: ?1 symbol, ?2 the split's date) selects, into a new
@@ -1109,10 +1108,9 @@ reconvert(struct mdx_store *s, const char *sym, const char *day,
 				sqlite3_bind_int64(st, 6, now);
 				s->reconverted++;
 			} else {
-				sqlite3_bind_text(st, 2,
-						  mdx_date_format(r[i].date,
-								  date),
-						  -1, SQLITE_TRANSIENT);
+				sqlite3_bind_text(
+					st, 2, mdx_date_format(r[i].date, date),
+					-1, SQLITE_TRANSIENT);
 				sqlite3_bind_double(st, 3, f / r[i].factor);
 				sqlite3_bind_double(st, 4, f);
 			}
@@ -1132,7 +1130,7 @@ out:
  * An action: a split's ratio as given; a dividend's amount as paid (one
  * given on a split basis, Yahoo's, multiplied by the splits in (date,
  * basis_as_of]).  Within MDX_STORE_SAME_REL of the stored value it is
- * unchanged; a dividend off by more than MDX_STORE_MIXED_REL is refused
+ * unchanged; a dividend off by MDX_STORE_MIXED is refused
  * as a bar is.  A split that is new or changed re-converts the rows it
  * concerns (reconvert).
  */
@@ -1184,7 +1182,7 @@ mdx_store_put_action(struct mdx_store *s, const json_t *rec, struct mdx_err *e)
 		sqlite3_reset(get);
 		if (same(stored, v))
 			return MDX_PUT_UNCHANGED;
-		if (!split && fabs(stored / v - 1) > MDX_STORE_MIXED_REL)
+		if (!split && MDX_STORE_MIXED(stored / v))
 			return refuse_mixed(e, "amount", v, stored, sym, date,
 					    "splits");
 	}
@@ -1432,10 +1430,43 @@ row_bar(sqlite3_stmt *st, struct mdx_bar *b, struct mdx_err *e)
 	return 0;
 }
 
-/* step st to its end, sending each row as a bar; returns rows or -1 */
+void
+mdx_store_adjust_bar(struct mdx_bar *b, const struct mdx_adjuster *a, int mode)
+{
+	double f, v;
+
+	if (a == NULL || mode == MDX_ADJUST_NONE)
+		return;
+	f = mdx_adjuster_price(a, mode, b->date);
+	v = mdx_adjuster_volume(a, mode, b->date);
+	if (f != 1) {
+		b->open *= f;
+		b->high *= f;
+		b->low *= f;
+		b->close *= f;
+		b->vwap *= f;
+	}
+	if (v != 1)
+		b->volume = llround((double)b->volume * v);
+}
+
+/* the adjuster of sym for mode into *a (NULL for none); 0 or -1 */
+static int
+adjuster_for(struct mdx_store *s, const char *sym, int mode,
+	     struct mdx_adjuster **a, struct mdx_err *e)
+{
+	*a = NULL;
+	if (mode == MDX_ADJUST_NONE)
+		return 0;
+	*a = mdx_adjuster_load(s->db, sym, e);
+	return *a == NULL ? -1 : 0;
+}
+
+/* step st to its end, sending each row as a bar, adjusted by a for mode
+ * (a NULL: as traded); returns rows or -1 */
 static long
 emit_bars(struct mdx_store *s, sqlite3_stmt *st, struct mdx_sink *k,
-	  struct mdx_err *e)
+	  const struct mdx_adjuster *a, int mode, struct mdx_err *e)
 {
 	struct mdx_bar b;
 	long n = 0;
@@ -1446,6 +1477,7 @@ emit_bars(struct mdx_store *s, sqlite3_stmt *st, struct mdx_sink *k,
 
 		if (row_bar(st, &b, e))
 			goto fail;
+		mdx_store_adjust_bar(&b, a, mode);
 		if ((row = mdx_bar_to_json(&b)) == NULL) {
 			mdx_err_set(e, MDX_ENOMEM, "out of memory");
 			goto fail;
@@ -1481,6 +1513,7 @@ mdx_store_bars(struct mdx_store *s, const struct mdx_query *q,
 	char from[MDX_DATE_LEN], to[MDX_DATE_LEN];
 	int64_t ts_lo = INT64_MIN, ts_hi = INT64_MAX;
 	long left = q->limit > 0 ? q->limit : -1;
+	struct mdx_adjuster *a;
 	int missing = 0;
 	sqlite3_stmt *st;
 
@@ -1512,6 +1545,8 @@ mdx_store_bars(struct mdx_store *s, const struct mdx_query *q,
 			missing++;
 			continue;
 		}
+		if (adjuster_for(s, q->symbols[i], q->adjust, &a, e))
+			return -1;
 		for (int iv = 0; iv < MDX_INTERVAL_N && left != 0; iv++) {
 			long n;
 
@@ -1526,11 +1561,14 @@ mdx_store_bars(struct mdx_store *s, const struct mdx_query *q,
 			sqlite3_bind_text(st, 5, from, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 6, to, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(st, 7, left);
-			if ((n = emit_bars(s, st, k, e)) < 0)
+			if ((n = emit_bars(s, st, k, a, q->adjust, e)) < 0) {
+				mdx_adjuster_free(a);
 				return -1;
+			}
 			if (left > 0)
 				left -= n;
 		}
+		mdx_adjuster_free(a);
 	}
 	return missing;
 }
@@ -1612,8 +1650,10 @@ latest_of(struct mdx_store *s, const char *sym, const struct mdx_query *q,
 	  struct mdx_sink *k, struct mdx_err *e)
 {
 	sqlite3_stmt *st = stmt(s, ST_LATEST, e);
+	struct mdx_adjuster *a;
+	int ret = -1;
 
-	if (st == NULL)
+	if (st == NULL || adjuster_for(s, sym, q->adjust, &a, e))
 		return -1;
 	for (int iv = 0; iv < MDX_INTERVAL_N; iv++) {
 		if (q->interval >= 0 && iv != q->interval)
@@ -1621,10 +1661,13 @@ latest_of(struct mdx_store *s, const char *sym, const struct mdx_query *q,
 		sqlite3_bind_text(st, 1, sym, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 2, mdx_interval_name(iv), -1,
 				  SQLITE_STATIC);
-		if (emit_bars(s, st, k, e) < 0)
-			return -1;
+		if (emit_bars(s, st, k, a, q->adjust, e) < 0)
+			goto out;
 	}
-	return 0;
+	ret = 0;
+out:
+	mdx_adjuster_free(a);
+	return ret;
 }
 
 int
@@ -1762,6 +1805,126 @@ col_json(sqlite3_stmt *st, int i)
 		return json_null();
 	}
 }
+
+/* the date bounds of q as text, inclusive */
+static void
+q_dates(const struct mdx_query *q, char *from, char *to)
+{
+	snprintf(from, MDX_DATE_LEN, "0000-00-00");
+	snprintf(to, MDX_DATE_LEN, "9999-99-99");
+	if (q->has & MDX_Q_FROM)
+		mdx_date_format(q->from, from);
+	if (q->has & MDX_Q_TO)
+		mdx_date_format(q->to, to);
+}
+
+/* run sql (?1 symbol, ?2 from, ?3 to) for each of q's symbols and send
+ * every row, columns as SQLite names them; a symbol with no row and no
+ * bar is reported missing */
+static int
+per_symbol_rows(struct mdx_store *s, const struct mdx_query *q,
+		struct mdx_sink *k, const char *sql, const char *const *cols,
+		size_t ncols, const char *what, struct mdx_err *e)
+{
+	char from[MDX_DATE_LEN], to[MDX_DATE_LEN];
+	sqlite3_stmt *st = NULL;
+	int missing = 0, ret = -1, rc;
+
+	if (check_symbols(q, e))
+		return -1;
+	if (q->nsymbols == 0)
+		return mdx_err_set(e, MDX_EUSAGE, "%s: no symbol given", what);
+	if (k->columns(k->ctx, cols, ncols, e))
+		return -1;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_err(s, e, what);
+	q_dates(q, from, to);
+	for (size_t i = 0; i < q->nsymbols; i++) {
+		long n = 0;
+
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, q->symbols[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			json_t *row = json_object(), *v;
+
+			if (row == NULL)
+				goto nomem;
+			for (int c = 0; c < (int)ncols; c++) {
+				if ((v = col_json(st, c)) == NULL ||
+				    json_object_set_new(row, cols[c], v)) {
+					json_decref(row);
+					goto nomem;
+				}
+			}
+			rc = k->row(k->ctx, row, e);
+			json_decref(row);
+			if (rc)
+				goto out;
+			n++;
+		}
+		if (rc != SQLITE_DONE) {
+			db_err(s, e, what);
+			goto out;
+		}
+		if (n == 0) {
+			if ((rc = has_symbol(s, q->symbols[i], e)) < 0)
+				goto out;
+			if (rc == 0) {
+				report_miss(k, q->symbols[i]);
+				missing++;
+			}
+		}
+	}
+	ret = missing;
+	goto out;
+nomem:
+	mdx_err_set(e, MDX_ENOMEM, "out of memory");
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int
+mdx_store_actions(struct mdx_store *s, const struct mdx_query *q,
+		  struct mdx_sink *k, struct mdx_err *e)
+{
+	static const char *const cols[] = {"symbol", "date",   "kind",
+					   "ratio",  "amount", "source"};
+
+	return per_symbol_rows(
+		s, q, k,
+		"SELECT symbol, date, kind, "
+		"CASE kind WHEN 'split' THEN value END, "
+		"CASE kind WHEN 'dividend' THEN value END, source "
+		"FROM actions WHERE symbol = ?1 AND date >= ?2 AND date <= ?3 "
+		"ORDER BY date, kind",
+		cols, sizeof(cols) / sizeof(*cols), "read actions", e);
+}
+
+/* clang-format off */
+int
+mdx_store_revisions(struct mdx_store *s, const struct mdx_query *q,
+		    struct mdx_sink *k, struct mdx_err *e)
+{
+	static const char *const cols[] = {
+		"symbol", "interval", "date", "ts", "revised_at", "run_tool",
+		"run_started", "reason", "open", "high", "low", "close",
+		"adj_close", "volume", "source", "basis", "basis_as_of",
+		"stored_at"};
+
+	return per_symbol_rows(
+		s, q, k,
+		"SELECT symbol, interval, date, " RFC3339_SQL("ts") ", "
+		RFC3339_SQL("revised_at") ", run_tool, run_started, reason, "
+		"open, high, low, close, adj_close, volume, source, basis, "
+		"basis_as_of, " RFC3339_SQL("updated_at") " FROM revisions "
+		"WHERE symbol = ?1 AND date >= ?2 AND date <= ?3 "
+		"ORDER BY interval, ts, revised_at",
+		cols, sizeof(cols) / sizeof(*cols), "read revisions", e);
+}
+/* clang-format on */
 
 int
 mdx_store_runs(struct mdx_store *s, const struct mdx_query *q,

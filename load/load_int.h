@@ -39,8 +39,8 @@ struct item {
 	long line;	    /* line number in that input */
 	struct mdx_bar bar; /* ITEM_BAR */
 	struct mdx_basis basis; /* ITEM_BAR: the basis it was received on */
-	json_t *rec;	    /* ITEM_RECORD: owned reference */
-	struct mdx_err e;   /* ITEM_REJECT, ITEM_NOFILE, ITEM_FATAL */
+	json_t *rec;		/* ITEM_RECORD: owned reference */
+	struct mdx_err e;	/* ITEM_REJECT, ITEM_NOFILE, ITEM_FATAL */
 };
 
 struct chunk {

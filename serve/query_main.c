@@ -61,8 +61,8 @@ enum opt {
 	OPT_HEIGHT = 1 << 24,
 	OPT_INDEX = 1 << 25,
 	OPT_EVERY = 1 << 26, /* resample's --to INTERVAL */
-	/* index build (issue 10) */
 	OPT_ADJUST = 1 << 27,
+	/* index build (issue 10) */
 	OPT_UNIVERSE = 1 << 28,
 	OPT_BACKFILL = 1 << 29,
 };
@@ -114,10 +114,15 @@ static const struct query_cmd {
 } cmds[] = {
 	{"bars",
 	 "SYMBOL ... [--from DATE] [--to DATE] [--interval I] "
-	 "[--limit N]",
-	 OPT_FROM | OPT_TO | OPT_INTERVAL | OPT_LIMIT, 1, -1, query_bars},
-	{"latest", "[SYMBOL ...] [--interval I]", OPT_INTERVAL, 0, -1,
-	 query_latest},
+	 "[--limit N] [--adjust none|split|total]",
+	 OPT_FROM | OPT_TO | OPT_INTERVAL | OPT_LIMIT | OPT_ADJUST, 1, -1,
+	 query_bars},
+	{"latest", "[SYMBOL ...] [--interval I] [--adjust none|split|total]",
+	 OPT_INTERVAL | OPT_ADJUST, 0, -1, query_latest},
+	{"actions", "SYMBOL ... [--from DATE] [--to DATE]", OPT_FROM | OPT_TO,
+	 1, -1, query_actions},
+	{"revisions", "SYMBOL ... [--from DATE] [--to DATE]", OPT_FROM | OPT_TO,
+	 1, -1, query_revisions},
 	{"symbols", "[SYMBOL ...] [--interval I]", OPT_INTERVAL, 0, -1,
 	 query_symbols},
 	{"runs", "[--limit N]", OPT_LIMIT, 0, 0, query_runs},
@@ -131,18 +136,21 @@ static const struct query_cmd {
 	 OPT_FROM | OPT_TO | OPT_KINDS | OPT_FAIL_ON | OPT_AS_OF | OPT_STALE |
 		 OPT_OUTLIER | OPT_ZERO_VOLUME,
 	 0, -1, query_check},
-	{"stats", "SYMBOL ... [--from DATE] [--to DATE] [--risk-free RATE]",
-	 OPT_FROM | OPT_TO | OPT_RISK_FREE, 1, -1, query_stats},
+	{"stats",
+	 "SYMBOL ... [--from DATE] [--to DATE] [--risk-free RATE] "
+	 "[--adjust none|split|total]",
+	 OPT_FROM | OPT_TO | OPT_RISK_FREE | OPT_ADJUST, 1, -1, query_stats},
 	{"returns",
 	 "SYMBOL ... [--from DATE] [--to DATE] "
-	 "[--period daily|weekly|monthly|quarterly] [--log] [--wide]",
-	 OPT_FROM | OPT_TO | OPT_PERIOD | OPT_LOG | OPT_WIDE, 1, -1,
-	 query_returns},
+	 "[--period daily|weekly|monthly|quarterly] [--log] [--wide] "
+	 "[--adjust none|split|total]",
+	 OPT_FROM | OPT_TO | OPT_PERIOD | OPT_LOG | OPT_WIDE | OPT_ADJUST, 1,
+	 -1, query_returns},
 	{"resample",
 	 "SYMBOL ... --to 1wk|1mo|1d|1h [--from DATE] [--to DATE] "
-	 "[--interval I] [--regular] [--at-open]",
+	 "[--interval I] [--regular] [--at-open] [--adjust none|split|total]",
 	 OPT_EVERY | OPT_FROM | OPT_TO | OPT_INTERVAL | OPT_REGULAR |
-		 OPT_AT_OPEN,
+		 OPT_AT_OPEN | OPT_ADJUST,
 	 1, -1, query_resample},
 	{"index build",
 	 "NAME --top N [--from DATE] [--to DATE] "
@@ -163,9 +171,11 @@ static const struct query_cmd {
 	{"index delete", "NAME", 0, 1, 1, query_index_delete, 0, CMD_WRITE},
 	{"chart",
 	 "SYMBOL|--index NAME [--from DATE] [--to DATE] "
-	 "[--type line|candle] [--width N] [--height N] [-f svg]",
-	 OPT_FROM | OPT_TO | OPT_INDEX | OPT_TYPE | OPT_WIDTH | OPT_HEIGHT, 1,
-	 1, query_chart, 0, CMD_RAW},
+	 "[--type line|candle] [--width N] [--height N] [-f svg] "
+	 "[--adjust none|split|total]",
+	 OPT_FROM | OPT_TO | OPT_INDEX | OPT_TYPE | OPT_WIDTH | OPT_HEIGHT |
+		 OPT_ADJUST,
+	 1, 1, query_chart, 0, CMD_RAW},
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(*cmds))
@@ -369,7 +379,7 @@ parse_options(int argc, char **argv, struct args *a, struct mdx_query *q,
 
 			if (mdx_adjust_parse(optarg, &m, &e))
 				return usage_error("--adjust: %s", e.text);
-			query_aopts()->adjust = (int)m;
+			q->adjust = m;
 			note_opt(a, OPT_ADJUST, "--adjust");
 			break;
 		}
@@ -658,6 +668,16 @@ main(int argc, char **argv)
 				   cmd->name, cmd->synopsis);
 	if (cmd->run == query_runs && !(a.used & OPT_LIMIT))
 		c.q.limit = RUNS_DEFAULT_LIMIT;
+	/* the defaults of mdx-query(1): returns, stats and chart measure
+	 * what a holder earned (total); bars, latest and resample show the
+	 * prices as traded; index build is a price index (split) */
+	if (!(a.used & OPT_ADJUST))
+		c.q.adjust = cmd->run == query_stats ||
+					     cmd->run == query_returns ||
+					     cmd->run == query_chart
+				     ? MDX_ADJUST_TOTAL
+			     : cmd->run == query_index_build ? MDX_ADJUST_SPLIT
+							     : MDX_ADJUST_NONE;
 	c.argc = nargs;
 	c.argv = argv + optind + words;
 	return run(cmd, &a, &c);

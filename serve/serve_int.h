@@ -401,6 +401,10 @@ int serve_bar_find(struct mdx_store *s, const struct serve_bar_key *k,
 		   struct mdx_err *e);
 int serve_q_bar(struct serve_req *r);
 int serve_q_latest(struct serve_req *r);
+int serve_q_actions(struct serve_req *r);
+int serve_q_revisions(struct serve_req *r);
+/* adjust= into q->adjust, dflt when absent; 0, or -1 having answered 400 */
+int serve_q_adjust(struct serve_req *r, struct mdx_query *q, int dflt);
 int serve_q_symbols(struct serve_req *r);
 int serve_q_runs(struct serve_req *r);
 

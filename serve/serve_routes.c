@@ -59,8 +59,10 @@ const struct serve_param_def serve_params[SP_NPARAM] = {
 	{"zero_volume", "integer", NULL,
 	 "bars in a row with volume 0 (default 3)"},
 	{"adjust", "string", NULL,
-	 "index build: the members' price basis, none, split (default) or "
-	 "total"},
+	 "none (prices as traded), split (back-adjusted for later splits) or "
+	 "total (and for dividends); default none for bars, latest and "
+	 "resample, total for stats and returns, split for index build (the "
+	 "members' prices)"},
 	{"backfill", "boolean", NULL,
 	 "index build: rank before a share count is known, on the earliest "
 	 "(look-ahead; said in the stored parameters)"},
@@ -75,16 +77,18 @@ const struct serve_route serve_routes[] = {
 	 "number of bars.",
 	 "mdx-query symbols [SYMBOL ...] [--interval I]"},
 	{"GET", "/v1/bars/{symbol}",
-	 SP_FORMAT | SP_INTERVAL | SP_FROM | SP_TO | SP_LIMIT | SP_CURSOR,
+	 SP_FORMAT | SP_INTERVAL | SP_FROM | SP_TO | SP_LIMIT | SP_CURSOR |
+		 SP_ADJUST,
 	 ROWS | SR_PAGED, serve_q_bars, "Bars of a symbol",
 	 "Canonical bar records in time order (intervals 1m to 1mo), a page "
 	 "at a time: the next page's URL is in the Link header (rel=\"next\") "
 	 "and, for json, in the body's \"next\" (null on the last page); the "
 	 "body's \"data\" is what mdx-query -f json prints for the page.",
 	 "mdx-query bars SYMBOL [--interval I] [--from D] [--to D] "
-	 "[--limit N]"},
+	 "[--limit N] [--adjust A]"},
 	{"GET", "/v1/instruments/{symbol}/ohlcv",
-	 SP_FORMAT | SP_INTERVAL | SP_FROM | SP_TO | SP_LIMIT | SP_CURSOR,
+	 SP_FORMAT | SP_INTERVAL | SP_FROM | SP_TO | SP_LIMIT | SP_CURSOR |
+		 SP_ADJUST,
 	 ROWS | SR_PAGED, serve_q_bars, "Bars of a symbol (alias)",
 	 "The same as /v1/bars/{symbol}.",
 	 "mdx-query bars SYMBOL [--interval I] [--from D] [--to D] "
@@ -111,29 +115,39 @@ const struct serve_route serve_routes[] = {
 	 "all in one transaction: any invalid record answers 422 and nothing "
 	 "is written.  Answers the counts inserted, updated and unchanged.",
 	 NULL},
-	{"GET", "/v1/latest", SP_FORMAT | SP_INTERVAL | SP_SYMBOLS, ROWS,
-	 serve_q_latest, "Latest bar of each symbol",
+	{"GET", "/v1/latest", SP_FORMAT | SP_INTERVAL | SP_SYMBOLS | SP_ADJUST,
+	 ROWS, serve_q_latest, "Latest bar of each symbol",
 	 "The latest bar of each symbol and interval, of the symbols named or "
 	 "of every symbol.",
-	 "mdx-query latest [SYMBOL ...] [--interval I]"},
+	 "mdx-query latest [SYMBOL ...] [--interval I] [--adjust A]"},
+	{"GET", "/v1/actions/{symbol}", SP_FORMAT | SP_FROM | SP_TO, ROWS,
+	 serve_q_actions, "Splits and dividends of a symbol",
+	 "The stored corporate actions by ex-date: a split's ratio (new "
+	 "shares per old), a dividend's amount as paid.",
+	 "mdx-query actions SYMBOL [--from D] [--to D]"},
+	{"GET", "/v1/revisions/{symbol}", SP_FORMAT | SP_FROM | SP_TO, ROWS,
+	 serve_q_revisions, "Earlier values of a symbol's bars",
+	 "The values a bar had before a load changed them, with when, by "
+	 "which run and why.",
+	 "mdx-query revisions SYMBOL [--from D] [--to D]"},
 	{"GET", "/v1/runs", SP_FORMAT | SP_LIMIT, ROWS, serve_q_runs,
 	 "Pipeline runs", "The pipeline's history, newest first.",
 	 "mdx-query runs [--limit N]"},
 	{"GET", "/v1/stats/{symbol}",
-	 SP_FORMAT | SP_FROM | SP_TO | SP_RISK_FREE, ROWS, serve_a_stats,
-	 "Summary figures of a symbol",
+	 SP_FORMAT | SP_FROM | SP_TO | SP_RISK_FREE | SP_ADJUST, ROWS,
+	 serve_a_stats, "Summary figures of a symbol",
 	 "Count, first and last, high and low, mean close, VWAP, total "
 	 "return, annualised volatility, Sharpe ratio and maximum drawdown of "
 	 "the symbol's daily bars.",
 	 "mdx-query stats SYMBOL [--from D] [--to D] [--risk-free RATE]"},
 	{"GET", "/v1/returns/{symbol}",
-	 SP_FORMAT | SP_FROM | SP_TO | SP_PERIOD | SP_LOG, ROWS,
+	 SP_FORMAT | SP_FROM | SP_TO | SP_PERIOD | SP_LOG | SP_ADJUST, ROWS,
 	 serve_a_returns, "Returns of a symbol",
 	 "Simple or log returns by session, ISO week, month or quarter.",
 	 "mdx-query returns SYMBOL [--from D] [--to D] [--period P] [--log]"},
 	{"GET", "/v1/resample/{symbol}",
 	 SP_FORMAT | SP_INTERVAL | SP_FROM | SP_TO | SP_SOURCE | SP_REGULAR |
-		 SP_AT_OPEN,
+		 SP_AT_OPEN | SP_ADJUST,
 	 ROWS, serve_a_resample, "Bars of a symbol resampled",
 	 "OHLCV bars made from shorter ones (interval, required: 1wk, 1mo, "
 	 "1d, 1h ...), calendar-aware, as canonical bar records.",

@@ -93,6 +93,10 @@ eq "AAPL 2020: the split has no basis" "$(jqr -c 'select(.kind=="split")' "$T/.o
  '{"type":"action","symbol":"AAPL","date":"2020-08-31","kind":"split","ratio":4,"source":"yahoo"}'
 eq "AAPL 2020: every bar split-adjusted as of 2021-11-13" "$(jqr 'select(.type=="bar") | "\(.basis) \(.basis_as_of)"' "$T/.out" | sort | uniq -c | tr -s ' ')" " 253 split 2021-11-13"
 eq "AAPL 2020 bars" "$(grep -c '"type":"bar"' "$T/.out")" 253
+mdx-transform "$T/.out" >"$T/aapl.canon" 2>/dev/null
+eq "AAPL 2020 through mdx-transform: the dividend's basis kept" "$(jqr -c 'select(.type=="action" and .date=="2020-08-07") | [.amount,.basis,.basis_as_of]' "$T/aapl.canon")" '[0.205,"split","2021-11-13"]'
+eq "AAPL 2020 through mdx-transform: 2020-08-28 close 124.8075, split as of 2021-11-13" "$(jqr -c 'select(.type=="bar" and .date=="2020-08-28") | [.close,.basis,.basis_as_of]' "$T/aapl.canon")" '[124.807502746582,"split","2021-11-13"]'
+
 
 # ---- the same AMZN bar in two vintages (before and after its 2022-06-06
 # 20:1 split), each served with the Date it was recorded with ----
@@ -360,6 +364,12 @@ eq "sec --dry-run" "$(cat "$T/.out")" "GET https://www.sec.gov/files/company_tic
 mdx-extract -p sec --user-agent "$SECUA" --base-url "$BASE" NVDA 2>/dev/null | mdx-transform >"$T/sec.canon" 2>"$T/sec.err"
 eq "sec through mdx-transform: period_end kept" "$(grep '"as_of":"2021-05-26"' "$T/sec.canon" | jqr -c '[.shares_outstanding,.as_of,.period_end,.source]')" \
  '[623000000,"2021-05-26","2021-05-21","sec"]'
+ROUTES=$FIX/http/yahoo_amzn_2021.routes
+serve
+status "sec: no ticker map, no run" 1 mdx-extract -p sec --user-agent "$SECUA" --base-url "$BASE" NVDA MSFT
+eq "sec without the map: every symbol failed, one request" "$(run '[.status,(.failed|join(",")),.requests] | @csv')" '"failed","NVDA,MSFT",1'
+ok "sec without the map: the reason names the map's URL" grep -q "^mdx-extract: http://127.0.0.1:[0-9]*/files/company_tickers.json: HTTP 404" "$T/.err"
+ROUTES=$FIX/http/providers.routes
 # AAPL and MRVL from ../shared/data (1-4 MB each), when it is there
 SEC=${MDX_SHARED:-$(pwd)/../shared/data}/sec
 if [ -r "$SEC/companyfacts_CIK0000320193_AAPL_rec2026-03-25.json" ] && [ -r "$SEC/companyfacts_CIK0001835632_MRVL_rec2026-06-08.json" ]; then

@@ -213,7 +213,7 @@ DUMP0=$(dump "$DB")
 
 # ---- the OpenAPI document names every route, and each answers ----
 get "$main_URL/openapi.json"
-routes='/health /metrics /openapi.json /ready /v1/bars /v1/bars/{symbol} /v1/bars/{symbol}/{interval}/{ts} /v1/calendar /v1/check /v1/index /v1/index/{name} /v1/index/{name}/build /v1/index/{name}/changes /v1/index/{name}/composition /v1/index/{name}/performance /v1/instruments/{symbol}/ohlcv /v1/latest /v1/resample/{symbol} /v1/returns/{symbol} /v1/runs /v1/stats/{symbol} /v1/symbols'
+routes='/health /metrics /openapi.json /ready /v1/actions/{symbol} /v1/bars /v1/bars/{symbol} /v1/bars/{symbol}/{interval}/{ts} /v1/calendar /v1/check /v1/index /v1/index/{name} /v1/index/{name}/build /v1/index/{name}/changes /v1/index/{name}/composition /v1/index/{name}/performance /v1/instruments/{symbol}/ohlcv /v1/latest /v1/resample/{symbol} /v1/returns/{symbol} /v1/revisions/{symbol} /v1/runs /v1/stats/{symbol} /v1/symbols'
 eq "openapi is JSON" "$code $(field .openapi)" "200 3.1.0"
 eq "openapi paths" "$(field '.paths | keys | join(" ")')" "$routes"
 eq "openapi methods" "$(field '[.paths[] | keys[]] | sort | unique | join(" ")')" "delete get post put"

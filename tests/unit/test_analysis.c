@@ -377,12 +377,12 @@ test_oom(void)
 			fclose(fp);
 			o.universe = up;
 			o.backfill = 1;
-			o.adjust = MDX_ADJUST_TOTAL;
+			q.adjust = MDX_ADJUST_TOTAL;
 			OOM_LOOP("index build --universe",
 				 mdx_analysis_index_build(s, &q, &o, &k, &e));
 			o.universe = NULL;
 			o.backfill = 0;
-			o.adjust = -1;
+			q.adjust = MDX_ADJUST_NONE;
 			unlink(up);
 		}
 	}
