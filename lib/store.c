@@ -796,6 +796,36 @@ same_text(sqlite3_stmt *st, int col, const char *v)
 	return v != NULL && strcmp((const char *)t, v) == 0;
 }
 
+/* a value of b within MDX_STORE_SAME_REL of the stored one (row of
+ * ST_GET_BAR) keeps the stored value: an update for another field does
+ * not bring in one provider's rounding of a price both agree on */
+static void
+keep_same(sqlite3_stmt *get, struct mdx_bar *b)
+{
+	static const struct {
+		int col;
+		unsigned flag;
+		size_t off;
+	} reals[] = {
+		{1, MDX_HAS_OPEN, offsetof(struct mdx_bar, open)},
+		{2, MDX_HAS_HIGH, offsetof(struct mdx_bar, high)},
+		{3, MDX_HAS_LOW, offsetof(struct mdx_bar, low)},
+		{4, 0, offsetof(struct mdx_bar, close)},
+		{7, MDX_HAS_VWAP, offsetof(struct mdx_bar, vwap)},
+	};
+
+	for (size_t i = 0; i < sizeof(reals) / sizeof(*reals); i++) {
+		double *v = (double *)(void *)((char *)b + reals[i].off);
+
+		if ((reals[i].flag == 0 || (b->has & reals[i].flag)) &&
+		    same_real(get, reals[i].col, *v, 1))
+			*v = sqlite3_column_double(get, reals[i].col);
+	}
+	if ((b->has & MDX_HAS_VOLUME) &&
+	    same_real(get, 6, (double)b->volume, 1))
+		b->volume = sqlite3_column_int64(get, 6);
+}
+
 /* copy the stored row of key (?1 symbol, ?2 interval, ?3 ts) into
  * revisions; 0 or -1 */
 static int
@@ -897,6 +927,7 @@ mdx_store_put_bar_as(struct mdx_store *s, const struct mdx_bar *in,
 			sqlite3_reset(get);
 			return MDX_PUT_UNCHANGED;
 		}
+		keep_same(get, b);
 	}
 	sqlite3_reset(get);
 	if (rc == SQLITE_ROW &&
