@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "mdx_adjust.h"
 #include "mdx_alloc.h"
 #include "mdx_analysis.h"
 #include "mdx_chart.h"
@@ -20,6 +21,7 @@
 #include "mdx_stats.h"
 #include "mdx_store.h"
 #include "mdx_time.h"
+#include "mdx_universe.h"
 
 #define NCOLS(a) (sizeof(a) / sizeof(*(a)))
 
@@ -234,61 +236,6 @@ range_words(const struct mdx_query *q, char *buf, size_t n)
 	return buf;
 }
 
-/* the split actions of sym into a new array *sp of *n (NULL when none) */
-static int
-read_splits(struct mdx_store *s, const char *sym, struct mdx_stats_split **sp,
-	    size_t *n, struct mdx_err *e)
-{
-	sqlite3 *db = mdx_store_db(s);
-	struct mdx_stats_split *a = NULL;
-	size_t na = 0, cap = 0;
-	sqlite3_stmt *st;
-	int rc, ret = -1;
-
-	*sp = NULL;
-	*n = 0;
-	st = prepare(db,
-		     "SELECT date, value FROM actions WHERE symbol = ?1 AND "
-		     "kind = 'split' ORDER BY date",
-		     e);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, sym, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (na == cap) {
-			size_t nc = cap ? 2 * cap : 8;
-			struct mdx_stats_split *t =
-				mdx_realloc(a, nc * sizeof(*a));
-
-			if (t == NULL) {
-				mdx_err_set(e, MDX_ENOMEM, "out of memory");
-				goto out;
-			}
-			a = t;
-			cap = nc;
-		}
-		if (mdx_date_parse(col_text(st, 0), &a[na].date, e)) {
-			mdx_err_set(e, MDX_EDB, "split of '%s' dated '%.16s'",
-				    sym, col_text(st, 0));
-			goto out;
-		}
-		a[na].ratio = sqlite3_column_double(st, 1);
-		na++;
-	}
-	if (rc != SQLITE_DONE) {
-		mdx_store_sqlite_err(db, e, "read splits");
-		goto out;
-	}
-	*sp = a;
-	*n = na;
-	a = NULL;
-	ret = 0;
-out:
-	mdx_free(a);
-	sqlite3_finalize(st);
-	return ret;
-}
-
 /* ---- stats ---- */
 
 static const char *const stats_cols[] = {
@@ -323,18 +270,19 @@ stats_row(struct rowb *r, const char *key, const char *name,
 	rb_put(r, "risk_free", j_num(st->rf));
 }
 
-/* the daily bars of sym in q's range and its splits; *found 0 when the
- * store holds no bar of sym at all */
+/* the daily bars of sym in q's range and, when q->adjust asks for an
+ * adjusted basis, its adjuster (*adj, NULL for none: mdx_adjust.h); *found
+ * 0 when the store holds no bar of sym at all */
 static int
 read_daily(struct mdx_store *s, const char *sym, const struct mdx_query *q,
-	   struct mdx_bar **bars, size_t *n, struct mdx_stats_split **sp,
-	   size_t *nsp, int *found, struct mdx_err *e)
+	   struct mdx_bar **bars, size_t *n, struct mdx_adjuster **adj,
+	   int *found, struct mdx_err *e)
 {
 	int rc;
 
 	*bars = NULL;
-	*sp = NULL;
-	*n = *nsp = 0;
+	*adj = NULL;
+	*n = 0;
 	if ((rc = mdx_store_has_symbol(s, sym, e)) < 0)
 		return -1;
 	*found = rc;
@@ -342,7 +290,8 @@ read_daily(struct mdx_store *s, const char *sym, const struct mdx_query *q,
 		return 0;
 	if (mdx_store_read_bars(s, sym, MDX_I1D, q, bars, n, e))
 		return -1;
-	if (read_splits(s, sym, sp, nsp, e)) {
+	if (q->adjust != MDX_ADJUST_NONE &&
+	    (*adj = mdx_adjuster_load(mdx_store_db(s), sym, e)) == NULL) {
 		mdx_free(*bars);
 		*bars = NULL;
 		*n = 0;
@@ -363,32 +312,31 @@ mdx_analysis_stats(struct mdx_store *s, const struct mdx_query *q,
 		return -1;
 	for (size_t i = 0; i < q->nsymbols; i++) {
 		const char *sym = q->symbols[i];
-		struct mdx_stats_split *sp;
+		struct mdx_adjuster *adj;
 		struct mdx_bar *bars;
 		struct mdx_stats st;
 		struct rowb r;
-		size_t n, nsp;
+		size_t n;
 		int found, rc;
 
 		if (repeated(q, i))
 			continue;
-		if (read_daily(s, sym, q, &bars, &n, &sp, &nsp, &found, e))
+		if (read_daily(s, sym, q, &bars, &n, &adj, &found, e))
 			return -1;
 		if (!found) {
 			miss(k, "symbol '%s' not in the store", sym);
 			missing++;
 			continue;
 		}
-		rc = mdx_stats_summary(bars, n, sp, nsp, o->rf, &st, e);
+		rc = mdx_stats_summary(bars, n, adj, q->adjust, o->rf, &st, e);
 		mdx_free(bars);
-		mdx_free(sp);
+		mdx_adjuster_free(adj);
 		if (rc) {
 			mdx_err_where(e, sym, 0);
 			return -1;
 		}
 		rb_init(&r);
-		stats_row(&r, "symbol", sym, &st,
-			  mdx_stats_basis_name(st.basis));
+		stats_row(&r, "symbol", sym, &st, mdx_adjust_name(st.basis));
 		if (rb_send(&r, k, e))
 			return -1;
 	}
@@ -424,7 +372,7 @@ struct ret_col {
 	struct mdx_stats_return *row; /* owned */
 	size_t n;		      /* rows kept */
 	size_t pos;		      /* wide: next row to merge */
-	int basis;		      /* enum mdx_stats_basis */
+	int basis;		      /* enum mdx_adjust */
 };
 
 /*
@@ -438,17 +386,17 @@ returns_of(struct mdx_store *s, const char *sym, const struct mdx_query *q,
 	   struct mdx_err *e)
 {
 	struct mdx_query rq = *q;
-	struct mdx_stats_split *sp = NULL;
+	struct mdx_adjuster *adj = NULL;
 	struct mdx_bar *bars = NULL;
-	size_t n, nsp, start = 0, i, kept = 0;
+	size_t n, start = 0, i, kept = 0;
 	int ret = -1;
 
 	c->sym = sym;
 	c->row = NULL;
 	c->n = c->pos = 0;
-	c->basis = MDX_STATS_CLOSE;
+	c->basis = q->adjust;
 	rq.has &= ~(unsigned)MDX_Q_FROM;
-	if (read_daily(s, sym, &rq, &bars, &n, &sp, &nsp, found, e))
+	if (read_daily(s, sym, &rq, &bars, &n, &adj, found, e))
 		return -1;
 	if (!*found)
 		return 0;
@@ -468,8 +416,8 @@ returns_of(struct mdx_store *s, const char *sym, const struct mdx_query *q,
 			j--;
 		start = j > 0 ? j - 1 : 0;
 	}
-	if (mdx_stats_returns(bars + start, n - start, sp, nsp, o->period,
-			      o->logret, &c->row, &c->n, &c->basis, e)) {
+	if (mdx_stats_returns(bars + start, n - start, adj, q->adjust,
+			      o->period, o->logret, &c->row, &c->n, e)) {
 		mdx_err_where(e, sym, 0);
 		goto out;
 	}
@@ -480,14 +428,14 @@ returns_of(struct mdx_store *s, const char *sym, const struct mdx_query *q,
 	ret = 0;
 out:
 	mdx_free(bars);
-	mdx_free(sp);
+	mdx_adjuster_free(adj);
 	return ret;
 }
 
 static int
 returns_long(struct ret_col *c, struct mdx_sink *k, struct mdx_err *e)
 {
-	const char *basis = mdx_stats_basis_name(c->basis);
+	const char *basis = mdx_adjust_name(c->basis);
 
 	for (size_t i = 0; i < c->n; i++) {
 		const struct mdx_stats_return *r = &c->row[i];
@@ -724,6 +672,18 @@ mdx_analysis_resample(struct mdx_store *s, const struct mdx_query *q,
 			missing++;
 			continue;
 		}
+		if (q->adjust != MDX_ADJUST_NONE) {
+			struct mdx_adjuster *a =
+				mdx_adjuster_load(mdx_store_db(s), sym, e);
+
+			if (a == NULL) {
+				mdx_free(bars);
+				return -1;
+			}
+			for (size_t b = 0; b < n; b++)
+				mdx_store_adjust_bar(&bars[b], a, q->adjust);
+			mdx_adjuster_free(a);
+		}
 		rc = mdx_stats_resample(bars, n, o->interval, o->resample, NULL,
 					&out, &nout, e);
 		mdx_free(bars);
@@ -824,20 +784,39 @@ index_def(struct mdx_store *s, const char *name, struct index_def *d,
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* why a symbol is not ranked on a session (u->why) */
+enum why {
+	WHY_RANKED,  /* a close and a market cap: a candidate */
+	WHY_NOBAR,   /* no daily bar that session */
+	WHY_OUTSIDE, /* not a member of the --universe that day */
+	WHY_NOCOUNT, /* no share count known yet (as_of after the day) */
+};
+
 /* the universe of a build, read from the store */
 struct universe {
-	char **name;		       /* owned; sorted (strcmp) */
-	size_t *ffirst, *fn;	       /* per symbol: its facts */
-	struct mdx_stats_fact *fact;   /* owned, all facts */
-	size_t n, nfact;	       /* symbols, facts */
-	int32_t *sessions;	       /* owned, ascending */
-	size_t nsess;		       /* sessions */
-	double *close;		       /* owned, n x nsess, NAN: no bar;
-					  split-adjusted (apply_splits) */
-	unsigned char *has_bar;	       /* per symbol: a bar in range */
-	struct mdx_stats_split *split; /* owned, all splits */
-	size_t *sfirst, *sn;	       /* per symbol: its splits */
-	size_t nsplit;		       /* splits */
+	char **name;		     /* owned; sorted (strcmp) */
+	size_t *ffirst, *fn;	     /* per symbol: its facts */
+	struct mdx_stats_fact *fact; /* owned, all facts, by as_of */
+	int32_t *fpe;		     /* per fact: its period_end (as_of
+					when the fact has none) */
+	size_t n, nfact;	     /* symbols, facts */
+	int32_t *sessions;	     /* owned, ascending */
+	size_t nsess;		     /* sessions */
+	double *close;		     /* owned, n x nsess, NAN: no bar;
+					as traded */
+	double *px;		     /* n x nsess: close x the adjuster's
+					factor (the returns' basis) */
+	double *cap;		     /* n x nsess: market cap, NAN: not
+					ranked (see why) */
+	unsigned char *why;	     /* n x nsess: enum why */
+	unsigned char *has_bar;	     /* per symbol: a bar in range */
+	struct mdx_adjuster **adj;   /* per symbol (NULL: no bar) */
+	size_t unranked;   /* symbol-sessions with a close but no share
+			      count known (WHY_NOCOUNT) */
+	size_t backfilled; /* symbol-sessions ranked on a count known only
+			      later (--backfill) */
+	size_t outside;	   /* symbol-sessions with a close outside the
+			      --universe */
 };
 
 static void
@@ -846,16 +825,21 @@ universe_release(struct universe *u)
 	if (u->name != NULL)
 		for (size_t i = 0; i < u->n; i++)
 			mdx_free(u->name[i]);
+	if (u->adj != NULL)
+		for (size_t i = 0; i < u->n; i++)
+			mdx_adjuster_free(u->adj[i]);
 	mdx_free(u->name);
 	mdx_free(u->ffirst);
 	mdx_free(u->fn);
 	mdx_free(u->fact);
+	mdx_free(u->fpe);
 	mdx_free(u->sessions);
 	mdx_free(u->close);
+	mdx_free(u->px);
+	mdx_free(u->cap);
+	mdx_free(u->why);
 	mdx_free(u->has_bar);
-	mdx_free(u->split);
-	mdx_free(u->sfirst);
-	mdx_free(u->sn);
+	mdx_free(u->adj);
 	memset(u, 0, sizeof(*u));
 }
 
@@ -877,17 +861,18 @@ grow(void *pp, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
-/* the symbols with shares outstanding and their facts, by symbol, as_of */
+/* the symbols with shares outstanding and their facts, by symbol, as_of
+ * (the store is at version 5: instrument_facts has period_end) */
 static int
 read_facts(sqlite3 *db, struct universe *u, struct mdx_err *e)
 {
-	size_t cname = 0, cfact = 0, cf1 = 0, cf2 = 0;
+	size_t cname = 0, cfact = 0, cpe = 0, cf1 = 0, cf2 = 0;
 	sqlite3_stmt *st;
 	int rc, ret = -1;
 
 	st = prepare(db,
-		     "SELECT symbol, as_of, shares_outstanding FROM "
-		     "instrument_facts WHERE shares_outstanding > 0 "
+		     "SELECT symbol, as_of, shares_outstanding, period_end "
+		     "FROM instrument_facts WHERE shares_outstanding > 0 "
 		     "ORDER BY symbol, as_of",
 		     e);
 	if (st == NULL)
@@ -895,6 +880,7 @@ read_facts(sqlite3 *db, struct universe *u, struct mdx_err *e)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *sym = col_text(st, 0);
 		struct mdx_stats_fact *f;
+		int32_t *pe;
 
 		if (u->n == 0 || strcmp(u->name[u->n - 1], sym) != 0) {
 			if (grow(&u->name, &cname, u->n + 1,
@@ -908,13 +894,24 @@ read_facts(sqlite3 *db, struct universe *u, struct mdx_err *e)
 			u->fn[u->n] = 0;
 			u->n++;
 		}
-		if (grow(&u->fact, &cfact, u->nfact + 1, sizeof(*u->fact)))
+		if (grow(&u->fact, &cfact, u->nfact + 1, sizeof(*u->fact)) ||
+		    grow(&u->fpe, &cpe, u->nfact + 1, sizeof(*u->fpe)))
 			goto nomem;
 		f = &u->fact[u->nfact];
+		pe = &u->fpe[u->nfact];
 		if (mdx_date_parse(col_text(st, 1), &f->as_of, e)) {
 			mdx_err_field(e, MDX_EINPUT, "as_of",
 				      "instrument fact of '%s' dated '%.16s'",
 				      sym, col_text(st, 1));
+			goto out;
+		}
+		*pe = f->as_of;
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL &&
+		    mdx_date_parse(col_text(st, 3), pe, e)) {
+			mdx_err_field(e, MDX_EINPUT, "period_end",
+				      "instrument fact of '%s' as of %s: "
+				      "period_end '%.16s'",
+				      sym, col_text(st, 1), col_text(st, 3));
 			goto out;
 		}
 		f->shares = sqlite3_column_double(st, 2);
@@ -1056,96 +1053,25 @@ out:
 	return ret;
 }
 
-/* the product of the ratios of symbol i's splits dated after day: a
- * price of day divided by it (a share count multiplied by it) is in
- * today's shares, as mdx_stats_prices adjusts a close */
-static double
-split_factor(const struct universe *u, size_t i, int32_t day)
-{
-	double f = 1;
-
-	if (u->sn == NULL)
-		return 1;
-	for (size_t j = 0; j < u->sn[i]; j++)
-		if (u->split[u->sfirst[i] + j].date > day)
-			f *= u->split[u->sfirst[i] + j].ratio;
-	return f;
-}
-
 /*
- * Put the closes and the share counts of u in today's shares with the
- * split actions stored: close / F(session) and shares x F(as_of), F the
- * product of the ratios of the splits dated after that day.  A market cap
- * (close x shares of the same day) is unchanged, a split is no loss in
- * the index, and a fact from before a split counts the shares after it.
+ * The shares outstanding of symbol i on day, point in time (BASIS-SPEC.md):
+ * the count of its latest fact with as_of <= day, in shares as of the
+ * fact's period_end, times the ratios of the splits with ex-date in
+ * (period_end, day] (mdx_adjuster_splits_between).  No such fact: NAN,
+ * or with backfill the earliest fact (then *filled = 1), its count
+ * divided by the splits in (day, period_end] when day is before it.
  */
-static int
-apply_splits(sqlite3 *db, struct universe *u, struct mdx_err *e)
-{
-	size_t cap = 0, i, t;
-	sqlite3_stmt *st;
-	int rc, ret = -1;
-
-	u->sfirst = mdx_calloc(u->n + 1, sizeof(*u->sfirst));
-	u->sn = mdx_calloc(u->n + 1, sizeof(*u->sn));
-	if (u->sfirst == NULL || u->sn == NULL)
-		return mdx_err_set(e, MDX_ENOMEM, "out of memory");
-	st = prepare(db,
-		     "SELECT symbol, date, value FROM actions WHERE kind = "
-		     "'split' AND value > 0 ORDER BY symbol, date",
-		     e);
-	if (st == NULL)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long k = universe_find(u, col_text(st, 0));
-		struct mdx_stats_split *sp;
-
-		if (k < 0)
-			continue;
-		if (grow(&u->split, &cap, u->nsplit + 1, sizeof(*u->split))) {
-			mdx_err_set(e, MDX_ENOMEM, "out of memory");
-			goto out;
-		}
-		sp = &u->split[u->nsplit];
-		if (mdx_date_parse(col_text(st, 1), &sp->date, e)) {
-			mdx_err_set(e, MDX_EDB, "split of '%s' dated '%.16s'",
-				    col_text(st, 0), col_text(st, 1));
-			goto out;
-		}
-		sp->ratio = sqlite3_column_double(st, 2);
-		if (u->sn[k]++ == 0)
-			u->sfirst[k] = u->nsplit;
-		u->nsplit++;
-	}
-	if (rc != SQLITE_DONE) {
-		mdx_store_sqlite_err(db, e, "read splits");
-		goto out;
-	}
-	for (i = 0; i < u->n; i++) {
-		if (u->sn[i] == 0)
-			continue;
-		for (t = 0; t < u->nsess; t++)
-			u->close[i * u->nsess + t] /=
-				split_factor(u, i, u->sessions[t]);
-		for (t = 0; t < u->fn[i]; t++)
-			u->fact[u->ffirst[i] + t].shares *= split_factor(
-				u, i, u->fact[u->ffirst[i] + t].as_of);
-	}
-	ret = 0;
-out:
-	sqlite3_finalize(st);
-	return ret;
-}
-
-/* shares of symbol i on day: the latest fact at or before it, else the
- * earliest (mdx_stats.h, the index's market cap) */
 static double
-shares_on(const struct universe *u, size_t i, int32_t day)
+shares_on(const struct universe *u, size_t i, int32_t day, int backfill,
+	  int *filled)
 {
 	const struct mdx_stats_fact *f = u->fact + u->ffirst[i];
-	size_t lo = 0, hi = u->fn[i];
+	const int32_t *pe = u->fpe + u->ffirst[i];
+	size_t lo = 0, hi = u->fn[i], j;
+	double n;
 
-	while (lo < hi) { /* the first fact dated after day */
+	*filled = 0;
+	while (lo < hi) { /* the first fact known after day */
 		size_t mid = lo + (hi - lo) / 2;
 
 		if (f[mid].as_of <= day)
@@ -1153,11 +1079,122 @@ shares_on(const struct universe *u, size_t i, int32_t day)
 		else
 			hi = mid;
 	}
-	return f[lo > 0 ? lo - 1 : 0].shares;
+	if (lo == 0 && !backfill)
+		return NAN;
+	*filled = lo == 0;
+	j = lo > 0 ? lo - 1 : 0;
+	n = f[j].shares;
+	if (day >= pe[j])
+		return n * mdx_adjuster_splits_between(u->adj[i], pe[j], day);
+	return n / mdx_adjuster_splits_between(u->adj[i], day, pe[j]);
+}
+
+/*
+ * The members' prices and market caps of every session (BASIS-SPEC.md):
+ * px = close as traded x mdx_adjuster_price(mode) (the returns' basis:
+ * no split and, for total, no dividend shows as a move); cap = close as
+ * traded x shares_on; NAN with why set when not ranked.  mu, when not
+ * NULL, is the --universe: a symbol is ranked only on its member days.
+ */
+static int
+price_universe(sqlite3 *db, struct universe *u, enum mdx_adjust mode,
+	       const struct mdx_universe *mu, int backfill, struct mdx_err *e)
+{
+	size_t cells = u->n * u->nsess;
+
+	u->px = mdx_malloc((cells + 1) * sizeof(*u->px));
+	u->cap = mdx_malloc((cells + 1) * sizeof(*u->cap));
+	u->why = mdx_calloc(cells + 1, 1);
+	u->adj = mdx_calloc(u->n + 1, sizeof(*u->adj));
+	if (u->px == NULL || u->cap == NULL || u->why == NULL || u->adj == NULL)
+		return mdx_err_set(e, MDX_ENOMEM, "out of memory");
+	for (size_t i = 0; i < u->n; i++) {
+		const double *cl = u->close + i * u->nsess;
+		double *px = u->px + i * u->nsess, *cap = u->cap + i * u->nsess;
+		unsigned char *why = u->why + i * u->nsess;
+
+		for (size_t t = 0; t < u->nsess; t++) {
+			px[t] = cap[t] = NAN;
+			why[t] = WHY_NOBAR;
+		}
+		if (!u->has_bar[i])
+			continue;
+		if ((u->adj[i] = mdx_adjuster_load(db, u->name[i], e)) == NULL)
+			return -1;
+		for (size_t t = 0; t < u->nsess; t++) {
+			int32_t day = u->sessions[t];
+			double sh;
+			int filled;
+
+			if (!(isfinite(cl[t]) && cl[t] > 0))
+				continue;
+			px[t] = cl[t] *
+				mdx_adjuster_price(u->adj[i], mode, day);
+			if (mu != NULL &&
+			    !mdx_universe_member(mu, u->name[i], day)) {
+				why[t] = WHY_OUTSIDE;
+				u->outside++;
+				continue;
+			}
+			sh = shares_on(u, i, day, backfill, &filled);
+			if (isnan(sh)) {
+				why[t] = WHY_NOCOUNT;
+				u->unranked++;
+				continue;
+			}
+			cap[t] = cl[t] * sh;
+			why[t] = WHY_RANKED;
+			u->backfilled += (size_t)filled;
+		}
+	}
+	return 0;
+}
+
+/* the position of day in u->sessions (it is one of them) */
+static size_t
+session_at(const struct universe *u, int32_t day)
+{
+	size_t lo = 0, hi = u->nsess;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (u->sessions[mid] < day)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* why a change of symbol i at session t was made, in words
+ * (index_changes.reason; mdx-query(1)): first, whether it is the index's
+ * first session; tprev, the session of the rebalance before */
+static const char *
+change_reason(const struct universe *u, size_t i, size_t t, size_t tprev,
+	      int first, int added)
+{
+	unsigned char now = u->why[i * u->nsess + t];
+
+	if (!added)
+		return now == WHY_NOBAR	    ? "no bar"
+		       : now == WHY_OUTSIDE ? "left the universe"
+		       : now == WHY_NOCOUNT ? "no share count"
+					    : "ranked out";
+	if (first)
+		return "first";
+	switch (u->why[i * u->nsess + tprev]) {
+	case WHY_OUTSIDE:
+		return "joined the universe";
+	case WHY_NOCOUNT:
+		return "share count known";
+	default:
+		return "ranked in";
+	}
 }
 
 /* the statements that store a build, bound and stepped one row at a time */
-enum { W_DEF, W_LEVEL, W_MEMBER, W_CHANGE, W_N };
+enum { W_DEF, W_LEVEL, W_MEMBER, W_CHANGE, W_UNIVERSE, W_N };
 
 static const char *const write_sql[W_N] = {
 	[W_DEF] = "INSERT INTO index_defs (name, top, rebalance, base, "
@@ -1172,7 +1209,10 @@ static const char *const write_sql[W_N] = {
 		     "weight, market_cap, close, carried) VALUES (?1, ?2, ?3, "
 		     "?4, ?5, ?6, ?7, ?8)",
 	[W_CHANGE] = "INSERT INTO index_changes (name, date, seq, symbol, "
-		     "added, market_cap) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		     "added, market_cap, reason) VALUES (?1, ?2, ?3, ?4, ?5, "
+		     "?6, ?7)",
+	[W_UNIVERSE] = "INSERT OR IGNORE INTO index_universe (name, symbol, "
+		       "start_date, end_date) VALUES (?1, ?2, ?3, ?4)",
 };
 
 static const char *const delete_sql[] = {
@@ -1180,6 +1220,7 @@ static const char *const delete_sql[] = {
 	"DELETE FROM index_levels WHERE name = ?1",
 	"DELETE FROM index_members WHERE name = ?1",
 	"DELETE FROM index_changes WHERE name = ?1",
+	"DELETE FROM index_universe WHERE name = ?1",
 };
 
 /* delete every row of index name; 0 or -1 */
@@ -1227,8 +1268,11 @@ struct build_info {
 	const char *name;	   /* the index */
 	const struct mdx_query *q; /* the range asked */
 	const struct mdx_analysis_opts *o;
-	size_t universe;  /* symbols with a bar in range */
-	int64_t built_at; /* epoch ms */
+	enum mdx_adjust adjust;	       /* the members' price basis */
+	const struct mdx_universe *mu; /* --universe, or NULL */
+	const struct universe *u;      /* the counts */
+	size_t universe;	       /* symbols with a bar in range */
+	int64_t built_at;	       /* epoch ms */
 };
 
 /* the parameters of a build as JSON text (mdx_free), or NULL */
@@ -1239,12 +1283,23 @@ build_params(const struct build_info *bi)
 	json_t *p;
 	char *text;
 
-	p = json_pack("{s:s,s:I,s:s,s:f,s:o,s:o}", "index", bi->name, "top",
-		      (json_int_t)bi->o->top, "rebalance",
-		      mdx_stats_period_name(bi->o->rebalance), "base",
-		      bi->o->base, "from",
-		      (q->has & MDX_Q_FROM) ? j_date(q->from) : json_null(),
-		      "to", (q->has & MDX_Q_TO) ? j_date(q->to) : json_null());
+	p = json_pack(
+		"{s:s,s:I,s:s,s:f,s:o,s:o,s:s,s:s,s:b,s:I,s:I,s:o,s:I,s:I}",
+		"index", bi->name, "top", (json_int_t)bi->o->top, "rebalance",
+		mdx_stats_period_name(bi->o->rebalance), "base", bi->o->base,
+		"from", (q->has & MDX_Q_FROM) ? j_date(q->from) : json_null(),
+		"to", (q->has & MDX_Q_TO) ? j_date(q->to) : json_null(),
+		"adjust", mdx_adjust_name(bi->adjust), "market_cap",
+		bi->o->backfill ? "close as traded x the latest share count "
+				  "known, else the earliest (backfill)"
+				: "close as traded x the latest share count "
+				  "known on the day",
+		"backfill", bi->o->backfill, "unranked",
+		(json_int_t)bi->u->unranked, "backfilled",
+		(json_int_t)bi->u->backfilled, "universe",
+		bi->o->universe ? j_text(bi->o->universe) : json_null(),
+		"universe_intervals", (json_int_t)(bi->mu ? bi->mu->n : 0),
+		"outside", (json_int_t)bi->u->outside);
 	if (p == NULL)
 		return NULL;
 	text = mdx_output_json_text(p);
@@ -1263,7 +1318,7 @@ write_index(sqlite3 *db, const struct universe *u,
 	const struct mdx_query *q = bi->q;
 	double *last = NULL;
 	char *params = NULL;
-	size_t t, j, c = 0;
+	size_t t, j, c = 0, t0 = session_at(u, ix->days[0].date), tprev;
 	int ret = -1, w;
 
 	if (delete_index(db, bi->name, e))
@@ -1306,12 +1361,13 @@ write_index(sqlite3 *db, const struct universe *u,
 	if (step_insert(db, st[W_DEF], e))
 		goto out;
 
-	/* each session and its holdings; u->close rows are per symbol */
+	/* each session and its holdings; u->close rows are per symbol,
+	 * by session (the index's day t is session t0 + t) */
 	for (t = 0; t < ix->ndays; t++) {
 		const struct mdx_stats_index_day *d = &ix->days[t];
 
 		for (j = 0; j < u->n; j++) {
-			double cl = u->close[j * u->nsess + t];
+			double cl = u->close[j * u->nsess + t0 + t];
 
 			if (isfinite(cl) && cl > 0)
 				last[j] = cl;
@@ -1329,31 +1385,38 @@ write_index(sqlite3 *db, const struct universe *u,
 		for (j = 0; j < d->n; j++) {
 			const struct mdx_stats_holding *h =
 				&ix->holdings[d->first + j];
-			double cl = u->close[h->symbol * u->nsess + t];
-			int carried = !(isfinite(cl) && cl > 0);
+			double cl = u->close[h->symbol * u->nsess + t0 + t];
+			int carried = !(isfinite(cl) && cl > 0), filled;
 			double px = last[h->symbol];
-			double f = split_factor(u, h->symbol, d->date);
+			double sh = shares_on(u, h->symbol, d->date,
+					      bi->o->backfill, &filled);
 
 			sqlite3_bind_int64(st[W_MEMBER], 3,
 					   (sqlite3_int64)j + 1);
 			sqlite3_bind_text(st[W_MEMBER], 4, u->name[h->symbol],
 					  -1, SQLITE_STATIC);
 			sqlite3_bind_double(st[W_MEMBER], 5, h->weight);
-			/* adjusted close x adjusted shares: the cap; the
-			 * close shown is the one traded */
-			bind_num(st[W_MEMBER], 6,
-				 px * shares_on(u, h->symbol, d->date));
-			bind_num(st[W_MEMBER], 7, px > 0 ? px * f : NAN);
+			/* the close as traded (the last one when
+			 * carried) x the shares of that day */
+			bind_num(st[W_MEMBER], 6, px > 0 ? px * sh : NAN);
+			bind_num(st[W_MEMBER], 7, px > 0 ? px : NAN);
 			sqlite3_bind_int(st[W_MEMBER], 8, carried);
 			if (step_insert(db, st[W_MEMBER], e))
 				goto out;
 		}
 	}
 
-	/* the changes, numbered within each date */
+	/* the changes, numbered within each date, with their reason */
 	for (j = 0; j < ix->nchanges; j++) {
 		const struct mdx_stats_change *ch = &ix->changes[j];
+		size_t tc = session_at(u, ch->date), m = tc - t0;
 
+		tprev = t0; /* the session of the rebalance before */
+		while (m-- > 0)
+			if (ix->days[m].rebalanced) {
+				tprev = t0 + m;
+				break;
+			}
 		c = (j > 0 && ix->changes[j - 1].date == ch->date) ? c + 1 : 1;
 		sqlite3_bind_text(st[W_CHANGE], 2,
 				  mdx_date_format(ch->date, date), -1,
@@ -1363,7 +1426,30 @@ write_index(sqlite3 *db, const struct universe *u,
 				  SQLITE_STATIC);
 		sqlite3_bind_int(st[W_CHANGE], 5, ch->added);
 		bind_num(st[W_CHANGE], 6, ch->cap);
+		sqlite3_bind_text(st[W_CHANGE], 7,
+				  change_reason(u, ch->symbol, tc, tprev,
+						tc == t0, ch->added),
+				  -1, SQLITE_STATIC);
 		if (step_insert(db, st[W_CHANGE], e))
+			goto out;
+	}
+
+	/* the membership intervals the build was given */
+	for (j = 0; bi->mu != NULL && j < bi->mu->n; j++) {
+		const struct mdx_universe_interval *iv = &bi->mu->iv[j];
+
+		sqlite3_bind_text(st[W_UNIVERSE], 2, iv->symbol, -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(st[W_UNIVERSE], 3,
+				  mdx_date_format(iv->start, date), -1,
+				  SQLITE_TRANSIENT);
+		if (iv->end == INT32_MAX)
+			sqlite3_bind_null(st[W_UNIVERSE], 4);
+		else
+			sqlite3_bind_text(st[W_UNIVERSE], 4,
+					  mdx_date_format(iv->end, date), -1,
+					  SQLITE_TRANSIENT);
+		if (step_insert(db, st[W_UNIVERSE], e))
 			goto out;
 	}
 	ret = 0;
@@ -1376,9 +1462,10 @@ out:
 }
 
 static const char *const build_cols[] = {
-	"index",     "top",	 "rebalance",	 "base",       "first_date",
-	"last_date", "sessions", "universe",	 "rebalances", "changes",
-	"carried",   "level",	 "total_return", "built_at"};
+	"index",     "top",	  "rebalance",	  "base",	"first_date",
+	"last_date", "sessions",  "universe",	  "rebalances", "changes",
+	"carried",   "level",	  "total_return", "built_at",	"adjust",
+	"unranked",  "backfilled"};
 
 static int
 build_row(const struct mdx_stats_index *ix, const struct build_info *bi,
@@ -1405,6 +1492,9 @@ build_row(const struct mdx_stats_index *ix, const struct build_info *bi,
 	rb_put(&r, "total_return", j_num(last->level / bi->o->base - 1));
 	rb_put(&r, "built_at",
 	       json_string(mdx_rfc3339_format(bi->built_at, ts)));
+	rb_put(&r, "adjust", json_string(mdx_adjust_name(bi->adjust)));
+	rb_put(&r, "unranked", json_integer((json_int_t)bi->u->unranked));
+	rb_put(&r, "backfilled", json_integer((json_int_t)bi->u->backfilled));
 	return rb_send(&r, k, e);
 }
 
@@ -1417,14 +1507,17 @@ mdx_analysis_index_build(struct mdx_store *s, const struct mdx_query *q,
 	struct mdx_stats_index_symbol *syms = NULL;
 	struct mdx_stats_index_opts io;
 	struct mdx_stats_index ix;
+	struct mdx_universe mu;
 	struct universe u;
 	struct build_info bi;
 	uint32_t *map = NULL; /* engine symbol -> universe symbol */
 	char from[MDX_DATE_LEN], to[MDX_DATE_LEN];
-	size_t i, nsyms = 0;
+	enum mdx_adjust mode = (enum mdx_adjust)q->adjust;
+	size_t i, t, nsyms = 0;
 	int ret = -1, began = 0;
 
 	memset(&u, 0, sizeof(u));
+	memset(&mu, 0, sizeof(mu));
 	mdx_stats_index_init(&ix);
 	if (!mdx_analysis_index_name_valid(o->index))
 		return mdx_err_field(e, MDX_EINPUT, "index",
@@ -1441,13 +1534,20 @@ mdx_analysis_index_build(struct mdx_store *s, const struct mdx_query *q,
 	if (!(isfinite(o->base) && o->base > 0))
 		return mdx_err_set(e, MDX_EUSAGE,
 				   "index build: base must be a number > 0");
+	if (q->adjust < MDX_ADJUST_NONE || q->adjust > MDX_ADJUST_TOTAL)
+		return mdx_err_set(e, MDX_EUSAGE,
+				   "index build: unknown adjust basis");
+	if (o->universe != NULL && mdx_universe_read(o->universe, &mu, e))
+		return -1;
 	if (k->columns(k->ctx, build_cols, NCOLS(build_cols), e) ||
 	    mdx_store_migrate(s, 0, e) || mdx_store_begin(s, e))
-		return -1;
+		goto out;
 	began = 1;
 	if (read_facts(db, &u, e) || read_closes(db, q, &u, e))
 		goto out;
-	if (u.nsess > 0 && apply_splits(db, &u, e))
+	if (u.nsess > 0 &&
+	    price_universe(db, &u, mode, o->universe ? &mu : NULL, o->backfill,
+			   e))
 		goto out;
 	syms = mdx_calloc(u.n + 1, sizeof(*syms));
 	map = mdx_calloc(u.n + 1, sizeof(*map));
@@ -1456,12 +1556,12 @@ mdx_analysis_index_build(struct mdx_store *s, const struct mdx_query *q,
 		goto out;
 	}
 	for (i = 0; i < u.n; i++) {
-		if (!u.has_bar || !u.has_bar[i])
+		if (!u.has_bar || !u.has_bar[i] ||
+		    (o->universe && mdx_universe_find(&mu, u.name[i]) < 0))
 			continue;
 		syms[nsyms].symbol = u.name[i];
-		syms[nsyms].close = u.close + i * u.nsess;
-		syms[nsyms].facts = u.fact + u.ffirst[i];
-		syms[nsyms].nfacts = u.fn[i];
+		syms[nsyms].close = u.px + i * u.nsess;
+		syms[nsyms].cap = u.cap + i * u.nsess;
 		map[nsyms++] = (uint32_t)i;
 	}
 	range_text(q, from, to);
@@ -1470,12 +1570,33 @@ mdx_analysis_index_build(struct mdx_store *s, const struct mdx_query *q,
 
 		mdx_err_set(e, MDX_EINPUT,
 			    "no symbol has both daily bars%s and shares "
-			    "outstanding (load instrument facts: "
-			    "mdx-extract --what profile)",
-			    range_words(q, words, sizeof(words)));
+			    "outstanding%s (load instrument facts: "
+			    "mdx-extract --what profile, or -p sec)",
+			    range_words(q, words, sizeof(words)),
+			    o->universe ? " and a place in the universe" : "");
 		goto out;
 	}
+	/* the index starts on the first session with a candidate */
 	mdx_stats_index_opts_init(&io);
+	for (t = 0; t < u.nsess && io.from == INT32_MIN; t++)
+		for (i = 0; i < nsyms; i++)
+			if (isfinite(syms[i].cap[t]) && syms[i].cap[t] > 0 &&
+			    isfinite(syms[i].close[t]) &&
+			    syms[i].close[t] > 0) {
+				io.from = u.sessions[t];
+				break;
+			}
+	if (io.from == INT32_MIN) {
+		mdx_err_set(e, MDX_EINPUT,
+			    "no symbol has a share count known on or before "
+			    "any session from %s to %s%s (%zu symbol-sessions "
+			    "without one; --backfill fills the earliest count "
+			    "back)",
+			    from, to,
+			    o->universe ? " while in the universe" : "",
+			    u.unranked);
+		goto out;
+	}
 	io.top = o->top;
 	io.rebalance = o->rebalance;
 	io.base = o->base;
@@ -1490,6 +1611,9 @@ mdx_analysis_index_build(struct mdx_store *s, const struct mdx_query *q,
 	bi.name = o->index;
 	bi.q = q;
 	bi.o = o;
+	bi.adjust = mode;
+	bi.mu = o->universe ? &mu : NULL;
+	bi.u = &u;
 	bi.universe = nsyms;
 	bi.built_at = mdx_now_ms();
 	if (write_index(db, &u, &ix, &bi, e) || mdx_store_commit(s, e))
@@ -1501,6 +1625,7 @@ out:
 		mdx_store_rollback(s);
 	mdx_stats_index_release(&ix);
 	universe_release(&u);
+	mdx_universe_release(&mu);
 	mdx_free(syms);
 	mdx_free(map);
 	return ret;
@@ -1750,25 +1875,34 @@ mdx_analysis_index_changes(struct mdx_store *s, const struct mdx_query *q,
 			   const struct mdx_analysis_opts *o,
 			   struct mdx_sink *k, struct mdx_err *e)
 {
-	static const char *const cols[] = {"date", "change", "symbol", "name",
-					   "market_cap"};
+	static const char *const cols[] = {"date", "change",	 "symbol",
+					   "name", "market_cap", "reason"};
 	sqlite3 *db = mdx_store_db(s);
 	char from[MDX_DATE_LEN], to[MDX_DATE_LEN];
 	struct index_def d;
 	sqlite3_stmt *st;
-	int rc, ret = -1;
+	int rc, ret = -1, version;
 
 	if (k->columns(k->ctx, cols, NCOLS(cols), e) ||
-	    (rc = find_index(s, o, &d, k, e)) < 0)
+	    (rc = find_index(s, o, &d, k, e)) < 0 ||
+	    mdx_store_version(s, &version, e))
 		return -1;
 	if (rc == 0)
 		return 1;
 	range_text(q, from, to);
+	/* reason came with version 5: null in an older store's index */
 	st = prepare(db,
-		     "SELECT c.date, c.added, c.symbol, i.name, c.market_cap "
-		     "FROM index_changes c LEFT JOIN instruments i ON "
-		     "i.symbol = c.symbol WHERE c.name = ?1 AND c.date >= ?2 "
-		     "AND c.date <= ?3 ORDER BY c.date, c.seq",
+		     version >= 5
+			     ? "SELECT c.date, c.added, c.symbol, i.name, "
+			       "c.market_cap, c.reason FROM index_changes c "
+			       "LEFT JOIN instruments i ON i.symbol = "
+			       "c.symbol WHERE c.name = ?1 AND c.date >= ?2 "
+			       "AND c.date <= ?3 ORDER BY c.date, c.seq"
+			     : "SELECT c.date, c.added, c.symbol, i.name, "
+			       "c.market_cap, NULL FROM index_changes c "
+			       "LEFT JOIN instruments i ON i.symbol = "
+			       "c.symbol WHERE c.name = ?1 AND c.date >= ?2 "
+			       "AND c.date <= ?3 ORDER BY c.date, c.seq",
 		     e);
 	if (st == NULL)
 		return -1;
@@ -1786,6 +1920,7 @@ mdx_analysis_index_changes(struct mdx_store *s, const struct mdx_query *q,
 		rb_put(&r, "symbol", j_col(st, 2));
 		rb_put(&r, "name", j_col(st, 3));
 		rb_put(&r, "market_cap", j_col(st, 4));
+		rb_put(&r, "reason", j_col(st, 5));
 		if (rb_send(&r, k, e))
 			goto out;
 	}
@@ -1855,7 +1990,7 @@ mdx_analysis_index_delete(struct mdx_store *s, const char *name,
 	struct index_def d;
 	int rc;
 
-	if (mdx_store_begin(s, e))
+	if (mdx_store_migrate(s, 0, e) || mdx_store_begin(s, e))
 		return -1;
 	if ((rc = index_def(s, name, &d, e)) == 1 &&
 	    delete_index(mdx_store_db(s), name, e))
@@ -1895,17 +2030,17 @@ to_points(const struct mdx_bar *b, size_t n)
 	return p;
 }
 
-/* put the daily bars on the returns basis: every price times
+/* put the daily bars on the basis of adj and mode: every price times
  * basis / close, and open, high and low present */
 static int
-adjust_bars(struct mdx_bar *b, size_t n, const struct mdx_stats_split *sp,
-	    size_t nsp, int *basis, struct mdx_err *e)
+adjust_bars(struct mdx_bar *b, size_t n, const struct mdx_adjuster *adj,
+	    int mode, struct mdx_err *e)
 {
 	double *p = mdx_calloc(n + 1, sizeof(*p));
 
 	if (p == NULL)
 		return mdx_err_set(e, MDX_ENOMEM, "out of memory");
-	if (mdx_stats_prices(b, n, sp, nsp, p, basis, e)) {
+	if (mdx_stats_prices(b, n, adj, mode, p, e)) {
 		mdx_free(p);
 		return -1;
 	}
@@ -1934,13 +2069,13 @@ mdx_analysis_chart(struct mdx_store *s, const struct mdx_query *q,
 		   struct mdx_err *e)
 {
 	struct mdx_chart_opts co;
-	struct mdx_stats_split *sp = NULL;
+	struct mdx_adjuster *adj = NULL;
 	struct mdx_bar *bars = NULL, *rs = NULL;
 	struct mdx_chart_point *p = NULL;
 	char from[MDX_DATE_LEN], to[MDX_DATE_LEN], detail[128];
 	const char *name, *what = "daily";
-	size_t n = 0, nsp = 0, nrs = 0, cap;
-	int basis = MDX_STATS_CLOSE, found = 0, ret = -1, rc;
+	size_t n = 0, nrs = 0, cap;
+	int found = 0, ret = -1, rc;
 
 	*out = NULL;
 	*len = 0;
@@ -1963,7 +2098,7 @@ mdx_analysis_chart(struct mdx_store *s, const struct mdx_query *q,
 					   name ? name : "");
 		if (read_levels(s, name, q, &bars, &n, e))
 			return -1;
-		if (adjust_bars(bars, n, NULL, 0, &basis, e))
+		if (adjust_bars(bars, n, NULL, MDX_ADJUST_NONE, e))
 			goto out;
 	} else {
 		if (q->nsymbols != 1)
@@ -1972,13 +2107,13 @@ mdx_analysis_chart(struct mdx_store *s, const struct mdx_query *q,
 		if (check_symbols(q, "chart", e))
 			return -1;
 		name = q->symbols[0];
-		if (read_daily(s, name, q, &bars, &n, &sp, &nsp, &found, e))
+		if (read_daily(s, name, q, &bars, &n, &adj, &found, e))
 			return -1;
 		if (!found)
 			return mdx_err_set(e, MDX_ENOTFOUND,
 					   "symbol '%s' not in the store",
 					   name);
-		if (adjust_bars(bars, n, sp, nsp, &basis, e))
+		if (adjust_bars(bars, n, adj, q->adjust, e))
 			goto out;
 	}
 	if (n == 0) {
@@ -2016,10 +2151,9 @@ mdx_analysis_chart(struct mdx_store *s, const struct mdx_query *q,
 			 o->chart_type == MDX_CHART_CANDLE ? ", " : "");
 	else
 		snprintf(detail, sizeof(detail), "%s",
-			 basis == MDX_STATS_ADJ_CLOSE ? "adjusted close"
-			 : basis == MDX_STATS_SPLIT_ADJUSTED
-				 ? "close, split-adjusted"
-				 : "close");
+			 q->adjust == MDX_ADJUST_TOTAL	 ? "total return"
+			 : q->adjust == MDX_ADJUST_SPLIT ? "split-adjusted"
+							 : "close");
 	if (o->chart_type == MDX_CHART_CANDLE) {
 		size_t l = strlen(detail);
 
@@ -2038,7 +2172,7 @@ mdx_analysis_chart(struct mdx_store *s, const struct mdx_query *q,
 out:
 	mdx_free(bars);
 	mdx_free(rs);
-	mdx_free(sp);
+	mdx_adjuster_free(adj);
 	mdx_free(p);
 	return ret;
 }

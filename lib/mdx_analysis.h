@@ -43,26 +43,30 @@
 
 /* How each command computes; mdx_analysis_opts_init sets the defaults. */
 struct mdx_analysis_opts {
-	double rf;	   /* stats, performance --summary: annual
-			      risk-free rate, a fraction (0) */
-	int period;	   /* returns: enum mdx_stats_period (daily) */
-	int logret;	   /* returns: ln(p1/p0) rather than p1/p0 - 1 */
-	int wide;	   /* returns: a date column, one per symbol */
-	int interval;	   /* resample: target enum mdx_interval (-1) */
-	unsigned resample; /* resample: enum mdx_stats_resample_flags */
-	const char *index; /* index commands, chart of_index: the name */
-	size_t top;	   /* index build: N (0: must be set) */
-	int rebalance;	   /* index build: enum mdx_stats_period
-			      (monthly) */
-	double base;	   /* index build: first level (1000) */
-	int32_t date;	   /* composition: session wanted, or
-			      MDX_STATS_NO_DATE for the last one */
-	int summary;	   /* performance: one row of stats figures */
-	int of_index;	   /* chart: o->index is charted, not a symbol */
-	int chart_type;	   /* chart: enum mdx_chart_type (line) */
-	int width, height; /* chart: size, 0 for the default */
-	int color;	   /* chart: ANSI colours in the text chart */
-	int svg;	   /* chart: SVG rather than text */
+	double rf;	      /* stats, performance --summary: annual
+				 risk-free rate, a fraction (0) */
+	int period;	      /* returns: enum mdx_stats_period (daily) */
+	int logret;	      /* returns: ln(p1/p0) rather than p1/p0 - 1 */
+	int wide;	      /* returns: a date column, one per symbol */
+	int interval;	      /* resample: target enum mdx_interval (-1) */
+	unsigned resample;    /* resample: enum mdx_stats_resample_flags */
+	const char *index;    /* index commands, chart of_index: the name */
+	size_t top;	      /* index build: N (0: must be set) */
+	int rebalance;	      /* index build: enum mdx_stats_period
+				 (monthly) */
+	double base;	      /* index build: first level (1000) */
+	const char *universe; /* index build: membership file
+				 (mdx_universe.h), or NULL */
+	int backfill;	      /* index build: rank before the first share
+				 count is known, on the earliest (0) */
+	int32_t date;	      /* composition: session wanted, or
+				 MDX_STATS_NO_DATE for the last one */
+	int summary;	      /* performance: one row of stats figures */
+	int of_index;	      /* chart: o->index is charted, not a symbol */
+	int chart_type;	      /* chart: enum mdx_chart_type (line) */
+	int width, height;    /* chart: size, 0 for the default */
+	int color;	      /* chart: ANSI colours in the text chart */
+	int svg;	      /* chart: SVG rather than text */
 };
 
 /* Fill o with the defaults written above. */
@@ -127,17 +131,30 @@ int mdx_analysis_resample(struct mdx_store *s, const struct mdx_query *q,
  * migrated first (mdx_store_migrate).
  *
  * Universe: every symbol with daily bars and at least one instrument fact
- * with shares_outstanding > 0; its market cap on a session is its close
- * times the shares of the latest fact dated at or before the session, else
- * of the earliest fact.  Sessions: the dates on which any of them has a
- * daily bar.
+ * with shares_outstanding > 0 (and, with o->universe, a row in that
+ * membership file, mdx_universe.h).  Market cap on session d, point in
+ * time (BASIS-SPEC.md): the close as traded on d x the count of the latest
+ * fact with as_of <= d, times the ratios of the symbol's splits with
+ * ex-date in (the fact's period_end, d] (mdx_adjuster_splits_between; a
+ * fact without period_end describes its as_of).  A symbol is not ranked
+ * on d when it has no bar, no fact known yet (counted: unranked; with
+ * o->backfill the earliest fact counts instead, split-adjusted back to d,
+ * counted: backfilled) or, with o->universe, is not a member on d
+ * (counted in the stored parameters: outside).  The members' returns are
+ * those of the close x mdx_adjuster_price(q->adjust; mdx-query's
+ * default for index build is split), so no
+ * split (and for total no dividend) shows as a move.  Sessions: the dates
+ * on which any of them has a daily bar; the index starts on the first on
+ * which a symbol is ranked.  Each change is stored with its reason.
  *
  * Sends one row: index, top, rebalance, base, first_date, last_date,
  * sessions, universe (symbols considered), rebalances, changes, carried
  * (member-sessions carried at their last close for want of a bar), level
- * (the last), total_return, built_at (RFC 3339).  Returns 0 or -1 with e
- * set (MDX_EINPUT when no symbol qualifies or no session is in range).
- * The stored tables are described in mdx-query(1).
+ * (the last), total_return, built_at (RFC 3339), adjust (the basis name),
+ * unranked, backfilled (symbol-sessions, as above).  Returns 0 or -1 with
+ * e set (MDX_EINPUT when no symbol qualifies, none is ranked on any
+ * session, or the membership file is not valid; MDX_EIO when it cannot be
+ * read).  The stored tables are described in mdx-query(1).
  */
 int mdx_analysis_index_build(struct mdx_store *s, const struct mdx_query *q,
 			     const struct mdx_analysis_opts *o,
@@ -162,10 +179,11 @@ int mdx_analysis_index_performance(struct mdx_store *s,
  * index composition: the members of o->index held at the close of the
  * session o->date (the last session on or before it; the index's last
  * session when o->date is MDX_STATS_NO_DATE), after that session's
- * rebalance: date, rank, symbol, name, sector, weight, market_cap, close,
- * carried (true when the member had no bar that session and is valued at
- * its last close), by rank.  An unknown index, or a date before its first
- * session, is reported to k->miss (1).
+ * rebalance: date, rank, symbol, name, sector, weight, market_cap (point
+ * in time, as index build says), close (as traded), carried (true when the
+ * member had no bar that session and is valued at its last close), by rank.  An
+ * unknown index, or a date before its first session, is reported to k->miss
+ * (1).
  */
 int mdx_analysis_index_composition(struct mdx_store *s,
 				   const struct mdx_query *q,
@@ -175,7 +193,10 @@ int mdx_analysis_index_composition(struct mdx_store *s,
 /*
  * index changes: the membership changes of o->index at the rebalances in
  * [q->from, q->to]: date, change ("added" or "removed"), symbol, name,
- * market_cap (at that close; null when the symbol had no bar).  The
+ * market_cap (at that close; null when the symbol had no bar), reason
+ * ("first", "ranked in", "joined the universe", "share count known";
+ * "ranked out", "left the universe", "no share count", "no bar"; null for
+ * an index built before schema version 5).  The
  * index's first session lists every first member as added.  By date, then
  * added in rank order, then removed.
  */

@@ -199,7 +199,8 @@ json_t *mdx_bar_to_json(const struct mdx_bar *b);
 /*
  * Check an instrument record: symbol valid; name, exchange, currency,
  * sector, industry strings or null; market_cap and shares_outstanding
- * finite numbers >= 0 or null; as_of a date or null.  Returns 0 or -1.
+ * finite numbers >= 0 or null; as_of and period_end dates or null.
+ * Returns 0 or -1.
  */
 int mdx_instrument_check(const json_t *rec, struct mdx_err *e);
 

@@ -24,34 +24,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mdx_adjust.h"
 #include "mdx_err.h"
 #include "mdx_record.h"
 
 #define MDX_STATS_DAYS_YEAR 252	    /* sessions a year, to annualise */
 #define MDX_STATS_NO_DATE INT32_MIN /* an undefined date (null) */
-
-/*
- * Which prices returns are computed from ("basis" in the output):
- *   adj_close       the stored adjusted close, used only when every bar
- *                   given has one (a series is never mixed: adjusted and
- *                   unadjusted closes differ by the dividends, so mixing
- *                   them makes false returns where the basis changes);
- *   split_adjusted  the close divided by the ratio of every split dated
- *                   after the bar (including splits after the last bar,
- *                   so that prices read in today's shares, as Yahoo's and
- *                   Alpha Vantage's adjusted closes do); used when some
- *                   bar lacks adj_close and a split changes at least one
- *                   bar's price;
- *   close           the close as traded: no adj_close, no split applies.
- */
-enum mdx_stats_basis {
-	MDX_STATS_ADJ_CLOSE = 0,
-	MDX_STATS_SPLIT_ADJUSTED,
-	MDX_STATS_CLOSE,
-};
-
-/* "adj_close", "split_adjusted" or "close" (static); NULL if unknown. */
-const char *mdx_stats_basis_name(int basis);
 
 /* A split action (DESIGN.md section 2, kind "split"). */
 struct mdx_stats_split {
@@ -60,18 +38,20 @@ struct mdx_stats_split {
 };
 
 /*
- * The price series used for returns: prices[i] for bars[i], on the basis
- * chosen by the rule above, written into prices (n doubles, the caller's).
- * splits (nsplits, any order, may be NULL when nsplits is 0) are borrowed;
- * a bar dated before a split's date is divided by its ratio.  *basis gets
- * an enum mdx_stats_basis (MDX_STATS_CLOSE when n is 0).  O(n log s).
- * Returns 0, or -1 with e set: MDX_EINPUT for a close (or, on the
- * adj_close basis, an adj_close) that is not a finite number > 0, or a
- * split ratio that is not; MDX_ENOMEM.
+ * The price series used for returns: prices[i] = bars[i].close (as
+ * traded) x mdx_adjuster_price(adj, mode, bars[i].date), written into
+ * prices (n doubles, the caller's).  adj (borrowed, the symbol's actions:
+ * mdx_adjust.h) may be NULL: every factor is 1.  mode is an enum
+ * mdx_adjust: none (as traded), split (back-adjusted for later splits) or
+ * total (and for later dividends).  One model for every command: the
+ * store's prices are as traded and nothing else adjusts them, so no
+ * action is ever applied twice (a provider's adj_close is not used).
+ * Returns 0, or -1 with e set: MDX_EINPUT for a close that is not a
+ * finite number > 0.  O(n log a), a the adjuster's action days.
  */
 int mdx_stats_prices(const struct mdx_bar *bars, size_t n,
-		     const struct mdx_stats_split *splits, size_t nsplits,
-		     double *prices, int *basis, struct mdx_err *e);
+		     const struct mdx_adjuster *adj, int mode, double *prices,
+		     struct mdx_err *e);
 
 /*
  * The stats command's figures for one symbol's daily bars.  Figures on
@@ -93,7 +73,7 @@ struct mdx_stats {
 	double mean_close;   /* arithmetic mean of the closes, as traded */
 	double vwap;	     /* sum((h+l+c)/3 * volume) / sum(volume), as
 				traded; NAN when the volume sums to 0 */
-	int basis;	     /* enum mdx_stats_basis of the figures below */
+	int basis;	     /* enum mdx_adjust of the figures below */
 	size_t nreturns;     /* daily returns: count - 1 (0 if no bars) */
 	double total_return; /* p[last] / p[first] - 1 (0 for one bar) */
 	double mean_return;  /* mean of r; NAN with no return */
@@ -115,8 +95,8 @@ struct mdx_stats {
 
 /*
  * Fill *st from bars (n daily bars, interval 1d, dates strictly
- * ascending; borrowed; n may be 0) with returns on the basis given by
- * splits (see mdx_stats_prices) and the annual risk-free rate rf (a
+ * ascending; borrowed; n may be 0) with returns on the basis of adj and
+ * mode (see mdx_stats_prices) and the annual risk-free rate rf (a
  * fraction, > -1) for the Sharpe ratio.  With no bars, count is 0, dates
  * NO_DATE and every figure NAN.  Formulas (fields above):
  *   annualised volatility = sample standard deviation of daily simple
@@ -133,8 +113,8 @@ struct mdx_stats {
  * MDX_ENOMEM.  O(n) time, n doubles of memory.
  */
 int mdx_stats_summary(const struct mdx_bar *bars, size_t n,
-		      const struct mdx_stats_split *splits, size_t nsplits,
-		      double rf, struct mdx_stats *st, struct mdx_err *e);
+		      const struct mdx_adjuster *adj, int mode, double rf,
+		      struct mdx_stats *st, struct mdx_err *e);
 
 /*
  * Periods for returns and index rebalancing.  A week is the ISO week,
@@ -170,23 +150,22 @@ struct mdx_stats_return {
 /*
  * Returns of bars (n daily bars, interval 1d, dates strictly ascending;
  * borrowed) for period (enum mdx_stats_period), simple, or log when
- * logret is non-zero, on the basis given by splits (mdx_stats_prices;
- * its enum goes to *basis).  A period's return is its last price over the
- * last price of the previous period in the data, minus 1 (or the natural
- * logarithm of that ratio): pandas' s.resample("W").last().pct_change()
- * (and "ME", "QE"; "W" weeks end on Sunday), but each row is
- * dated by the period's last session present rather than by the calendar
- * end of the period.  The first period is a row with ret NAN, as in
- * pandas: there is no close before it in the data (a caller wanting it
- * passes the bars before the range too and drops the rows before it).
- * *rows gets a new array of *nrows rows (mdx_free it; NULL when n is 0).
- * Returns 0, or -1 with e set (as mdx_stats_summary, and MDX_EUSAGE for
- * an unknown period).  O(n).
+ * logret is non-zero, on the basis of adj and mode (mdx_stats_prices).  A
+ * period's return is its last price over the last price of the previous period
+ * in the data, minus 1 (or the natural logarithm of that ratio): pandas'
+ * s.resample("W").last().pct_change() (and "ME", "QE"; "W" weeks end on
+ * Sunday), but each row is dated by the period's last session present rather
+ * than by the calendar end of the period.  The first period is a row with ret
+ * NAN, as in pandas: there is no close before it in the data (a caller wanting
+ * it passes the bars before the range too and drops the rows before it). *rows
+ * gets a new array of *nrows rows (mdx_free it; NULL when n is 0). Returns 0,
+ * or -1 with e set (as mdx_stats_summary, and MDX_EUSAGE for an unknown
+ * period).  O(n).
  */
 int mdx_stats_returns(const struct mdx_bar *bars, size_t n,
-		      const struct mdx_stats_split *splits, size_t nsplits,
-		      int period, int logret, struct mdx_stats_return **rows,
-		      size_t *nrows, int *basis, struct mdx_err *e);
+		      const struct mdx_adjuster *adj, int mode, int period,
+		      int logret, struct mdx_stats_return **rows, size_t *nrows,
+		      struct mdx_err *e);
 
 /* Options of mdx_stats_resample. */
 enum mdx_stats_resample_flags {
@@ -242,12 +221,16 @@ int mdx_stats_resample(const struct mdx_bar *bars, size_t n, int interval,
 /*
  * The equal-weighted top-N index.
  *
- * Input: the sessions (ascending dates) and, for each symbol, its close on
+ * Input: the sessions (ascending dates) and, for each symbol, its price on
  * each session (NAN, or anything not a finite number > 0: no bar that
- * day) and its shares-outstanding facts.  Market cap on a session =
- * close x shares, shares from the latest fact dated at or before the
- * session, else (every fact is later) from the earliest fact.  A symbol
- * without facts is never a member.
+ * day; the returns are the ratios of these prices, so they must be on one
+ * basis across the range: mdx-query's index build gives prices adjusted
+ * on read, mdx_adjust.h) and either its market cap on each session (cap;
+ * NAN or anything not a finite number > 0: not ranked that session) or
+ * its shares-outstanding facts.  With facts and no cap array, market cap
+ * on a session = price x shares, shares from the latest fact dated at or
+ * before the session, else (every fact is later) from the earliest fact.
+ * A symbol with neither is never a member.
  *
  * Rules:
  *   - Members are chosen at the close of a rebalance session: the first
@@ -258,7 +241,8 @@ int mdx_stats_resample(const struct mdx_bar *bars, size_t n, int interval,
  *     last of its period when the next session in the sessions array is
  *     in another period or, for the last session given, when the NYSE
  *     calendar's next session is (mdx_cal_next_session).
- *   - Candidates are the symbols with a close and shares that session,
+ *   - Candidates are the symbols with a price and a market cap that
+ *     session,
  *     ranked by market cap (ties: symbol name, strcmp(3) order); the top
  *     N are the members (fewer when fewer qualify).  When none qualifies
  *     at a later rebalance the members are kept (counted in skipped).
@@ -286,7 +270,9 @@ struct mdx_stats_index_symbol {
 	const char *symbol;		    /* name, for ranking ties */
 	const double *close;		    /* one per session, or NAN */
 	const struct mdx_stats_fact *facts; /* by as_of, ascending */
-	size_t nfacts;			    /* 0: never a member */
+	size_t nfacts;			    /* 0 and no cap: never a member */
+	const double *cap;		    /* one per session, or NAN; NULL:
+					       price x facts' shares */
 };
 
 /* Parameters of an index. */

@@ -11,7 +11,9 @@
  *                     'YYYY-MM-DD'; WITHOUT ROWID, so a symbol's bars lie
  *                     together in key order
  *   instruments       PK symbol; updated_at epoch ms
- *   instrument_facts  PK (symbol, as_of); as_of TEXT 'YYYY-MM-DD'
+ *   instrument_facts  PK (symbol, as_of); as_of TEXT 'YYYY-MM-DD', the
+ *                     day the count became known; period_end TEXT, the
+ *                     day it describes (version 5; NULL: as_of)
  *   actions           PK (symbol, date, kind); value is the split ratio
  *                     or the dividend amount
  *   runs              id INTEGER PRIMARY KEY; started and finished RFC
@@ -22,6 +24,8 @@
  *   index_defs, index_levels, index_members, index_changes
  *                     the indexes of mdx-query index build (version 3;
  *                     written by lib/analysis.c, described in mdx-query(1))
+ *   index_universe    the membership intervals an index build was given
+ *                     (version 5; mdx-query index build --universe)
  *
  * SQL values are always bound, never formatted into a statement.  Errors
  * come back in a struct mdx_err with code MDX_EDB (SQLite failed),
@@ -43,7 +47,7 @@
 #include "mdx_record.h"
 
 /* The schema version this build creates and understands. */
-#define MDX_STORE_VERSION 3
+#define MDX_STORE_VERSION 5
 
 /* How long a statement waits for a lock held by another process, ms. */
 #define MDX_STORE_BUSY_MS 10000
@@ -121,22 +125,101 @@ enum mdx_put {
 };
 
 /*
- * Upsert the canonical bar b (key symbol, interval, ts).  A new bar is
- * inserted with created_at = updated_at = now; one whose values differ is
- * updated (updated_at moves, created_at stays); an identical one is not
- * written at all.  Returns an enum mdx_put, or -1 with e set.
+ * Two prices (or volumes, dividend amounts) within this relative
+ * difference are the same value: a re-load from another provider that
+ * agrees (Yahoo's 129.0399932861328, Alpha Vantage's 129.04) changes
+ * nothing.
  */
+#define MDX_STORE_SAME_REL 1e-6
+
+/*
+ * A close (or dividend amount) whose ratio to the stored one is this or
+ * more (or its inverse or less) is not a correction but another price
+ * basis: a split the store does not know (the smallest splits in use are
+ * 5:4 and 6:5).  Such a record is refused; smaller differences are
+ * revisions.
+ */
+#define MDX_STORE_MIXED_RATIO 1.2
+#define MDX_STORE_MIXED(r)                                                     \
+	((r) >= MDX_STORE_MIXED_RATIO || (r) <= 1 / MDX_STORE_MIXED_RATIO)
+
+/* The price basis a bar or dividend was received on (BASIS-SPEC.md,
+ * mdx-records(5)). */
+enum mdx_basis_kind {
+	MDX_BASIS_TRADED = 0, /* as traded that day */
+	MDX_BASIS_SPLIT = 1,  /* back-adjusted for splits up to as_of */
+};
+
+struct mdx_basis {
+	int kind;      /* enum mdx_basis_kind */
+	int32_t as_of; /* basis_as_of, days since epoch; -1: not given */
+};
+
+/*
+ * Read the "basis" ("traded", the default, or "split") and "basis_as_of"
+ * ("YYYY-MM-DD", required with "split") fields of a bar or action record
+ * rec (borrowed) into *b.  Returns 0, or -1 with e set (MDX_EINPUT, the
+ * field named).
+ */
+int mdx_store_basis_read(const json_t *rec, struct mdx_basis *b,
+			 struct mdx_err *e);
+
+/*
+ * Upsert the canonical bar b (key symbol, interval, ts), received on
+ * basis (NULL: as traded), as prices as traded: a bar on a split basis
+ * has open, high, low, close and vwap multiplied, and volume divided, by
+ * the product of the ratios of the store's splits of its symbol with
+ * ex-date in (date, as_of] (mdx_adjuster_splits_between); adj_close is
+ * kept as received (split- and dividend-adjusted as of as_of).  The basis,
+ * as_of and the factor applied are stored with the bar, so that a split
+ * loaded later re-converts it (mdx_store_put_action).  Then, against the
+ * stored bar of the key:
+ *   none                          inserted (created_at = updated_at = now);
+ *   close off by MDX_STORE_MIXED
+ *                                 refused, MDX_EINPUT, field "close": "close
+ *                                 68.3685 vs stored 1367.37 (x20.0000): a
+ *                                 split after 2020-01-02 the store does not
+ *                                 know; load AMZN's actions first"; the
+ *                                 stored bar is untouched;
+ *   prices, volume, vwap, trades, session and phase within
+ *   MDX_STORE_SAME_REL            unchanged, nothing written (source and
+ *                                 adj_close do not count: two providers
+ *                                 that agree do not flip-flop, and two
+ *                                 adj_close of answers of different days
+ *                                 are not comparable; the stored one stays
+ *                                 with its basis_as_of);
+ *   else                          updated: the stored values are copied to
+ *                                 revisions (revised_at now, the run of
+ *                                 mdx_store_set_run, reason "update"),
+ *                                 updated_at moves, created_at stays.
+ * Returns an enum mdx_put, or -1 with e set.
+ */
+int mdx_store_put_bar_as(struct mdx_store *s, const struct mdx_bar *b,
+			 const struct mdx_basis *basis, struct mdx_err *e);
+
+/* mdx_store_put_bar_as with b as traded. */
 int mdx_store_put_bar(struct mdx_store *s, const struct mdx_bar *b,
 		      struct mdx_err *e);
+
+/*
+ * Name the run that writes (tool, e.g. "mdx-load", and its start, epoch
+ * ms: runs(tool, started) of its run record) in the revisions it keeps;
+ * tool NULL: none.  Copied.
+ */
+void mdx_store_set_run(struct mdx_store *s, const char *tool, int64_t started);
+
+/* How many stored bars splits loaded through s have re-converted. */
+long mdx_store_reconverted(const struct mdx_store *s);
 
 /*
  * Upsert an instrument record (checked with mdx_instrument_check first):
  * instruments takes name, exchange, currency, sector and industry, a value
  * that is not null replacing the stored one; when the record has as_of
  * and market_cap or shares_outstanding, instrument_facts(symbol, as_of)
- * is upserted the same way.  Returns MDX_PUT_INSERTED when either row is
- * new, else MDX_PUT_UPDATED when either changed, else MDX_PUT_UNCHANGED;
- * or -1 with e set.
+ * is upserted the same way, with period_end when the record has it
+ * (BASIS-SPEC.md: the date the count describes).  Returns MDX_PUT_INSERTED when
+ * either row is new, else MDX_PUT_UPDATED when either changed, else
+ * MDX_PUT_UNCHANGED; or -1 with e set.
  */
 int mdx_store_put_instrument(struct mdx_store *s, const json_t *rec,
 			     struct mdx_err *e);
@@ -154,8 +237,21 @@ int mdx_store_put_instrument_rows(struct mdx_store *s, const json_t *rec,
 
 /*
  * Upsert an action record (checked with mdx_action_check first): value is
- * the ratio of a split, the amount of a dividend.  Returns an enum
- * mdx_put, or -1 with e set.
+ * the ratio of a split, the amount of a dividend as paid.  A dividend with
+ * "basis":"split" (Yahoo's, split-adjusted as of basis_as_of) is
+ * multiplied by the ratios of the store's splits in (date, basis_as_of]
+ * and keeps its basis_as_of, so that a split loaded later converts it too.
+ * Within MDX_STORE_SAME_REL of the stored value: unchanged (source kept);
+ * a dividend off by MDX_STORE_MIXED: refused as a bar is
+ * (field "amount").  A split that is new or whose ratio changed
+ * re-converts every stored bar and dividend of its symbol received on a
+ * split basis as of its ex-date or later and dated before it: each gets
+ * the product of the splits in (date, basis_as_of] in place of the factor
+ * it had (never a split applied twice), the bars' old values kept in
+ * revisions (reason "split YYYY-MM-DD").  So a symbol's actions should be
+ * loaded before its bars (mdx-extract writes them first): a bar that
+ * arrives before the split it needs is refused when a bar of its key is
+ * stored.  Returns an enum mdx_put, or -1 with e set.
  */
 int mdx_store_put_action(struct mdx_store *s, const json_t *rec,
 			 struct mdx_err *e);
@@ -198,6 +294,7 @@ struct mdx_query {
 	unsigned has;		    /* enum mdx_query_has */
 	long limit;		    /* rows at most; 0 no limit */
 	const char *sql;	    /* the statement of the sql command */
+	int adjust; /* enum mdx_adjust of bars and latest (mdx_adjust.h) */
 };
 
 enum mdx_query_has {
@@ -220,9 +317,12 @@ void mdx_query_init(struct mdx_query *q);
  * bars:    canonical bar records (mdx_bar_to_json: type, symbol, interval,
  *          ts, date, open ... source) of each symbol in q->symbols (at
  *          least one), by interval (1m .. 1mo) then ts; q->interval,
- *          q->from, q->to (trading dates, inclusive) and q->limit filter.
+ *          q->from, q->to (trading dates, inclusive) and q->limit filter;
+ *          prices as traded, or adjusted for q->adjust
+ *          (mdx_store_adjust_bar with the symbol's mdx_adjuster_load).
  * latest:  the latest bar of each symbol and interval, of q->symbols or of
- *          every symbol in the store; q->interval filters.
+ *          every symbol in the store; q->interval filters; q->adjust as
+ *          for bars.
  * symbols: symbol, interval, first_date, last_date, bars (count), of
  *          q->symbols or of every symbol.
  * runs:    the pipeline history, newest first: id, tool, started,
@@ -238,6 +338,38 @@ int mdx_store_symbols(struct mdx_store *s, const struct mdx_query *q,
 		      struct mdx_sink *k, struct mdx_err *e);
 int mdx_store_runs(struct mdx_store *s, const struct mdx_query *q,
 		   struct mdx_sink *k, struct mdx_err *e);
+
+/*
+ * actions:   symbol, date (ex-date), kind, ratio (splits: new shares per
+ *            old), amount (dividends: as paid, per share then
+ *            outstanding), source; of each of q->symbols (at least one),
+ *            by date, within q->from and q->to.
+ * revisions: the values a bar had before a load changed them: symbol,
+ *            interval, date, ts, revised_at (RFC 3339), run_tool and
+ *            run_started (the runs row of the run that changed it),
+ *            reason ("update", or "split YYYY-MM-DD" for a bar
+ *            re-converted when that split was loaded), the old open,
+ *            high, low, close, adj_close, volume, source, basis and
+ *            basis_as_of, and stored_at (when those values were
+ *            stored); of each of q->symbols, by interval, ts and
+ *            revised_at, bar dates within q->from and q->to.
+ * Return as the commands above.
+ */
+int mdx_store_actions(struct mdx_store *s, const struct mdx_query *q,
+		      struct mdx_sink *k, struct mdx_err *e);
+int mdx_store_revisions(struct mdx_store *s, const struct mdx_query *q,
+			struct mdx_sink *k, struct mdx_err *e);
+
+/*
+ * Adjust the bar b (as traded) in place for mode (enum mdx_adjust) with
+ * a (borrowed; NULL or MDX_ADJUST_NONE: nothing changes): open, high,
+ * low, close and vwap times mdx_adjuster_price, volume times
+ * mdx_adjuster_volume (rounded); adj_close, the provider's, is left as
+ * stored.
+ */
+struct mdx_adjuster;
+void mdx_store_adjust_bar(struct mdx_bar *b, const struct mdx_adjuster *a,
+			  int mode);
 
 /*
  * Read helpers of the analysis commands (mdx_analysis.h).

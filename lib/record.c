@@ -937,7 +937,8 @@ mdx_instrument_check(const json_t *rec, struct mdx_err *e)
 	double v;
 
 	if (get_symbol(rec, &sym, e) || check_optional_strings(rec, strs, e) ||
-	    check_date_field(rec, "as_of", 0, e))
+	    check_date_field(rec, "as_of", 0, e) ||
+	    check_date_field(rec, "period_end", 0, e))
 		return -1;
 	for (size_t i = 0; nums[i]; i++) {
 		int rc = mdx_json_number(rec, nums[i], &v, e);

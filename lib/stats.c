@@ -40,20 +40,6 @@ bar_low(const struct mdx_bar *b)
 	return (b->has & MDX_HAS_LOW) ? b->low : b->close;
 }
 
-const char *
-mdx_stats_basis_name(int basis)
-{
-	switch (basis) {
-	case MDX_STATS_ADJ_CLOSE:
-		return "adj_close";
-	case MDX_STATS_SPLIT_ADJUSTED:
-		return "split_adjusted";
-	case MDX_STATS_CLOSE:
-		return "close";
-	}
-	return NULL;
-}
-
 static const char *const period_names[] = {"daily", "weekly", "monthly",
 					   "quarterly"};
 
@@ -99,96 +85,23 @@ period_key(int32_t day, int period)
 	}
 }
 
-static int
-split_cmp(const void *a, const void *b)
-{
-	const struct mdx_stats_split *x = a, *y = b;
-
-	return (x->date > y->date) - (x->date < y->date);
-}
-
 int
 mdx_stats_prices(const struct mdx_bar *bars, size_t n,
-		 const struct mdx_stats_split *splits, size_t nsplits,
-		 double *prices, int *basis, struct mdx_err *e)
+		 const struct mdx_adjuster *adj, int mode, double *prices,
+		 struct mdx_err *e)
 {
-	struct mdx_stats_split *s = NULL;
-	double *suffix = NULL;
 	char d[MDX_DATE_LEN];
-	size_t i, nadj = 0;
-	int ret = -1, changed = 0;
 
-	*basis = MDX_STATS_CLOSE;
-	for (i = 0; i < n; i++) {
-		if (!positive(bars[i].close)) {
-			mdx_err_field(e, MDX_EINPUT, "close",
-				      "bar of %s: close is not a number > 0",
-				      mdx_date_format(bars[i].date, d));
-			goto out;
-		}
-		if (bars[i].has & MDX_HAS_ADJ)
-			nadj++;
+	for (size_t i = 0; i < n; i++) {
+		if (!positive(bars[i].close))
+			return mdx_err_field(
+				e, MDX_EINPUT, "close",
+				"bar of %s: close is not a number > 0",
+				mdx_date_format(bars[i].date, d));
+		prices[i] = bars[i].close *
+			    mdx_adjuster_price(adj, mode, bars[i].date);
 	}
-	if (n > 0 && nadj == n) {
-		for (i = 0; i < n; i++) {
-			if (!positive(bars[i].adj_close)) {
-				mdx_err_field(e, MDX_EINPUT, "adj_close",
-					      "bar of %s: adj_close is not a "
-					      "number > 0",
-					      mdx_date_format(bars[i].date, d));
-				goto out;
-			}
-			prices[i] = bars[i].adj_close;
-		}
-		*basis = MDX_STATS_ADJ_CLOSE;
-		ret = 0;
-		goto out;
-	}
-	for (i = 0; i < nsplits; i++)
-		if (!positive(splits[i].ratio)) {
-			mdx_err_field(e, MDX_EINPUT, "ratio",
-				      "split of %s: ratio is not a number > 0",
-				      mdx_date_format(splits[i].date, d));
-			goto out;
-		}
-	if (nsplits > 0) {
-		s = mdx_malloc(nsplits * sizeof(*s));
-		suffix = mdx_malloc((nsplits + 1) * sizeof(*suffix));
-		if (s == NULL || suffix == NULL) {
-			mdx_err_set(e, MDX_ENOMEM, "out of memory");
-			goto out;
-		}
-		memcpy(s, splits, nsplits * sizeof(*s));
-		qsort(s, nsplits, sizeof(*s), split_cmp);
-		/* suffix[k]: the product of the ratios of splits k.. */
-		suffix[nsplits] = 1;
-		for (i = nsplits; i-- > 0;)
-			suffix[i] = suffix[i + 1] * s[i].ratio;
-	}
-	for (i = 0; i < n; i++) {
-		size_t lo = 0, hi = nsplits;
-		double f;
-
-		/* the first split dated after the bar */
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (s[mid].date <= bars[i].date)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		f = nsplits > 0 ? suffix[lo] : 1;
-		if (f != 1)
-			changed = 1;
-		prices[i] = bars[i].close / f;
-	}
-	*basis = changed ? MDX_STATS_SPLIT_ADJUSTED : MDX_STATS_CLOSE;
-	ret = 0;
-out:
-	mdx_free(s);
-	mdx_free(suffix);
-	return ret;
+	return 0;
 }
 
 /* bars are daily (1d) and their dates strictly ascending */
@@ -216,8 +129,8 @@ check_daily(const struct mdx_bar *bars, size_t n, struct mdx_err *e)
 
 int
 mdx_stats_summary(const struct mdx_bar *bars, size_t n,
-		  const struct mdx_stats_split *splits, size_t nsplits,
-		  double rf, struct mdx_stats *st, struct mdx_err *e)
+		  const struct mdx_adjuster *adj, int mode, double rf,
+		  struct mdx_stats *st, struct mdx_err *e)
 {
 	double *p = NULL;
 	double sum_close = 0, sum_pv = 0, sum_v = 0, sum_r = 0, ss = 0;
@@ -229,7 +142,7 @@ mdx_stats_summary(const struct mdx_bar *bars, size_t n,
 	st->first_date = st->last_date = MDX_STATS_NO_DATE;
 	st->first_open = st->last_close = st->high = st->low = NAN;
 	st->mean_close = st->vwap = NAN;
-	st->basis = MDX_STATS_CLOSE;
+	st->basis = mode;
 	st->nreturns = n > 0 ? n - 1 : 0;
 	st->total_return = st->mean_return = st->stdev = NAN;
 	st->volatility = st->sharpe = st->max_drawdown = NAN;
@@ -247,7 +160,7 @@ mdx_stats_summary(const struct mdx_bar *bars, size_t n,
 		mdx_err_set(e, MDX_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (mdx_stats_prices(bars, n, splits, nsplits, p, &st->basis, e))
+	if (mdx_stats_prices(bars, n, adj, mode, p, e))
 		goto out;
 
 	/* figures as traded */
@@ -331,9 +244,9 @@ out:
 
 int
 mdx_stats_returns(const struct mdx_bar *bars, size_t n,
-		  const struct mdx_stats_split *splits, size_t nsplits,
-		  int period, int logret, struct mdx_stats_return **rows,
-		  size_t *nrows, int *basis, struct mdx_err *e)
+		  const struct mdx_adjuster *adj, int mode, int period,
+		  int logret, struct mdx_stats_return **rows, size_t *nrows,
+		  struct mdx_err *e)
 {
 	struct mdx_stats_return *r = NULL;
 	double *p = NULL, prev = NAN;
@@ -342,7 +255,6 @@ mdx_stats_returns(const struct mdx_bar *bars, size_t n,
 
 	*rows = NULL;
 	*nrows = 0;
-	*basis = MDX_STATS_CLOSE;
 	if (mdx_stats_period_name(period) == NULL)
 		return mdx_err_set(e, MDX_EUSAGE, "unknown period %d", period);
 	if (check_daily(bars, n, e))
@@ -355,7 +267,7 @@ mdx_stats_returns(const struct mdx_bar *bars, size_t n,
 		mdx_err_set(e, MDX_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (mdx_stats_prices(bars, n, splits, nsplits, p, basis, e))
+	if (mdx_stats_prices(bars, n, adj, mode, p, e))
 		goto out;
 	for (i = 0; i < n; i++) {
 		struct mdx_stats_return *row;
@@ -724,11 +636,20 @@ ix_rebalance(struct mdx_stats_index *ix, struct ixw *w,
 		size_t *cur = &w->cursor[i];
 
 		w->cap[i] = NAN;
-		if (s->nfacts == 0 || !positive(c))
+		if (!positive(c))
 			continue;
-		while (*cur + 1 < s->nfacts && s->facts[*cur + 1].as_of <= date)
-			(*cur)++;
-		w->cap[i] = c * s->facts[*cur].shares;
+		if (s->cap != NULL) {
+			if (!positive(s->cap[t]))
+				continue;
+			w->cap[i] = s->cap[t];
+		} else {
+			if (s->nfacts == 0)
+				continue;
+			while (*cur + 1 < s->nfacts &&
+			       s->facts[*cur + 1].as_of <= date)
+				(*cur)++;
+			w->cap[i] = c * s->facts[*cur].shares;
+		}
 		w->cand[nc].cap = w->cap[i];
 		w->cand[nc].sym = (uint32_t)i;
 		w->cand[nc].name = s->symbol;

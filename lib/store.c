@@ -3,10 +3,12 @@
  * query core of mdx-query and mdx-serve (DESIGN.md sections 3 and 6).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "mdx_adjust.h"
 #include "mdx_alloc.h"
 #include "mdx_store.h"
 #include "mdx_session.h"
@@ -134,10 +136,55 @@ static const char schema_v3[] =
 	" PRIMARY KEY (name, date, seq)"
 	") WITHOUT ROWID;";
 
+/* prices as traded (issue 10, BASIS-SPEC.md): each bar keeps the basis
+ * it was received on and the split factor its prices were multiplied by,
+ * so that a split learnt later re-converts exactly the bars it concerns,
+ * once; a Yahoo dividend (split-adjusted as of its answer) the same; the
+ * values a bar had before a change go to revisions */
+static const char schema_v4[] =
+	"ALTER TABLE bars ADD COLUMN basis TEXT;"	/* 'traded', 'split' */
+	"ALTER TABLE bars ADD COLUMN basis_as_of TEXT;" /* YYYY-MM-DD */
+	"ALTER TABLE bars ADD COLUMN split_factor REAL NOT NULL DEFAULT 1;"
+	"ALTER TABLE actions ADD COLUMN basis_as_of TEXT;"
+	"ALTER TABLE actions ADD COLUMN split_factor REAL NOT NULL DEFAULT 1;"
+	"CREATE TABLE revisions ("
+	" symbol TEXT NOT NULL, interval TEXT NOT NULL,"
+	" ts INTEGER NOT NULL," /* the bar's key */
+	" date TEXT NOT NULL,"
+	" open REAL, high REAL, low REAL, close REAL, adj_close REAL,"
+	" volume INTEGER, vwap REAL, trades INTEGER,"
+	" session TEXT, phase TEXT, source TEXT,"
+	" basis TEXT, basis_as_of TEXT, split_factor REAL,"
+	" updated_at INTEGER,"		/* when these values were stored */
+	" revised_at INTEGER NOT NULL," /* when they were replaced, epoch ms */
+	" run_tool TEXT, run_started TEXT," /* the run: runs(tool, started) */
+	" reason TEXT NOT NULL" /* 'update', or 'split YYYY-MM-DD' */
+	");"
+	"CREATE INDEX revisions_key ON revisions (symbol, interval, ts);";
+
+/* point-in-time share counts and universes (issue 10, BASIS-SPEC.md):
+ * a fact's period_end is the date its count describes (SEC: the fact's
+ * end), as_of the day it became known (SEC: filed); index_universe keeps
+ * the membership intervals an index build was given (--universe), so that
+ * composition and changes can be explained; end_date NULL: still a
+ * member */
+static const char schema_v5[] =
+	"ALTER TABLE instrument_facts ADD COLUMN period_end TEXT;"
+	"ALTER TABLE index_changes ADD COLUMN reason TEXT;" /* why, in words */
+	"CREATE TABLE index_universe ("
+	" name TEXT NOT NULL," /* the index */
+	" symbol TEXT NOT NULL,"
+	" start_date TEXT NOT NULL," /* first day a member */
+	" end_date TEXT,"	     /* last day a member; NULL: open */
+	" PRIMARY KEY (name, symbol, start_date)"
+	") WITHOUT ROWID;";
+
 static const char *const migrations[] = {
 	schema_v1, /* 0 -> 1: the tables of DESIGN.md section 3 */
 	schema_v2, /* 1 -> 2: views for analysts */
 	schema_v3, /* 2 -> 3: stored indexes (mdx-query index build) */
+	schema_v4, /* 3 -> 4: prices as traded, revisions (issue 10) */
+	schema_v5, /* 4 -> 5: point-in-time facts and universes */
 };
 
 _Static_assert(sizeof(migrations) / sizeof(*migrations) == MDX_STORE_VERSION,
@@ -155,12 +202,19 @@ _Static_assert(sizeof(migrations) / sizeof(*migrations) == MDX_STORE_VERSION,
 
 /* the prepared statements, made on first use and kept */
 enum stmt_id {
+	ST_GET_BAR,
 	ST_INS_BAR,
 	ST_UPD_BAR,
+	ST_REVISE,
+	ST_RESCALE_BAR,
+	ST_SPLIT_BARS,
+	ST_SPLIT_DIVS,
+	ST_RESCALE_DIV,
 	ST_INS_INSTR,
 	ST_UPD_INSTR,
 	ST_INS_FACT,
 	ST_UPD_FACT,
+	ST_GET_ACTION,
 	ST_INS_ACTION,
 	ST_UPD_ACTION,
 	ST_FIND_RUN,
@@ -176,21 +230,46 @@ enum stmt_id {
 };
 
 static const char *const stmt_sql[ST_N] = {
+	[ST_GET_BAR] =
+		"SELECT date, open, high, low, close, adj_close, volume, vwap, "
+		"trades, session, phase, source FROM bars "
+		"WHERE symbol = ?1 AND interval = ?2 AND ts = ?3",
 	[ST_INS_BAR] =
-		"INSERT INTO bars (" BAR_COLS_SQL ", created_at, updated_at) "
+		"INSERT INTO bars (" BAR_COLS_SQL ", created_at, updated_at, "
+		"basis, basis_as_of, split_factor) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-		"?13, ?14, ?15, ?16, ?16) "
-		"ON CONFLICT (symbol, interval, ts) DO NOTHING",
+		"?13, ?14, ?15, ?16, ?16, ?17, ?18, ?19)",
 	[ST_UPD_BAR] =
 		"UPDATE bars SET date = ?4, open = ?5, high = ?6, low = ?7, "
 		"close = ?8, adj_close = ?9, volume = ?10, vwap = ?11, "
 		"trades = ?12, session = ?13, phase = ?14, source = ?15, "
-		"updated_at = ?16 "
-		"WHERE symbol = ?1 AND interval = ?2 AND ts = ?3 AND ("
-		"date IS NOT ?4 OR open IS NOT ?5 OR high IS NOT ?6 OR "
-		"low IS NOT ?7 OR close IS NOT ?8 OR adj_close IS NOT ?9 OR "
-		"volume IS NOT ?10 OR vwap IS NOT ?11 OR trades IS NOT ?12 OR "
-		"session IS NOT ?13 OR phase IS NOT ?14 OR source IS NOT ?15)",
+		"updated_at = ?16, basis = ?17, basis_as_of = ?18, "
+		"split_factor = ?19 "
+		"WHERE symbol = ?1 AND interval = ?2 AND ts = ?3",
+	[ST_REVISE] =
+		"INSERT INTO revisions (" BAR_COLS_SQL ", basis, basis_as_of, "
+		"split_factor, updated_at, revised_at, run_tool, run_started, "
+		"reason) SELECT " BAR_COLS_SQL ", basis, basis_as_of, "
+		"split_factor, updated_at, ?4, ?5, ?6, ?7 FROM bars "
+		"WHERE symbol = ?1 AND interval = ?2 AND ts = ?3",
+	[ST_RESCALE_BAR] =
+		"UPDATE bars SET open = open * ?4, high = high * ?4, "
+		"low = low * ?4, close = close * ?4, vwap = vwap * ?4, "
+		"volume = CAST(round(volume / ?4) AS INTEGER), "
+		"split_factor = ?5, updated_at = ?6 "
+		"WHERE symbol = ?1 AND interval = ?2 AND ts = ?3",
+	[ST_SPLIT_BARS] =
+		"SELECT interval, ts, date, basis_as_of, split_factor FROM "
+		"bars "
+		"WHERE symbol = ?1 AND basis = 'split' AND date < ?2 AND "
+		"basis_as_of >= ?2",
+	[ST_SPLIT_DIVS] =
+		"SELECT date, basis_as_of, split_factor FROM actions "
+		"WHERE symbol = ?1 AND kind = 'dividend' AND date < ?2 AND "
+		"basis_as_of >= ?2",
+	[ST_RESCALE_DIV] =
+		"UPDATE actions SET value = value * ?3, split_factor = ?4 "
+		"WHERE symbol = ?1 AND date = ?2 AND kind = 'dividend'",
 	[ST_INS_INSTR] =
 		"INSERT INTO instruments (symbol, name, exchange, currency, "
 		"sector, industry, updated_at) "
@@ -209,24 +288,29 @@ static const char *const stmt_sql[ST_N] = {
 			 "coalesce(?6, industry) IS NOT industry)",
 	[ST_INS_FACT] =
 		"INSERT INTO instrument_facts (symbol, as_of, market_cap, "
-		"shares_outstanding, source) VALUES (?1, ?2, ?3, ?4, ?5) "
+		"shares_outstanding, source, period_end) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
 		"ON CONFLICT (symbol, as_of) DO NOTHING",
 	[ST_UPD_FACT] =
 		"UPDATE instrument_facts SET "
 		"market_cap = coalesce(?3, market_cap), "
 		"shares_outstanding = coalesce(?4, shares_outstanding), "
-		"source = coalesce(?5, source) "
+		"source = coalesce(?5, source), "
+		"period_end = coalesce(?6, period_end) "
 		"WHERE symbol = ?1 AND as_of = ?2 AND ("
 		"coalesce(?3, market_cap) IS NOT market_cap OR "
 		"coalesce(?4, shares_outstanding) IS NOT shares_outstanding OR "
-		"coalesce(?5, source) IS NOT source)",
+		"coalesce(?5, source) IS NOT source OR "
+		"coalesce(?6, period_end) IS NOT period_end)",
+	[ST_GET_ACTION] = "SELECT value FROM actions "
+			  "WHERE symbol = ?1 AND date = ?2 AND kind = ?3",
 	[ST_INS_ACTION] =
-		"INSERT INTO actions (symbol, date, kind, value, source) "
-		"VALUES (?1, ?2, ?3, ?4, ?5) "
-		"ON CONFLICT (symbol, date, kind) DO NOTHING",
-	[ST_UPD_ACTION] = "UPDATE actions SET value = ?4, source = ?5 "
-			  "WHERE symbol = ?1 AND date = ?2 AND kind = ?3 AND "
-			  "(value IS NOT ?4 OR source IS NOT ?5)",
+		"INSERT INTO actions (symbol, date, kind, value, source, "
+		"basis_as_of, split_factor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+		"?7)",
+	[ST_UPD_ACTION] = "UPDATE actions SET value = ?4, source = ?5, "
+			  "basis_as_of = ?6, split_factor = ?7 "
+			  "WHERE symbol = ?1 AND date = ?2 AND kind = ?3",
 	[ST_FIND_RUN] =
 		"SELECT 1 FROM runs WHERE tool = ?1 AND started IS ?2 AND "
 		"detail = ?3 LIMIT 1",
@@ -258,12 +342,17 @@ static const char *const stmt_sql[ST_N] = {
 };
 
 struct mdx_store {
-	sqlite3 *db;		/* owned connection */
-	sqlite3_stmt *st[ST_N]; /* owned, prepared on first use */
-	int readonly;		/* opened MDX_STORE_READONLY */
-	int64_t clock;		/* fixed clock for tests, 0: real */
-	int64_t batch_now;	/* clock read at mdx_store_begin */
-	int in_batch;		/* a batch is open */
+	sqlite3 *db;		  /* owned connection */
+	sqlite3_stmt *st[ST_N];	  /* owned, prepared on first use */
+	int readonly;		  /* opened MDX_STORE_READONLY */
+	int64_t clock;		  /* fixed clock for tests, 0: real */
+	int64_t batch_now;	  /* clock read at mdx_store_begin */
+	int in_batch;		  /* a batch is open */
+	struct mdx_adjuster *adj; /* owned: splits of adj_sym, or NULL */
+	char adj_sym[MDX_SYMBOL_MAX + 1]; /* whose; "" none */
+	char run_tool[32]; /* the run that writes, for revisions */
+	char run_started[MDX_RFC3339_LEN]; /* its start; "" none */
+	long reconverted; /* stored bars re-converted for a new split */
 };
 
 int
@@ -428,6 +517,7 @@ mdx_store_close(struct mdx_store *s)
 		return;
 	for (int i = 0; i < ST_N; i++)
 		sqlite3_finalize(s->st[i]);
+	mdx_adjuster_free(s->adj);
 	if (s->db != NULL && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(s->db);
@@ -604,39 +694,273 @@ bind_bar(sqlite3_stmt *st, const struct mdx_bar *b, const char *date,
 	sqlite3_bind_int64(st, 16, now);
 }
 
+static const char *col_text(sqlite3_stmt *st, int i);
+
+int
+mdx_store_basis_read(const json_t *rec, struct mdx_basis *b, struct mdx_err *e)
+{
+	const char *kind = NULL, *as_of = NULL;
+	int rc;
+
+	b->kind = MDX_BASIS_TRADED;
+	b->as_of = -1;
+	if ((rc = mdx_json_string(rec, "basis", &kind, e)) < 0)
+		return mdx_err_field(e, MDX_EINPUT, "basis",
+				     "expected \"traded\" or \"split\"");
+	if (rc > 0 && strcmp(kind, "split") == 0)
+		b->kind = MDX_BASIS_SPLIT;
+	else if (rc > 0 && strcmp(kind, "traded") != 0)
+		return mdx_err_field(e, MDX_EINPUT, "basis",
+				     "'%.32s' is not \"traded\" or \"split\"",
+				     kind);
+	if ((rc = mdx_json_string(rec, "basis_as_of", &as_of, e)) < 0 ||
+	    (rc > 0 && mdx_date_parse(as_of, &b->as_of, e)))
+		return mdx_err_field(e, MDX_EINPUT, "basis_as_of",
+				     "expected a date YYYY-MM-DD");
+	if (b->kind == MDX_BASIS_SPLIT && b->as_of < 0)
+		return mdx_err_field(e, MDX_EINPUT, "basis_as_of",
+				     "required when basis is \"split\"");
+	return 0;
+}
+
+void
+mdx_store_set_run(struct mdx_store *s, const char *tool, int64_t started)
+{
+	snprintf(s->run_tool, sizeof(s->run_tool), "%s", tool ? tool : "");
+	s->run_started[0] = '\0';
+	if (tool != NULL)
+		mdx_rfc3339_format(started, s->run_started);
+}
+
+long
+mdx_store_reconverted(const struct mdx_store *s)
+{
+	return s->reconverted;
+}
+
+/* a and b the same value to MDX_STORE_SAME_REL */
+static int
+same(double a, double b)
+{
+	double m = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
+
+	return fabs(a - b) <= MDX_STORE_SAME_REL * m;
+}
+
+/* the adjuster of sym's actions, cached until an action of it is put;
+ * NULL with e set */
+static const struct mdx_adjuster *
+splits_of(struct mdx_store *s, const char *sym, struct mdx_err *e)
+{
+	if (s->adj != NULL && strcmp(s->adj_sym, sym) == 0)
+		return s->adj;
+	mdx_adjuster_free(s->adj);
+	s->adj_sym[0] = '\0';
+	if ((s->adj = mdx_adjuster_load(s->db, sym, e)) == NULL)
+		return NULL;
+	snprintf(s->adj_sym, sizeof(s->adj_sym), "%s", sym);
+	return s->adj;
+}
+
+static void
+forget_splits(struct mdx_store *s)
+{
+	mdx_adjuster_free(s->adj);
+	s->adj = NULL;
+	s->adj_sym[0] = '\0';
+}
+
+/* the refusal of a value that differs from the stored one by a factor
+ * (BASIS-SPEC.md: never silently mixed); returns -1 */
+static int
+refuse_mixed(struct mdx_err *e, const char *field, double v, double stored,
+	     const char *sym, const char *date, const char *what)
+{
+	return mdx_err_field(e, MDX_EINPUT, field,
+			     "%s %g vs stored %g (x%.4f): a split after %s the "
+			     "store does not know; load %s's %s first",
+			     field, v, stored, stored / v, date, sym, what);
+}
+
+/* a real column against a value that may be absent */
+static int
+same_real(sqlite3_stmt *st, int col, double v, int present)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return !present;
+	return present && same(sqlite3_column_double(st, col), v);
+}
+
+static int
+same_text(sqlite3_stmt *st, int col, const char *v)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	if (t == NULL)
+		return v == NULL || *v == '\0';
+	return v != NULL && strcmp((const char *)t, v) == 0;
+}
+
+/* a value of b within MDX_STORE_SAME_REL of the stored one (row of
+ * ST_GET_BAR) keeps the stored value: an update for another field does
+ * not bring in one provider's rounding of a price both agree on */
+static void
+keep_same(sqlite3_stmt *get, struct mdx_bar *b)
+{
+	static const struct {
+		int col;
+		unsigned flag;
+		size_t off;
+	} reals[] = {
+		{1, MDX_HAS_OPEN, offsetof(struct mdx_bar, open)},
+		{2, MDX_HAS_HIGH, offsetof(struct mdx_bar, high)},
+		{3, MDX_HAS_LOW, offsetof(struct mdx_bar, low)},
+		{4, 0, offsetof(struct mdx_bar, close)},
+		{7, MDX_HAS_VWAP, offsetof(struct mdx_bar, vwap)},
+	};
+
+	for (size_t i = 0; i < sizeof(reals) / sizeof(*reals); i++) {
+		double *v = (double *)(void *)((char *)b + reals[i].off);
+
+		if ((reals[i].flag == 0 || (b->has & reals[i].flag)) &&
+		    same_real(get, reals[i].col, *v, 1))
+			*v = sqlite3_column_double(get, reals[i].col);
+	}
+	if ((b->has & MDX_HAS_VOLUME) &&
+	    same_real(get, 6, (double)b->volume, 1))
+		b->volume = sqlite3_column_int64(get, 6);
+}
+
+/* copy the stored row of key (?1 symbol, ?2 interval, ?3 ts) into
+ * revisions; 0 or -1 */
+static int
+revise(struct mdx_store *s, const char *sym, const char *interval, int64_t ts,
+       int64_t now, const char *reason, struct mdx_err *e)
+{
+	sqlite3_stmt *st = stmt(s, ST_REVISE, e);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, sym, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, interval, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, ts);
+	sqlite3_bind_int64(st, 4, now);
+	bind_text(st, 5, s->run_tool);
+	bind_text(st, 6, s->run_started);
+	sqlite3_bind_text(st, 7, reason, -1, SQLITE_TRANSIENT);
+	return step_done(s, st, "keep revision", e) < 0 ? -1 : 0;
+}
+
 /*
- * The upsert pattern of every table: INSERT ... ON CONFLICT DO NOTHING
- * tells a new row by sqlite3_changes(); for an existing one, an UPDATE
- * whose WHERE asks that some value differ tells an update from an
- * identical row, and an identical row is never written.  One statement a
- * row for new data (the common case of a load), two for a re-load.
+ * A bar is converted to prices as traded (the split factor of its basis),
+ * then compared with the stored bar of its key: none, inserted; a close
+ * off by MDX_STORE_MIXED, refused (a split the store does
+ * not know); every price, volume, session and phase within
+ * MDX_STORE_SAME_REL, unchanged (adj_close and source do not count: an
+ * adj_close is the provider's as of its answer, two vintages are not
+ * comparable, and agreeing providers must not flip-flop); else the stored
+ * values go to revisions and the bar is updated.
  */
+int
+mdx_store_put_bar_as(struct mdx_store *s, const struct mdx_bar *in,
+		     const struct mdx_basis *basis, struct mdx_err *e)
+{
+	char date[MDX_DATE_LEN], as_of[MDX_DATE_LEN];
+	const char *iv = mdx_interval_name(in->interval);
+	struct mdx_basis traded = {MDX_BASIS_TRADED, -1};
+	struct mdx_bar bar = *in, *b = &bar;
+	sqlite3_stmt *get, *put;
+	int64_t now = store_now(s);
+	double f = 1;
+	int rc;
+
+	if (iv == NULL)
+		return mdx_err_field(e, MDX_EINPUT, "interval",
+				     "invalid interval");
+	if (basis == NULL)
+		basis = &traded;
+	mdx_date_format(b->date, date);
+	if (basis->as_of >= 0)
+		mdx_date_format(basis->as_of, as_of);
+	if (basis->kind == MDX_BASIS_SPLIT) {
+		const struct mdx_adjuster *a = splits_of(s, b->symbol, e);
+
+		if (a == NULL)
+			return -1;
+		f = mdx_adjuster_splits_between(a, b->date, basis->as_of);
+		if (f != 1) {
+			b->open *= f;
+			b->high *= f;
+			b->low *= f;
+			b->close *= f;
+			b->vwap *= f;
+			b->volume = llround((double)b->volume / f);
+		}
+	}
+	if ((get = stmt(s, ST_GET_BAR, e)) == NULL)
+		return -1;
+	sqlite3_bind_text(get, 1, b->symbol, -1, SQLITE_STATIC);
+	sqlite3_bind_text(get, 2, iv, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(get, 3, b->ts);
+	rc = sqlite3_step(get);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		db_err(s, e, "read bar");
+		sqlite3_reset(get);
+		return -1;
+	}
+	if (rc == SQLITE_ROW) {
+		double stored = sqlite3_column_double(get, 4);
+
+		if (MDX_STORE_MIXED(stored / b->close)) {
+			refuse_mixed(e, "close", b->close, stored, b->symbol,
+				     date, "actions");
+			sqlite3_reset(get);
+			return -1;
+		}
+		if (same_text(get, 0, date) &&
+		    same_real(get, 1, b->open, b->has & MDX_HAS_OPEN) &&
+		    same_real(get, 2, b->high, b->has & MDX_HAS_HIGH) &&
+		    same_real(get, 3, b->low, b->has & MDX_HAS_LOW) &&
+		    same(stored, b->close) &&
+		    same_real(get, 6, (double)b->volume,
+			      b->has & MDX_HAS_VOLUME) &&
+		    same_real(get, 7, b->vwap, b->has & MDX_HAS_VWAP) &&
+		    same_real(get, 8, (double)b->trades,
+			      b->has & MDX_HAS_TRADES) &&
+		    same_text(get, 9, b->session) &&
+		    same_text(get, 10, b->phase)) {
+			sqlite3_reset(get);
+			return MDX_PUT_UNCHANGED;
+		}
+		keep_same(get, b);
+	}
+	sqlite3_reset(get);
+	if (rc == SQLITE_ROW &&
+	    revise(s, b->symbol, iv, b->ts, now, "update", e))
+		return -1;
+	if ((put = stmt(s, rc == SQLITE_ROW ? ST_UPD_BAR : ST_INS_BAR, e)) ==
+	    NULL)
+		return -1;
+	bind_bar(put, b, date, now);
+	sqlite3_bind_text(put, 17,
+			  basis->kind == MDX_BASIS_SPLIT ? "split" : "traded",
+			  -1, SQLITE_STATIC);
+	if (basis->as_of >= 0)
+		sqlite3_bind_text(put, 18, as_of, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(put, 18);
+	sqlite3_bind_double(put, 19, f);
+	if (step_done(s, put, rc == SQLITE_ROW ? "update bar" : "insert bar",
+		      e) < 0)
+		return -1;
+	return rc == SQLITE_ROW ? MDX_PUT_UPDATED : MDX_PUT_INSERTED;
+}
+
 int
 mdx_store_put_bar(struct mdx_store *s, const struct mdx_bar *b,
 		  struct mdx_err *e)
 {
-	char date[MDX_DATE_LEN];
-	sqlite3_stmt *ins, *upd;
-	int64_t now = store_now(s);
-	int n;
-
-	if (mdx_interval_name(b->interval) == NULL)
-		return mdx_err_field(e, MDX_EINPUT, "interval",
-				     "invalid interval");
-	if ((ins = stmt(s, ST_INS_BAR, e)) == NULL)
-		return -1;
-	mdx_date_format(b->date, date);
-	bind_bar(ins, b, date, now);
-	if ((n = step_done(s, ins, "insert bar", e)) < 0)
-		return -1;
-	if (n > 0)
-		return MDX_PUT_INSERTED;
-	if ((upd = stmt(s, ST_UPD_BAR, e)) == NULL)
-		return -1;
-	bind_bar(upd, b, date, now);
-	if ((n = step_done(s, upd, "update bar", e)) < 0)
-		return -1;
-	return n > 0 ? MDX_PUT_UPDATED : MDX_PUT_UNCHANGED;
+	return mdx_store_put_bar_as(s, b, NULL, e);
 }
 
 /* run ins, then upd when ins found the key taken; both bound already */
@@ -711,6 +1035,7 @@ mdx_store_put_instrument_rows(struct mdx_store *s, const json_t *rec,
 			bind_json_number(st[j], 3, rec, "market_cap");
 			bind_json_number(st[j], 4, rec, "shares_outstanding");
 			bind_text(st[j], 5, json_str_field(rec, "source"));
+			bind_text(st[j], 6, json_str_field(rec, "period_end"));
 		}
 		if ((r2 = upsert(s, st[0], st[1], "upsert instrument fact",
 				 e)) < 0)
@@ -721,33 +1046,219 @@ mdx_store_put_instrument_rows(struct mdx_store *s, const json_t *rec,
 	return 0;
 }
 
+/* one stored row to re-convert for a split */
+struct reconv {
+	char interval[8]; /* bars: the key */
+	int64_t ts;	  /* bars: the key */
+	int32_t date;	  /* bar or dividend date */
+	int32_t as_of;	  /* basis_as_of */
+	double factor;	  /* split_factor applied so far */
+};
+
+/* the rows st (bound: ?1 symbol, ?2 the split's date) selects, into a new
+ * array *out of *n; bars tells the bar columns from the dividend ones */
+static int
+reconv_rows(struct mdx_store *s, sqlite3_stmt *st, int bars,
+	    struct reconv **out, size_t *n, struct mdx_err *e)
+{
+	struct reconv *r = NULL, *t;
+	size_t nr = 0, cap = 0;
+	int rc, c = bars ? 2 : 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (nr == cap) {
+			cap = cap ? 2 * cap : 64;
+			if ((t = mdx_realloc(r, cap * sizeof(*r))) == NULL) {
+				mdx_err_set(e, MDX_ENOMEM, "out of memory");
+				goto fail;
+			}
+			r = t;
+		}
+		memset(&r[nr], 0, sizeof(*r));
+		if (bars) {
+			snprintf(r[nr].interval, sizeof(r[nr].interval), "%s",
+				 col_text(st, 0));
+			r[nr].ts = sqlite3_column_int64(st, 1);
+		}
+		if (mdx_date_parse(col_text(st, c), &r[nr].date, e) ||
+		    mdx_date_parse(col_text(st, c + 1), &r[nr].as_of, e)) {
+			mdx_err_set(e, MDX_EDB, "stored row with a bad date");
+			goto fail;
+		}
+		r[nr].factor = sqlite3_column_double(st, c + 2);
+		nr++;
+	}
+	if (rc != SQLITE_DONE) {
+		db_err(s, e, "read rows to re-convert");
+		goto fail;
+	}
+	sqlite3_reset(st);
+	*out = r;
+	*n = nr;
+	return 0;
+fail:
+	sqlite3_reset(st);
+	mdx_free(r);
+	return -1;
+}
+
+/*
+ * A split of sym dated day is new or changed: every bar and dividend
+ * received on a split basis as of a date on or after day, and dated
+ * before it, gets the factor its basis now asks for (the product of the
+ * splits in (date, basis_as_of]) in place of the one it had, so that no
+ * split is ever applied twice; the bars' old values go to revisions.
+ */
+static int
+reconvert(struct mdx_store *s, const char *sym, const char *day,
+	  struct mdx_err *e)
+{
+	const struct mdx_adjuster *a;
+	struct reconv *r = NULL;
+	sqlite3_stmt *st;
+	char reason[32];
+	int64_t now = store_now(s);
+	size_t n = 0;
+	int ret = -1;
+
+	forget_splits(s);
+	if ((a = splits_of(s, sym, e)) == NULL)
+		return -1;
+	snprintf(reason, sizeof(reason), "split %s", day);
+	for (int pass = 0; pass < 2; pass++) {
+		int bars = pass == 0;
+
+		if ((st = stmt(s, bars ? ST_SPLIT_BARS : ST_SPLIT_DIVS, e)) ==
+		    NULL)
+			goto out;
+		sqlite3_bind_text(st, 1, sym, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
+		if (reconv_rows(s, st, bars, &r, &n, e))
+			goto out;
+		for (size_t i = 0; i < n; i++) {
+			double f = mdx_adjuster_splits_between(a, r[i].date,
+							       r[i].as_of);
+			char date[MDX_DATE_LEN];
+
+			if (same(f, r[i].factor))
+				continue;
+			if (bars && revise(s, sym, r[i].interval, r[i].ts, now,
+					   reason, e))
+				goto out;
+			st = stmt(s, bars ? ST_RESCALE_BAR : ST_RESCALE_DIV, e);
+			if (st == NULL)
+				goto out;
+			sqlite3_bind_text(st, 1, sym, -1, SQLITE_STATIC);
+			if (bars) {
+				sqlite3_bind_text(st, 2, r[i].interval, -1,
+						  SQLITE_STATIC);
+				sqlite3_bind_int64(st, 3, r[i].ts);
+				sqlite3_bind_double(st, 4, f / r[i].factor);
+				sqlite3_bind_double(st, 5, f);
+				sqlite3_bind_int64(st, 6, now);
+				s->reconverted++;
+			} else {
+				sqlite3_bind_text(
+					st, 2, mdx_date_format(r[i].date, date),
+					-1, SQLITE_TRANSIENT);
+				sqlite3_bind_double(st, 3, f / r[i].factor);
+				sqlite3_bind_double(st, 4, f);
+			}
+			if (step_done(s, st, "re-convert", e) < 0)
+				goto out;
+		}
+		mdx_free(r);
+		r = NULL;
+	}
+	ret = 0;
+out:
+	mdx_free(r);
+	return ret;
+}
+
+/*
+ * An action: a split's ratio as given; a dividend's amount as paid (one
+ * given on a split basis, Yahoo's, multiplied by the splits in (date,
+ * basis_as_of]).  Within MDX_STORE_SAME_REL of the stored value it is
+ * unchanged; a dividend off by MDX_STORE_MIXED is refused
+ * as a bar is.  A split that is new or changed re-converts the rows it
+ * concerns (reconvert).
+ */
 int
 mdx_store_put_action(struct mdx_store *s, const json_t *rec, struct mdx_err *e)
 {
 	const char *sym = json_str_field(rec, "symbol");
 	const char *date = json_str_field(rec, "date");
 	const char *kind = json_str_field(rec, "kind");
-	const char *vkey;
-	sqlite3_stmt *st[2];
+	char as_of[MDX_DATE_LEN];
+	struct mdx_basis basis;
+	sqlite3_stmt *get, *put;
+	int32_t day;
+	double v, f = 1;
+	int split, rc, ret;
 
-	if (sym == NULL || date == NULL || kind == NULL)
+	if (sym == NULL || date == NULL || kind == NULL ||
+	    mdx_date_parse(date, &day, e))
 		return mdx_err_set(e, MDX_EINPUT, "not a valid action record");
-	vkey = strcmp(kind, "split") == 0 ? "ratio" : "amount";
-	if (!json_is_number(json_object_get(rec, vkey)))
-		return mdx_err_field(e, MDX_EINPUT, vkey, "missing");
-	if ((st[0] = stmt(s, ST_INS_ACTION, e)) == NULL ||
-	    (st[1] = stmt(s, ST_UPD_ACTION, e)) == NULL)
+	split = strcmp(kind, "split") == 0;
+	if (!json_is_number(json_object_get(rec, split ? "ratio" : "amount")))
+		return mdx_err_field(e, MDX_EINPUT, split ? "ratio" : "amount",
+				     "missing");
+	v = json_number_value(json_object_get(rec, split ? "ratio" : "amount"));
+	if (mdx_store_basis_read(rec, &basis, e))
 		return -1;
-	for (int j = 0; j < 2; j++) {
-		sqlite3_bind_text(st[j], 1, sym, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st[j], 2, date, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st[j], 3, kind, -1, SQLITE_STATIC);
-		sqlite3_bind_double(
-			st[j], 4,
-			json_number_value(json_object_get(rec, vkey)));
-		bind_text(st[j], 5, json_str_field(rec, "source"));
+	if (!split && basis.kind == MDX_BASIS_SPLIT) {
+		const struct mdx_adjuster *a = splits_of(s, sym, e);
+
+		if (a == NULL)
+			return -1;
+		f = mdx_adjuster_splits_between(a, day, basis.as_of);
+		v *= f;
 	}
-	return upsert(s, st[0], st[1], "upsert action", e);
+	if ((get = stmt(s, ST_GET_ACTION, e)) == NULL)
+		return -1;
+	sqlite3_bind_text(get, 1, sym, -1, SQLITE_STATIC);
+	sqlite3_bind_text(get, 2, date, -1, SQLITE_STATIC);
+	sqlite3_bind_text(get, 3, kind, -1, SQLITE_STATIC);
+	rc = sqlite3_step(get);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		db_err(s, e, "read action");
+		sqlite3_reset(get);
+		return -1;
+	}
+	if (rc == SQLITE_ROW) {
+		double stored = sqlite3_column_double(get, 0);
+
+		sqlite3_reset(get);
+		if (same(stored, v))
+			return MDX_PUT_UNCHANGED;
+		if (!split && MDX_STORE_MIXED(stored / v))
+			return refuse_mixed(e, "amount", v, stored, sym, date,
+					    "splits");
+	}
+	sqlite3_reset(get);
+	if ((put = stmt(s, rc == SQLITE_ROW ? ST_UPD_ACTION : ST_INS_ACTION,
+			e)) == NULL)
+		return -1;
+	sqlite3_bind_text(put, 1, sym, -1, SQLITE_STATIC);
+	sqlite3_bind_text(put, 2, date, -1, SQLITE_STATIC);
+	sqlite3_bind_text(put, 3, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_double(put, 4, v);
+	bind_text(put, 5, json_str_field(rec, "source"));
+	if (!split && basis.kind == MDX_BASIS_SPLIT)
+		sqlite3_bind_text(put, 6, mdx_date_format(basis.as_of, as_of),
+				  -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(put, 6);
+	sqlite3_bind_double(put, 7, f);
+	if (step_done(s, put, "upsert action", e) < 0)
+		return -1;
+	ret = rc == SQLITE_ROW ? MDX_PUT_UPDATED : MDX_PUT_INSERTED;
+	if (strcmp(s->adj_sym, sym) == 0)
+		forget_splits(s);
+	if (split && reconvert(s, sym, date, e))
+		return -1;
+	return ret;
 }
 
 int
@@ -810,15 +1321,19 @@ mdx_store_put(struct mdx_store *s, const json_t *rec, struct mdx_err *e)
 	const char *zone = NULL;
 
 	switch (mdx_rec_type(rec, e)) {
-	case MDX_REC_BAR:
+	case MDX_REC_BAR: {
+		struct mdx_basis basis;
+
 		/* mdx-load's checks (mdx_session.h) */
 		if (mdx_json_string(rec, "tz", &zone, NULL) != 1 ||
 		    !mdx_tz_valid(zone))
 			zone = NULL;
 		if (mdx_bar_from_json(rec, &b, e) ||
-		    mdx_session_check(&b, zone, e))
+		    mdx_session_check(&b, zone, e) ||
+		    mdx_store_basis_read(rec, &basis, e))
 			return -1;
-		return mdx_store_put_bar(s, &b, e);
+		return mdx_store_put_bar_as(s, &b, &basis, e);
+	}
 	case MDX_REC_INSTRUMENT:
 		if (mdx_instrument_check(rec, e))
 			return -1;
@@ -1002,10 +1517,43 @@ row_bar(sqlite3_stmt *st, struct mdx_bar *b, struct mdx_err *e)
 	return 0;
 }
 
-/* step st to its end, sending each row as a bar; returns rows or -1 */
+void
+mdx_store_adjust_bar(struct mdx_bar *b, const struct mdx_adjuster *a, int mode)
+{
+	double f, v;
+
+	if (a == NULL || mode == MDX_ADJUST_NONE)
+		return;
+	f = mdx_adjuster_price(a, mode, b->date);
+	v = mdx_adjuster_volume(a, mode, b->date);
+	if (f != 1) {
+		b->open *= f;
+		b->high *= f;
+		b->low *= f;
+		b->close *= f;
+		b->vwap *= f;
+	}
+	if (v != 1)
+		b->volume = llround((double)b->volume * v);
+}
+
+/* the adjuster of sym for mode into *a (NULL for none); 0 or -1 */
+static int
+adjuster_for(struct mdx_store *s, const char *sym, int mode,
+	     struct mdx_adjuster **a, struct mdx_err *e)
+{
+	*a = NULL;
+	if (mode == MDX_ADJUST_NONE)
+		return 0;
+	*a = mdx_adjuster_load(s->db, sym, e);
+	return *a == NULL ? -1 : 0;
+}
+
+/* step st to its end, sending each row as a bar, adjusted by a for mode
+ * (a NULL: as traded); returns rows or -1 */
 static long
 emit_bars(struct mdx_store *s, sqlite3_stmt *st, struct mdx_sink *k,
-	  struct mdx_err *e)
+	  const struct mdx_adjuster *a, int mode, struct mdx_err *e)
 {
 	struct mdx_bar b;
 	long n = 0;
@@ -1016,6 +1564,7 @@ emit_bars(struct mdx_store *s, sqlite3_stmt *st, struct mdx_sink *k,
 
 		if (row_bar(st, &b, e))
 			goto fail;
+		mdx_store_adjust_bar(&b, a, mode);
 		if ((row = mdx_bar_to_json(&b)) == NULL) {
 			mdx_err_set(e, MDX_ENOMEM, "out of memory");
 			goto fail;
@@ -1051,6 +1600,7 @@ mdx_store_bars(struct mdx_store *s, const struct mdx_query *q,
 	char from[MDX_DATE_LEN], to[MDX_DATE_LEN];
 	int64_t ts_lo = INT64_MIN, ts_hi = INT64_MAX;
 	long left = q->limit > 0 ? q->limit : -1;
+	struct mdx_adjuster *a;
 	int missing = 0;
 	sqlite3_stmt *st;
 
@@ -1082,6 +1632,8 @@ mdx_store_bars(struct mdx_store *s, const struct mdx_query *q,
 			missing++;
 			continue;
 		}
+		if (adjuster_for(s, q->symbols[i], q->adjust, &a, e))
+			return -1;
 		for (int iv = 0; iv < MDX_INTERVAL_N && left != 0; iv++) {
 			long n;
 
@@ -1096,11 +1648,14 @@ mdx_store_bars(struct mdx_store *s, const struct mdx_query *q,
 			sqlite3_bind_text(st, 5, from, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 6, to, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(st, 7, left);
-			if ((n = emit_bars(s, st, k, e)) < 0)
+			if ((n = emit_bars(s, st, k, a, q->adjust, e)) < 0) {
+				mdx_adjuster_free(a);
 				return -1;
+			}
 			if (left > 0)
 				left -= n;
 		}
+		mdx_adjuster_free(a);
 	}
 	return missing;
 }
@@ -1182,8 +1737,10 @@ latest_of(struct mdx_store *s, const char *sym, const struct mdx_query *q,
 	  struct mdx_sink *k, struct mdx_err *e)
 {
 	sqlite3_stmt *st = stmt(s, ST_LATEST, e);
+	struct mdx_adjuster *a;
+	int ret = -1;
 
-	if (st == NULL)
+	if (st == NULL || adjuster_for(s, sym, q->adjust, &a, e))
 		return -1;
 	for (int iv = 0; iv < MDX_INTERVAL_N; iv++) {
 		if (q->interval >= 0 && iv != q->interval)
@@ -1191,10 +1748,13 @@ latest_of(struct mdx_store *s, const char *sym, const struct mdx_query *q,
 		sqlite3_bind_text(st, 1, sym, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 2, mdx_interval_name(iv), -1,
 				  SQLITE_STATIC);
-		if (emit_bars(s, st, k, e) < 0)
-			return -1;
+		if (emit_bars(s, st, k, a, q->adjust, e) < 0)
+			goto out;
 	}
-	return 0;
+	ret = 0;
+out:
+	mdx_adjuster_free(a);
+	return ret;
 }
 
 int
@@ -1332,6 +1892,126 @@ col_json(sqlite3_stmt *st, int i)
 		return json_null();
 	}
 }
+
+/* the date bounds of q as text, inclusive */
+static void
+q_dates(const struct mdx_query *q, char *from, char *to)
+{
+	snprintf(from, MDX_DATE_LEN, "0000-00-00");
+	snprintf(to, MDX_DATE_LEN, "9999-99-99");
+	if (q->has & MDX_Q_FROM)
+		mdx_date_format(q->from, from);
+	if (q->has & MDX_Q_TO)
+		mdx_date_format(q->to, to);
+}
+
+/* run sql (?1 symbol, ?2 from, ?3 to) for each of q's symbols and send
+ * every row, columns as SQLite names them; a symbol with no row and no
+ * bar is reported missing */
+static int
+per_symbol_rows(struct mdx_store *s, const struct mdx_query *q,
+		struct mdx_sink *k, const char *sql, const char *const *cols,
+		size_t ncols, const char *what, struct mdx_err *e)
+{
+	char from[MDX_DATE_LEN], to[MDX_DATE_LEN];
+	sqlite3_stmt *st = NULL;
+	int missing = 0, ret = -1, rc;
+
+	if (check_symbols(q, e))
+		return -1;
+	if (q->nsymbols == 0)
+		return mdx_err_set(e, MDX_EUSAGE, "%s: no symbol given", what);
+	if (k->columns(k->ctx, cols, ncols, e))
+		return -1;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_err(s, e, what);
+	q_dates(q, from, to);
+	for (size_t i = 0; i < q->nsymbols; i++) {
+		long n = 0;
+
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, q->symbols[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			json_t *row = json_object(), *v;
+
+			if (row == NULL)
+				goto nomem;
+			for (int c = 0; c < (int)ncols; c++) {
+				if ((v = col_json(st, c)) == NULL ||
+				    json_object_set_new(row, cols[c], v)) {
+					json_decref(row);
+					goto nomem;
+				}
+			}
+			rc = k->row(k->ctx, row, e);
+			json_decref(row);
+			if (rc)
+				goto out;
+			n++;
+		}
+		if (rc != SQLITE_DONE) {
+			db_err(s, e, what);
+			goto out;
+		}
+		if (n == 0) {
+			if ((rc = has_symbol(s, q->symbols[i], e)) < 0)
+				goto out;
+			if (rc == 0) {
+				report_miss(s, k, q->symbols[i]);
+				missing++;
+			}
+		}
+	}
+	ret = missing;
+	goto out;
+nomem:
+	mdx_err_set(e, MDX_ENOMEM, "out of memory");
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int
+mdx_store_actions(struct mdx_store *s, const struct mdx_query *q,
+		  struct mdx_sink *k, struct mdx_err *e)
+{
+	static const char *const cols[] = {"symbol", "date",   "kind",
+					   "ratio",  "amount", "source"};
+
+	return per_symbol_rows(
+		s, q, k,
+		"SELECT symbol, date, kind, "
+		"CASE kind WHEN 'split' THEN value END, "
+		"CASE kind WHEN 'dividend' THEN value END, source "
+		"FROM actions WHERE symbol = ?1 AND date >= ?2 AND date <= ?3 "
+		"ORDER BY date, kind",
+		cols, sizeof(cols) / sizeof(*cols), "read actions", e);
+}
+
+/* clang-format off */
+int
+mdx_store_revisions(struct mdx_store *s, const struct mdx_query *q,
+		    struct mdx_sink *k, struct mdx_err *e)
+{
+	static const char *const cols[] = {
+		"symbol", "interval", "date", "ts", "revised_at", "run_tool",
+		"run_started", "reason", "open", "high", "low", "close",
+		"adj_close", "volume", "source", "basis", "basis_as_of",
+		"stored_at"};
+
+	return per_symbol_rows(
+		s, q, k,
+		"SELECT symbol, interval, date, " RFC3339_SQL("ts") ", "
+		RFC3339_SQL("revised_at") ", run_tool, run_started, reason, "
+		"open, high, low, close, adj_close, volume, source, basis, "
+		"basis_as_of, " RFC3339_SQL("updated_at") " FROM revisions "
+		"WHERE symbol = ?1 AND date >= ?2 AND date <= ?3 "
+		"ORDER BY interval, ts, revised_at",
+		cols, sizeof(cols) / sizeof(*cols), "read revisions", e);
+}
+/* clang-format on */
 
 int
 mdx_store_runs(struct mdx_store *s, const struct mdx_query *q,

@@ -18,6 +18,7 @@
 
 #include "mdx_err.h"
 #include "mdx_record.h"
+#include "mdx_store.h"
 
 #define LOAD_CHUNK 256 /* records a chunk */
 #define LOAD_CHUNKS 4  /* chunks in flight */
@@ -38,8 +39,9 @@ struct item {
 	const char *name; /* input name (borrowed from argv, or "<stdin>") */
 	long line;	  /* line number in that input */
 	struct mdx_bar bar; /* ITEM_BAR */
-	json_t *rec;	    /* ITEM_RECORD: owned reference */
-	struct mdx_err e;   /* ITEM_REJECT, ITEM_NOFILE, ITEM_FATAL */
+	struct mdx_basis basis; /* ITEM_BAR: the basis it was received on */
+	json_t *rec;		/* ITEM_RECORD: owned reference */
+	struct mdx_err e;	/* ITEM_REJECT, ITEM_NOFILE, ITEM_FATAL */
 };
 
 struct chunk {

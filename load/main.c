@@ -147,7 +147,7 @@ store_item(struct load *l, struct item *it)
 	}
 	if (it->kind == ITEM_BAR) {
 		kind = MDX_KIND_BAR;
-		rc = mdx_store_put_bar(l->s, &it->bar, &e);
+		rc = mdx_store_put_bar_as(l->s, &it->bar, &it->basis, &e);
 	} else if (it->type == MDX_REC_INSTRUMENT) {
 		kind = MDX_KIND_INSTRUMENT;
 		if (mdx_store_put_instrument_rows(l->s, it->rec, &rc, &fact,
@@ -440,8 +440,14 @@ main(int argc, char **argv)
 		return MDX_EXIT_CANTCREAT;
 	}
 	mdx_run_start(&l.run, "mdx-load", argc, argv, NULL);
+	mdx_store_set_run(l.s, "mdx-load", l.run.started);
 	status = load_all(&l, argc - optind, argv + optind);
 	summary(&l, t0);
+	if (mdx_store_reconverted(l.s) > 0)
+		mdx_log("info",
+			"%ld stored bars re-converted for splits they had "
+			"not been converted with",
+			mdx_store_reconverted(l.s));
 	mdx_run_release(&l.run);
 	mdx_store_close(l.s);
 	return mdx_close_stdout(status);

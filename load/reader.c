@@ -80,6 +80,8 @@ item_record(struct item *it, json_t *rec)
 		rc = mdx_bar_from_json(rec, &it->bar, &it->e);
 		if (rc == 0)
 			rc = mdx_session_check(&it->bar, zone, &it->e);
+		if (rc == 0)
+			rc = mdx_store_basis_read(rec, &it->basis, &it->e);
 		break;
 	case MDX_REC_INSTRUMENT:
 		rc = mdx_instrument_check(rec, &it->e);

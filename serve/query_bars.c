@@ -1,4 +1,5 @@
-/* query_bars.c - the bars, latest and symbols commands of mdx-query. */
+/* query_bars.c - the bars, latest, symbols, actions and revisions
+ * commands of mdx-query. */
 #include "mdx_record.h"
 #include "query_int.h"
 
@@ -41,4 +42,20 @@ query_symbols(struct query_ctx *c)
 	if (symbols_from_args(c))
 		return -1;
 	return mdx_store_symbols(c->s, &c->q, c->k, &c->e);
+}
+
+int
+query_actions(struct query_ctx *c)
+{
+	if (symbols_from_args(c))
+		return -1;
+	return mdx_store_actions(c->s, &c->q, c->k, &c->e);
+}
+
+int
+query_revisions(struct query_ctx *c)
+{
+	if (symbols_from_args(c))
+		return -1;
+	return mdx_store_revisions(c->s, &c->q, c->k, &c->e);
 }

@@ -30,6 +30,8 @@ struct query_ctx {
 int query_bars(struct query_ctx *c);
 int query_latest(struct query_ctx *c);
 int query_symbols(struct query_ctx *c);
+int query_actions(struct query_ctx *c);
+int query_revisions(struct query_ctx *c);
 int query_runs(struct query_ctx *c);
 int query_sql(struct query_ctx *c);
 

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mdx_adjust.h"
 #include "mdx_alloc.h"
 #include "mdx_check.h"
 #include "mdx_cli.h"
@@ -59,6 +60,10 @@ enum opt {
 	OPT_HEIGHT = 1 << 24,
 	OPT_INDEX = 1 << 25,
 	OPT_EVERY = 1 << 26, /* resample's --to INTERVAL */
+	OPT_ADJUST = 1 << 27,
+	/* index build (issue 10) */
+	OPT_UNIVERSE = 1 << 28,
+	OPT_BACKFILL = 1 << 29,
 };
 #define NOPTS 32 /* room in enum opt */
 
@@ -71,6 +76,9 @@ enum {
 	LONG_OUTLIER,
 	LONG_STALE,
 	LONG_ZERO_VOLUME,
+	LONG_ADJUST,
+	LONG_UNIVERSE,
+	LONG_BACKFILL,
 };
 
 /* calendar and check (serve/query_calendar.c, serve/query_check.c) and
@@ -105,10 +113,15 @@ static const struct query_cmd {
 } cmds[] = {
 	{"bars",
 	 "SYMBOL ... [--from DATE] [--to DATE] [--interval I] "
-	 "[--limit N]",
-	 OPT_FROM | OPT_TO | OPT_INTERVAL | OPT_LIMIT, 1, -1, query_bars},
-	{"latest", "[SYMBOL ...] [--interval I]", OPT_INTERVAL, 0, -1,
-	 query_latest},
+	 "[--limit N] [--adjust none|split|total]",
+	 OPT_FROM | OPT_TO | OPT_INTERVAL | OPT_LIMIT | OPT_ADJUST, 1, -1,
+	 query_bars},
+	{"latest", "[SYMBOL ...] [--interval I] [--adjust none|split|total]",
+	 OPT_INTERVAL | OPT_ADJUST, 0, -1, query_latest},
+	{"actions", "SYMBOL ... [--from DATE] [--to DATE]", OPT_FROM | OPT_TO,
+	 1, -1, query_actions},
+	{"revisions", "SYMBOL ... [--from DATE] [--to DATE]", OPT_FROM | OPT_TO,
+	 1, -1, query_revisions},
 	{"symbols", "[SYMBOL ...] [--interval I]", OPT_INTERVAL, 0, -1,
 	 query_symbols},
 	{"runs", "[--limit N]", OPT_LIMIT, 0, 0, query_runs},
@@ -122,24 +135,29 @@ static const struct query_cmd {
 	 OPT_FROM | OPT_TO | OPT_KINDS | OPT_FAIL_ON | OPT_AS_OF | OPT_STALE |
 		 OPT_OUTLIER | OPT_ZERO_VOLUME,
 	 0, -1, query_check},
-	{"stats", "SYMBOL ... [--from DATE] [--to DATE] [--risk-free RATE]",
-	 OPT_FROM | OPT_TO | OPT_RISK_FREE, 1, -1, query_stats},
+	{"stats",
+	 "SYMBOL ... [--from DATE] [--to DATE] [--risk-free RATE] "
+	 "[--adjust none|split|total]",
+	 OPT_FROM | OPT_TO | OPT_RISK_FREE | OPT_ADJUST, 1, -1, query_stats},
 	{"returns",
 	 "SYMBOL ... [--from DATE] [--to DATE] "
-	 "[--period daily|weekly|monthly|quarterly] [--log] [--wide]",
-	 OPT_FROM | OPT_TO | OPT_PERIOD | OPT_LOG | OPT_WIDE, 1, -1,
-	 query_returns},
+	 "[--period daily|weekly|monthly|quarterly] [--log] [--wide] "
+	 "[--adjust none|split|total]",
+	 OPT_FROM | OPT_TO | OPT_PERIOD | OPT_LOG | OPT_WIDE | OPT_ADJUST, 1,
+	 -1, query_returns},
 	{"resample",
 	 "SYMBOL ... --to 1wk|1mo|1d|1h [--from DATE] [--to DATE] "
-	 "[--interval I] [--regular] [--at-open]",
+	 "[--interval I] [--regular] [--at-open] [--adjust none|split|total]",
 	 OPT_EVERY | OPT_FROM | OPT_TO | OPT_INTERVAL | OPT_REGULAR |
-		 OPT_AT_OPEN,
+		 OPT_AT_OPEN | OPT_ADJUST,
 	 1, -1, query_resample},
 	{"index build",
 	 "NAME --top N [--from DATE] [--to DATE] "
-	 "[--rebalance daily|weekly|monthly|quarterly] [--base LEVEL]",
-	 OPT_TOP | OPT_FROM | OPT_TO | OPT_REBALANCE | OPT_BASE, 1, 1,
-	 query_index_build, 0, CMD_WRITE},
+	 "[--rebalance daily|weekly|monthly|quarterly] [--base LEVEL] "
+	 "[--adjust none|split|total] [--universe FILE] [--backfill]",
+	 OPT_TOP | OPT_FROM | OPT_TO | OPT_REBALANCE | OPT_BASE | OPT_ADJUST |
+		 OPT_UNIVERSE | OPT_BACKFILL,
+	 1, 1, query_index_build, 0, CMD_WRITE},
 	{"index performance",
 	 "NAME [--from DATE] [--to DATE] [--summary [--risk-free RATE]]",
 	 OPT_FROM | OPT_TO | OPT_SUMMARY | OPT_RISK_FREE, 1, 1,
@@ -152,17 +170,21 @@ static const struct query_cmd {
 	{"index delete", "NAME", 0, 1, 1, query_index_delete, 0, CMD_WRITE},
 	{"chart",
 	 "SYMBOL|--index NAME [--from DATE] [--to DATE] "
-	 "[--type line|candle] [--width N] [--height N] [-f svg]",
-	 OPT_FROM | OPT_TO | OPT_INDEX | OPT_TYPE | OPT_WIDTH | OPT_HEIGHT, 1,
-	 1, query_chart, 0, CMD_RAW},
+	 "[--type line|candle] [--width N] [--height N] [-f svg] "
+	 "[--adjust none|split|total]",
+	 OPT_FROM | OPT_TO | OPT_INDEX | OPT_TYPE | OPT_WIDTH | OPT_HEIGHT |
+		 OPT_ADJUST,
+	 1, 1, query_chart, 0, CMD_RAW},
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(*cmds))
 
 static const struct option longopts[] = {
+	{"adjust", required_argument, NULL, LONG_ADJUST},
 	{"all", no_argument, NULL, LONG_ALL},
 	{"as-of", required_argument, NULL, LONG_AS_OF},
 	{"at-open", no_argument, NULL, LONG_ANALYSIS + 5},
+	{"backfill", no_argument, NULL, LONG_BACKFILL},
 	{"base", required_argument, NULL, LONG_ANALYSIS + 8},
 	{"date", required_argument, NULL, LONG_ANALYSIS + 9},
 	{"db", required_argument, NULL, 'D'},
@@ -189,6 +211,7 @@ static const struct option longopts[] = {
 	{"to", required_argument, NULL, 'T'},
 	{"top", required_argument, NULL, LONG_ANALYSIS + 6},
 	{"type", required_argument, NULL, LONG_ANALYSIS + 11},
+	{"universe", required_argument, NULL, LONG_UNIVERSE},
 	{"verbose", no_argument, NULL, 'v'},
 	{"version", no_argument, NULL, 'V'},
 	{"wide", no_argument, NULL, LONG_ANALYSIS + 3},
@@ -363,6 +386,23 @@ parse_options(int argc, char **argv, struct args *a, struct mdx_query *q,
 			break;
 		case 'o':
 			a->output = optarg;
+			break;
+		case LONG_ADJUST: {
+			enum mdx_adjust m;
+
+			if (mdx_adjust_parse(optarg, &m, &e))
+				return mdx_usage_error("--adjust: %s", e.text);
+			q->adjust = m;
+			note_opt(a, OPT_ADJUST, "--adjust");
+			break;
+		}
+		case LONG_UNIVERSE:
+			query_aopts()->universe = optarg;
+			note_opt(a, OPT_UNIVERSE, "--universe");
+			break;
+		case LONG_BACKFILL:
+			query_aopts()->backfill = 1;
+			note_opt(a, OPT_BACKFILL, "--backfill");
 			break;
 		case LONG_ALL:
 			query_calendar_flags |= MDX_CHECK_CAL_ALL;
@@ -655,6 +695,16 @@ main(int argc, char **argv)
 				       cmd->name, cmd->synopsis);
 	if (cmd->run == query_runs && !(a.used & OPT_LIMIT))
 		c.q.limit = RUNS_DEFAULT_LIMIT;
+	/* the defaults of mdx-query(1): returns, stats and chart measure
+	 * what a holder earned (total); bars, latest and resample show the
+	 * prices as traded; index build is a price index (split) */
+	if (!(a.used & OPT_ADJUST))
+		c.q.adjust = cmd->run == query_stats ||
+					     cmd->run == query_returns ||
+					     cmd->run == query_chart
+				     ? MDX_ADJUST_TOTAL
+			     : cmd->run == query_index_build ? MDX_ADJUST_SPLIT
+							     : MDX_ADJUST_NONE;
 	c.argc = nargs;
 	c.argv = argv + optind + words;
 	return run(cmd, &a, &c);

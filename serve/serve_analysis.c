@@ -20,6 +20,7 @@
 #include "mdx_record.h"
 #include "mdx_stats.h"
 #include "mdx_time.h"
+#include "mdx_adjust.h"
 #include "serve_int.h"
 
 /* ---- parameters ---- */
@@ -155,7 +156,8 @@ serve_a_stats(struct serve_req *r)
 	mdx_query_init(&q);
 	mdx_analysis_opts_init(&o);
 	if (serve_symbol_var(r, r->var[0]) || range(r, &q) ||
-	    rate(r, "risk_free", &o.rf))
+	    rate(r, "risk_free", &o.rf) ||
+	    serve_q_adjust(r, &q, MDX_ADJUST_TOTAL))
 		return -1;
 	return of_symbol(r, mdx_analysis_stats, &q, &o);
 }
@@ -169,7 +171,8 @@ serve_a_returns(struct serve_req *r)
 	mdx_query_init(&q);
 	mdx_analysis_opts_init(&o);
 	if (serve_symbol_var(r, r->var[0]) || range(r, &q) ||
-	    period(r, "period", &o.period) || flag(r, "log", &o.logret))
+	    period(r, "period", &o.period) || flag(r, "log", &o.logret) ||
+	    serve_q_adjust(r, &q, MDX_ADJUST_TOTAL))
 		return -1;
 	return of_symbol(r, mdx_analysis_returns, &q, &o);
 }
@@ -186,7 +189,8 @@ serve_a_resample(struct serve_req *r)
 	mdx_query_init(&q);
 	mdx_analysis_opts_init(&o);
 	if (serve_symbol_var(r, r->var[0]) || range(r, &q) ||
-	    flag(r, "regular", &regular) || flag(r, "at_open", &at_open))
+	    flag(r, "regular", &regular) || flag(r, "at_open", &at_open) ||
+	    serve_q_adjust(r, &q, MDX_ADJUST_NONE))
 		return -1;
 	if (to == NULL)
 		return serve_fail(r, 400,
@@ -299,7 +303,9 @@ serve_a_index_build(struct serve_req *r)
 	mdx_err_clear(&e);
 	if (index_name(r, &o) || range(r, &q) ||
 	    whole(r, "top", 1, 100000, &top) ||
-	    period(r, "rebalance", &o.rebalance))
+	    period(r, "rebalance", &o.rebalance) ||
+	    flag(r, "backfill", &o.backfill) ||
+	    serve_q_adjust(r, &q, MDX_ADJUST_SPLIT))
 		return -1;
 	if (top == 0)
 		return serve_fail(r, 400, "top: the index size is needed");

@@ -237,7 +237,9 @@ enum serve_param {
 	SP_STALE = 1 << 22,	  /* sessions */
 	SP_OUTLIER = 1 << 23,	  /* robust sd */
 	SP_ZERO_VOLUME = 1 << 24, /* bars in a row */
-	SP_NPARAM = 25
+	SP_ADJUST = 1 << 25,	  /* none split total */
+	SP_BACKFILL = 1 << 26,	  /* flag: fill share counts back */
+	SP_NPARAM = 27
 };
 
 /* The definition of parameter bit i (for parsing and OpenAPI). */
@@ -417,6 +419,10 @@ int serve_bar_find(struct mdx_store *s, const struct serve_bar_key *k,
 		   struct mdx_err *e);
 int serve_q_bar(struct serve_req *r);
 int serve_q_latest(struct serve_req *r);
+int serve_q_actions(struct serve_req *r);
+int serve_q_revisions(struct serve_req *r);
+/* adjust= into q->adjust, dflt when absent; 0, or -1 having answered 400 */
+int serve_q_adjust(struct serve_req *r, struct mdx_query *q, int dflt);
 int serve_q_symbols(struct serve_req *r);
 int serve_q_runs(struct serve_req *r);
 

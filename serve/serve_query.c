@@ -30,6 +30,7 @@
 #include "mdx_record.h"
 #include "mdx_serve_store.h"
 #include "mdx_time.h"
+#include "mdx_adjust.h"
 #include "serve_int.h"
 
 /* ---- readers ---- */
@@ -479,9 +480,9 @@ serve_symbol_var(struct serve_req *r, const char *s)
 static void
 bars_bind(const char *sym, const struct mdx_query *q, char *buf, size_t n)
 {
-	snprintf(buf, n, "bars|%s|%d|%ld|%ld", sym, q->interval,
+	snprintf(buf, n, "bars|%s|%d|%ld|%ld|%d", sym, q->interval,
 		 (q->has & MDX_Q_FROM) ? (long)q->from : -999999L,
-		 (q->has & MDX_Q_TO) ? (long)q->to : -999999L);
+		 (q->has & MDX_Q_TO) ? (long)q->to : -999999L, q->adjust);
 }
 
 /* the URL of the next page after the last row of g: this route's path
@@ -490,8 +491,8 @@ static char *
 bars_next(struct serve_req *r, const struct render *g, const char *sym,
 	  const char *bind)
 {
-	static const char *const keep[] = {"interval", "from", "to", "limit",
-					   "format"};
+	static const char *const keep[] = {"interval", "from",	 "to",
+					   "limit",    "format", "adjust"};
 	const char *tmpl = serve_routes[r->route].tmpl;
 	const char *brace = strchr(tmpl, '{'), *rest = strchr(tmpl, '}') + 1;
 	struct serve_cursor cur;
@@ -551,6 +552,7 @@ serve_q_bars(struct serve_req *r)
 	mdx_query_init(&q);
 	mdx_err_clear(&e);
 	if (serve_symbol_var(r, sym) || serve_q_dates(r, &q) ||
+	    serve_q_adjust(r, &q, MDX_ADJUST_NONE) ||
 	    q_limit(r, SERVE_PAGE_DEFAULT, SERVE_PAGE_MAX, 0, &page))
 		return -1;
 	q.symbols = &sym;
@@ -771,6 +773,46 @@ rows_of(struct serve_req *r, query_fn fn, const struct mdx_query *q)
 	return serve_rows_on(r, NULL, core_fn, q, &fn, 0);
 }
 
+int
+serve_q_adjust(struct serve_req *r, struct mdx_query *q, int dflt)
+{
+	const char *v = serve_arg(r, "adjust");
+	enum mdx_adjust m = dflt;
+
+	if (v != NULL && mdx_adjust_parse(v, &m, NULL))
+		return serve_fail(r, 400,
+				  "adjust: '%.20s' is not none, split or total",
+				  v);
+	q->adjust = m;
+	return 0;
+}
+
+/* the query core function fn over the path's symbol with from= and to= */
+static int
+symbol_cmd(struct serve_req *r, query_fn fn)
+{
+	struct mdx_query q;
+
+	mdx_query_init(&q);
+	if (serve_symbol_var(r, r->var[0]) || serve_q_range(r, &q))
+		return -1;
+	q.symbols = (const char *const *)&r->var[0];
+	q.nsymbols = 1;
+	return rows_of(r, fn, &q);
+}
+
+int
+serve_q_actions(struct serve_req *r)
+{
+	return symbol_cmd(r, mdx_store_actions);
+}
+
+int
+serve_q_revisions(struct serve_req *r)
+{
+	return symbol_cmd(r, mdx_store_revisions);
+}
+
 static int
 symbols_cmd(struct serve_req *r, query_fn fn)
 {
@@ -781,6 +823,7 @@ symbols_cmd(struct serve_req *r, query_fn fn)
 
 	mdx_query_init(&q);
 	if (serve_q_dates(r, &q) == 0 &&
+	    serve_q_adjust(r, &q, MDX_ADJUST_NONE) == 0 &&
 	    serve_q_symbol_list(r, &q, &buf, &names) == 0)
 		ret = rows_of(r, fn, &q);
 	mdx_free(names);

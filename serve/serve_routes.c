@@ -58,6 +58,14 @@ const struct serve_param_def serve_params[SP_NPARAM] = {
 	 "robust standard deviations of an outlier (default 20)"},
 	{"zero_volume", "integer", NULL,
 	 "bars in a row with volume 0 (default 3)"},
+	{"adjust", "string", NULL,
+	 "none (prices as traded), split (back-adjusted for later splits) or "
+	 "total (and for dividends); default none for bars, latest and "
+	 "resample, total for stats and returns, split for index build (the "
+	 "members' prices)"},
+	{"backfill", "boolean", NULL,
+	 "index build: rank before a share count is known, on the earliest "
+	 "(look-ahead; said in the stored parameters)"},
 };
 
 const struct serve_column serve_columns[] = {
@@ -141,6 +149,19 @@ const struct serve_column serve_columns[] = {
 	{"kind", "string", 0},
 	{"value", "number", 0},
 	{"detail", "string", 0},
+	/* actions, revisions (issue 10) */
+	{"ratio", "number", 0},
+	{"amount", "number", 0},
+	{"revised_at", "date-time", 0},
+	{"run_tool", "string", 0},
+	{"run_started", "date-time", 0},
+	{"reason", "string", 0},
+	{"basis_as_of", "date", 0},
+	{"stored_at", "date-time", 0},
+	/* index build (point in time) */
+	{"adjust", "string", 0},
+	{"unranked", "integer", 0},
+	{"backfilled", "integer", 0},
 };
 
 const size_t serve_ncolumns = sizeof(serve_columns) / sizeof(*serve_columns);
@@ -164,17 +185,19 @@ const struct serve_route serve_routes[] = {
 	 "mdx-query symbols [SYMBOL ...] [--interval I]",
 	 "symbol interval first_date last_date bars"},
 	{"GET", "/v1/bars/{symbol}",
-	 SP_FORMAT | SP_INTERVAL | SP_FROM | SP_TO | SP_LIMIT | SP_CURSOR,
+	 SP_FORMAT | SP_INTERVAL | SP_FROM | SP_TO | SP_LIMIT | SP_CURSOR |
+		 SP_ADJUST,
 	 ROWS | SR_PAGED, serve_q_bars, "Bars of a symbol",
 	 "Canonical bar records in time order (intervals 1m to 1mo), a page "
 	 "at a time: the next page's URL is in the Link header (rel=\"next\") "
 	 "and, for json, in the body's \"next\" (null on the last page); the "
 	 "body's \"data\" is what mdx-query -f json prints for the page.",
 	 "mdx-query bars SYMBOL [--interval I] [--from D] [--to D] "
-	 "[--limit N]",
+	 "[--limit N] [--adjust A]",
 	 BAR_COLS},
 	{"GET", "/v1/instruments/{symbol}/ohlcv",
-	 SP_FORMAT | SP_INTERVAL | SP_FROM | SP_TO | SP_LIMIT | SP_CURSOR,
+	 SP_FORMAT | SP_INTERVAL | SP_FROM | SP_TO | SP_LIMIT | SP_CURSOR |
+		 SP_ADJUST,
 	 ROWS | SR_PAGED, serve_q_bars, "Bars of a symbol (alias)",
 	 "The same as /v1/bars/{symbol}.",
 	 "mdx-query bars SYMBOL [--interval I] [--from D] [--to D] "
@@ -202,33 +225,47 @@ const struct serve_route serve_routes[] = {
 	 "all in one transaction: any invalid record answers 422 and nothing "
 	 "is written.  Answers the counts inserted, updated and unchanged.",
 	 NULL},
-	{"GET", "/v1/latest", SP_FORMAT | SP_INTERVAL | SP_SYMBOLS, ROWS,
-	 serve_q_latest, "Latest bar of each symbol",
+	{"GET", "/v1/latest", SP_FORMAT | SP_INTERVAL | SP_SYMBOLS | SP_ADJUST,
+	 ROWS, serve_q_latest, "Latest bar of each symbol",
 	 "The latest bar of each symbol and interval, of the symbols named or "
 	 "of every symbol.",
-	 "mdx-query latest [SYMBOL ...] [--interval I]", BAR_COLS},
+	 "mdx-query latest [SYMBOL ...] [--interval I] [--adjust A]",
+	 BAR_COLS},
+	{"GET", "/v1/actions/{symbol}", SP_FORMAT | SP_FROM | SP_TO, ROWS,
+	 serve_q_actions, "Splits and dividends of a symbol",
+	 "The stored corporate actions by ex-date: a split's ratio (new "
+	 "shares per old), a dividend's amount as paid.",
+	 "mdx-query actions SYMBOL [--from D] [--to D]",
+	 "symbol date kind ratio amount source"},
+	{"GET", "/v1/revisions/{symbol}", SP_FORMAT | SP_FROM | SP_TO, ROWS,
+	 serve_q_revisions, "Earlier values of a symbol's bars",
+	 "The values a bar had before a load changed them, with when, by "
+	 "which run and why.",
+	 "mdx-query revisions SYMBOL [--from D] [--to D]",
+	 "symbol interval date ts revised_at run_tool run_started reason open "
+	 "high low close adj_close volume source basis basis_as_of stored_at"},
 	{"GET", "/v1/runs", SP_FORMAT | SP_LIMIT, ROWS, serve_q_runs,
 	 "Pipeline runs", "The pipeline's history, newest first.",
 	 "mdx-query runs [--limit N]",
 	 "id tool started finished status rows_in rows_out inserted updated "
 	 "unchanged rejected failed"},
 	{"GET", "/v1/stats/{symbol}",
-	 SP_FORMAT | SP_FROM | SP_TO | SP_RISK_FREE, ROWS, serve_a_stats,
-	 "Summary figures of a symbol",
+	 SP_FORMAT | SP_FROM | SP_TO | SP_RISK_FREE | SP_ADJUST, ROWS,
+	 serve_a_stats, "Summary figures of a symbol",
 	 "Count, first and last, high and low, mean close, VWAP, total "
 	 "return, annualised volatility, Sharpe ratio and maximum drawdown of "
 	 "the symbol's daily bars.",
 	 "mdx-query stats SYMBOL [--from D] [--to D] [--risk-free RATE]",
 	 "symbol " STATS_COLS},
 	{"GET", "/v1/returns/{symbol}",
-	 SP_FORMAT | SP_FROM | SP_TO | SP_PERIOD | SP_LOG, ROWS,
+	 SP_FORMAT | SP_FROM | SP_TO | SP_PERIOD | SP_LOG | SP_ADJUST, ROWS,
 	 serve_a_returns, "Returns of a symbol",
 	 "Simple or log returns by session, ISO week, month or quarter.",
 	 "mdx-query returns SYMBOL [--from D] [--to D] [--period P] [--log]",
 	 "symbol date first_date sessions price return basis"},
 	{"GET", "/v1/resample/{symbol}",
 	 SP_FORMAT | SP_INTERVAL | SP_FROM | SP_TO | SP_SOURCE | SP_REGULAR |
-		 SP_AT_OPEN,
+		 SP_AT_OPEN | SP_ADJUST,
 	 ROWS, serve_a_resample, "Bars of a symbol resampled",
 	 "OHLCV bars made from shorter ones (interval, required: 1wk, 1mo, "
 	 "1d, 1h ...), calendar-aware, as canonical bar records.",
@@ -260,17 +297,20 @@ const struct serve_route serve_routes[] = {
 	 serve_a_index_changes, "Membership changes of an index",
 	 "Symbols added and removed at each rebalance.",
 	 "mdx-query index changes NAME [--from D] [--to D]",
-	 "date change symbol name market_cap"},
+	 "date change symbol name market_cap reason"},
 	{"POST", "/v1/index/{name}/build",
-	 SP_FORMAT | SP_TOP | SP_FROM | SP_TO | SP_REBALANCE | SP_BASE,
+	 SP_FORMAT | SP_TOP | SP_FROM | SP_TO | SP_REBALANCE | SP_BASE |
+		 SP_ADJUST | SP_BACKFILL,
 	 SR_WRITE | SR_FORMATS | SR_ROWS, serve_a_index_build, "Build an index",
 	 "Builds (or rebuilds) the equal-weighted index of the top N symbols "
-	 "by market cap and stores it, in one transaction; the parameters go "
-	 "in the query, the body is empty.  Answers the build's row.",
+	 "by market cap (point in time: close as traded x the share count "
+	 "known that day) and stores it, in one transaction; the parameters "
+	 "go in the query, the body is empty.  Answers the build's row.",
 	 "mdx-query index build NAME --top N [--from D] [--to D] "
-	 "[--rebalance P] [--base L]",
+	 "[--rebalance P] [--base L] [--adjust B] [--backfill]",
 	 "index top rebalance base first_date last_date sessions universe "
-	 "rebalances changes carried level total_return built_at"},
+	 "rebalances changes carried level total_return built_at adjust "
+	 "unranked backfilled"},
 	{"DELETE", "/v1/index/{name}", 0, SR_WRITE, serve_a_index_delete,
 	 "Delete an index", "204 when deleted, 404 when absent.", NULL},
 	{"GET", "/v1/calendar", SP_FORMAT | SP_FROM | SP_TO | SP_ALL,

@@ -90,14 +90,18 @@ stats_case() {
 		sort >"$T/got"
 	near "stats $c" "$T/want" "$T/got"
 }
-stats_case aapl_5y "$K" AAPL --risk-free 0.02
-stats_case aapl_2017 "$K" AAPL --from 2017-01-01 --to 2017-12-31
-stats_case dhr_5y_loaded "$K" DHR --risk-free 2%
-stats_case yahoo_adj "$Y" AAPL --risk-free 0.045
-stats_case yahoo_close "$YC" AAPL --risk-free 4.5%
-stats_case av_split "$AVS" AAPL --from 2014-01-02 --to 2020-11-25 --risk-free 0.01
-stats_case av_full_split "$AVS" AAPL --risk-free 0.01
-stats_case av_adj "$AVA" AAPL --risk-free 0.01
+stats_case aapl_5y "$K" AAPL --risk-free 0.02 --adjust none
+stats_case aapl_2017 "$K" AAPL --from 2017-01-01 --to 2017-12-31 --adjust none
+stats_case dhr_5y_loaded "$K" DHR --risk-free 2% --adjust none
+# Yahoo's Adj Close is stored but never used: the same figures as without
+stats_case yahoo_close "$Y" AAPL --risk-free 0.045 --adjust none
+stats_case yahoo_close "$YC" AAPL --risk-free 4.5% --adjust none
+stats_case av_split "$AVS" AAPL --from 2014-01-02 --to 2020-11-25 --risk-free 0.01 --adjust split
+stats_case av_full_split "$AVS" AAPL --risk-free 0.01 --adjust split
+# total: the dividends stored as paid, each against the close stored
+# before it (the default of stats)
+stats_case av_total "$AVA" AAPL --risk-free 0.01
+stats_case av_total "$AVA" AAPL --risk-free 0.01 --adjust total
 
 # ---- returns: every row of compute.py's cases, and the basis named
 # ret_case CASE DB ARGS...
@@ -110,18 +114,18 @@ ret_case() {
 	eq "returns $c basis" "$(tail -n +2 "$T/got.tsv" | cut -f7 | sort -u)" \
 		"$(sed -n 's/^# basis //p' "$EXP/returns_$c.txt")"
 }
-ret_case aapl_5y_daily_simple "$K" AAPL
-ret_case aapl_5y_daily_log "$K" AAPL --log
-ret_case aapl_5y_weekly_simple "$K" AAPL --period weekly
-ret_case aapl_5y_weekly_log "$K" AAPL --period weekly --log
-ret_case aapl_5y_monthly_simple "$K" AAPL --period monthly
-ret_case aapl_5y_quarterly_simple "$K" AAPL --period quarterly
-ret_case yahoo_adj_weekly_simple "$Y" AAPL --period weekly
-ret_case yahoo_adj_monthly_log "$Y" AAPL --period monthly --log
-ret_case av_split_monthly_simple "$AVR" AAPL --period monthly
-ret_case av_split_weekly_log "$AVR" AAPL --period weekly --log
+ret_case aapl_5y_daily_simple "$K" AAPL --adjust none
+ret_case aapl_5y_daily_log "$K" AAPL --log --adjust none
+ret_case aapl_5y_weekly_simple "$K" AAPL --period weekly --adjust none
+ret_case aapl_5y_weekly_log "$K" AAPL --period weekly --log --adjust none
+ret_case aapl_5y_monthly_simple "$K" AAPL --period monthly --adjust none
+ret_case aapl_5y_quarterly_simple "$K" AAPL --period quarterly --adjust none
+ret_case av_total_weekly_simple "$AVA" AAPL --period weekly
+ret_case av_total_monthly_log "$AVA" AAPL --period monthly --log --adjust total
+ret_case av_split_monthly_simple "$AVR" AAPL --period monthly --adjust split
+ret_case av_split_weekly_log "$AVR" AAPL --period weekly --log --adjust split
 # --from keeps the return of its first period (from the month before)
-qt "$K" returns AAPL --period monthly --from 2017-01-01 | tail -n +2 | cut -f2-6 >"$T/got"
+qt "$K" returns AAPL --period monthly --from 2017-01-01 --adjust none | tail -n +2 | cut -f2-6 >"$T/got"
 awk '$1 >= "2017-01-01"' "$EXP/returns_aapl_5y_monthly_simple.txt" >"$T/want"
 near "returns --from: the first period's return kept" "$T/want" "$T/got"
 # --wide: a date column and one per symbol, ready for a spreadsheet
@@ -196,21 +200,23 @@ idx_case() {
 	near "index $1: changes" "$T/want" "$T/got"
 }
 # the small universe, worked out by hand in tests/fixtures/stats/README.md
-q "$S" index build small --top 2 >/dev/null
+# (and by compute.py) with the earliest share count filled back, as
+# --backfill does: CCC's count, known from 02-01, counts from 01-24
+q "$S" index build small --top 2 --backfill >/dev/null
 eq "small index: levels by hand" "$(q "$S" -f csv index performance small | tail -n +2 | cut -d, -f2 | tr -d '\r' | xargs printf '%.10g ')" \
 	"1000 1075 1050 1150 1200 1250 1275 1305 1290 1360 "
 eq "small index: carried on 01-26 (BBB) and 02-01 (AAA)" \
 	"$(q "$S" -f csv index performance small | tail -n +2 | tr -d '\r' | awk -F, '$7 > 0 { printf "%s ", $1 }')" \
 	"2024-01-26 2024-02-01 "
 idx_case small_monthly_top2 "$S" small
-q "$S" index build small_d --top 2 --rebalance daily >/dev/null
+q "$S" index build small_d --top 2 --rebalance daily --backfill >/dev/null
 idx_case small_daily_top2 "$S" small_d
-q "$S" index build small_w --top 2 --rebalance weekly >/dev/null
+q "$S" index build small_w --top 2 --rebalance weekly --backfill >/dev/null
 idx_case small_weekly_top2 "$S" small_w
-q "$S" index build small_q --top 3 --rebalance quarterly >/dev/null
+q "$S" index build small_q --top 3 --rebalance quarterly --backfill >/dev/null
 idx_case small_quarterly_top3 "$S" small_q
 # from 01-25, base 100: AAA and BBB at that close, BBB carried on 01-26
-q "$S" index build part --top 2 --from 2024-01-25 --to 2024-02-05 --base 100 >/dev/null
+q "$S" index build part --top 2 --from 2024-01-25 --to 2024-02-05 --base 100 --backfill >/dev/null
 eq "index --from --base: 01-26 by hand (50/110*105 + 50)" \
 	"$(qt "$S" index performance part --from 2024-01-26 --to 2024-01-26 | tail -n 1 | cut -f2 | xargs printf '%.12g')" \
 	"$(awk 'BEGIN { printf "%.12g", 50 / 110 * 105 + 50 }')"
@@ -236,6 +242,31 @@ eq "index build replaces" "$(q "$K" -f csv sql "SELECT (SELECT count(*) FROM ind
 	"1,1,1259"
 eq "index list" "$(q "$K" -f csv index list | tail -n +2 | cut -d, -f1-3,7 | tr -d '\r' | tr '\n' ' ')" \
 	"four,1,daily,1259 four_d,2,daily,1259 four_q,3,quarterly,1259 "
+# the point-in-time universe: the real S&P 500 membership intervals
+# (fja05680/sp500, tests/fixtures/sp500); AOS joined on 2017-07-26
+SPU=$FIX/sp500/fja05680_sp500_ticker_start_end.csv
+eq "universe file: AOS joined the S&P 500 on 2017-07-26" "$(grep '^AOS,' "$SPU")" "AOS,2017-07-26,"
+q "$K" index build u4 --top 4 --rebalance daily --from 2017-07-20 --to 2017-08-01 --universe "$SPU" >/dev/null
+eq "--universe: AOS not ranked before it joined (07-25)" \
+	"$(q "$K" -f csv index composition u4 --date 2017-07-25 | tail -n +2 | cut -d, -f3 | sort | tr -d '\r' | tr '\n' ' ')" "AAPL DHR MSFT "
+eq "--universe: AOS ranked from the day it joined (07-26)" \
+	"$(q "$K" -f csv index composition u4 --date 2017-07-26 | tail -n +2 | cut -d, -f3 | sort | tr -d '\r' | tr '\n' ' ')" "AAPL AOS DHR MSFT "
+eq "--universe: the change says why" \
+	"$(q "$K" -f csv index changes u4 --from 2017-07-21 | tail -n +2 | cut -d, -f1-3,6 | tr -d '\r')" "2017-07-26,added,AOS,joined the universe"
+eq "--universe: stored parameters count AOS's 4 sessions outside (07-20 .. 07-25)" \
+	"$(q "$K" -f csv sql "SELECT json_extract(params, '\$.universe') = $(sq "$SPU"), json_extract(params, '\$.outside'), json_extract(params, '\$.universe_intervals') FROM index_defs WHERE name = 'u4'" | tail -n 1 | tr -d '\r')" "1,4,1230"
+eq "--universe: the intervals are stored with the index" \
+	"$(q "$K" -f csv sql "SELECT count(*), max(start_date) FILTER (WHERE symbol = 'AOS') FROM index_universe WHERE name = 'u4'" | tail -n 1 | tr -d '\r')" "1230,2017-07-26"
+q "$K" index build u4all --top 4 --rebalance daily --from 2017-07-20 --to 2017-08-01 >/dev/null
+eq "without --universe AOS is a member on 07-25" \
+	"$(q "$K" -f csv index composition u4all --date 2017-07-25 | tail -n +2 | cut -d, -f3 | sort | tr -d '\r' | tr '\n' ' ')" "AAPL AOS DHR MSFT "
+ok "index delete takes the stored universe along" q "$K" index delete u4
+eq "  ... none left" "$(q "$K" -f csv sql "SELECT count(*) FROM index_universe WHERE name = 'u4'" | tail -n 1 | tr -d '\r')" 0
+printf 'symbol,from,to\nAOS,2017-07-26,\n' >"$T/badu.csv"
+status "--universe without start_date: exit 65" 65 q "$K" index build ux --top 2 --universe "$T/badu.csv"
+grep -q "badu.csv:1: the header names no start_date column" "$T/.err" && pass || fail "  ... says which column" "$(cat "$T/.err")"
+status "--universe FILE missing: exit 74" 74 q "$K" index build ux --top 2 --universe "$T/nosuch.csv"
+q "$K" index delete u4all >/dev/null
 eq "index performance --summary: stats of the levels" \
 	"$(q "$S" -f csv index performance small --summary | tail -n 1 | cut -d, -f1-5,17 | tr -d '\r')" \
 	"small,10,2024-01-24,2024-02-06,1000,level"
@@ -254,12 +285,12 @@ eq "index across a split: traded close, true market cap" \
 
 # the index tables come with a migration: a version 2 store gets them
 cp "$S" "$T/v2.db"
-sqlite3 "$T/v2.db" "DROP TABLE index_defs; DROP TABLE index_levels; DROP TABLE index_members; DROP TABLE index_changes; PRAGMA user_version = 2;"
+sqlite3 "$T/v2.db" "DROP TABLE index_defs; DROP TABLE index_levels; DROP TABLE index_members; DROP TABLE index_changes; DROP TABLE index_universe; ALTER TABLE instrument_facts DROP COLUMN period_end; DROP TABLE revisions; ALTER TABLE bars DROP COLUMN basis; ALTER TABLE bars DROP COLUMN basis_as_of; ALTER TABLE bars DROP COLUMN split_factor; ALTER TABLE actions DROP COLUMN basis_as_of; ALTER TABLE actions DROP COLUMN split_factor; PRAGMA user_version = 2;"
 eq "version 2 store: no index yet" "$(q "$T/v2.db" -f csv index list | tr -d '\r')" \
 	"index,top,rebalance,base,first_date,last_date,sessions,level,built_at"
 status "version 2 store: index unknown (exit 1)" 1 q "$T/v2.db" index performance small
 ok "version 2 store: index build migrates" q "$T/v2.db" index build small --top 2
-eq "version 2 store: now version 3" "$(sqlite3 "$T/v2.db" 'PRAGMA user_version')" 3
+eq "version 2 store: now the current version" "$(sqlite3 "$T/v2.db" 'PRAGMA user_version')" "$(q "$S" -f csv sql 'PRAGMA user_version' | tail -n 1 | tr -d '\r')"
 
 # ---- instrument facts from a fundamentals CSV (mdx-extract --what profile)
 P=$T/profile.db
@@ -273,7 +304,19 @@ eq "profile: facts loaded, shares = round(market cap / price)" \
 eq "profile: names and sectors" \
 	"$(q "$P" -f csv sql "SELECT symbol, name, sector FROM instruments ORDER BY symbol" | tail -n +2 | tr -d '\r' | tr '\n' '|')" \
 	'AAPL,Apple Inc.,"Technology Hardware, Storage & Peripherals"|AOS,A. O. Smith,Building Products|DHR,Danaher Corporation,Life Sciences Tools & Services|MSFT,Microsoft,Systems Software|'
-q "$P" index build big2 --top 2 >/dev/null
+# point in time: the financials' counts are known from 2018-02-07 only,
+# so the index starts there and every symbol-session before is counted
+# unranked; --backfill fills them back instead, and says so
+q "$P" -f csv index build big2 --top 2 >"$T/big2.csv"
+before=$(q "$P" -f csv sql "SELECT count(*) FROM bars WHERE interval = '1d' AND date < '2018-02-07'" | tail -n 1 | tr -d '\r')
+eq "point in time: starts when a count is known, the rest unranked" \
+	"$(tail -n 1 "$T/big2.csv" | cut -d, -f5,7,16,17 | tr -d '\r')" "2018-02-07,1,$before,0"
+q "$P" -f csv index build big2b --top 2 --backfill >"$T/big2.csv"
+eq "--backfill: from the first session, filled back" \
+	"$(tail -n 1 "$T/big2.csv" | cut -d, -f5,16,17 | tr -d '\r')" "2013-02-08,0,$before"
+eq "--backfill: said in the stored parameters" \
+	"$(q "$P" -f csv sql "SELECT json_extract(params, '\$.backfill'), json_extract(params, '\$.market_cap') FROM index_defs WHERE name = 'big2b'" | tail -n 1 | tr -d '\r')" \
+	"1,\"close as traded x the latest share count known, else the earliest (backfill)\""
 eq "index composition names the members and their sectors" \
 	"$(q "$P" -f csv index composition big2 --date 2018-02-07 | tail -n +2 | cut -d, -f2-4 | tr -d '\r' | tr '\n' '|')" \
 	"1,AAPL,Apple Inc.|2,MSFT,Microsoft|"
@@ -282,7 +325,7 @@ eq "index composition names the members and their sectors" \
 # the row of 2018-02-07: date,open,high,low,close,volume,Name
 bar=$(grep '^2018-02-07,.*,AAPL$' "$KAGGLE" | tr -d '\r')
 qt "$K" stats AAPL --from 2018-02-07 --to 2018-02-07 | tail -n 1 | cut -f2- >"$T/got"
-echo "$bar" | awk -F, '{ printf "1 %s %s %s %s %s %s %s %.17g 0 null null 0 null null close 0\n",
+echo "$bar" | awk -F, '{ printf "1 %s %s %s %s %s %s %s %.17g 0 null null 0 null null total 0\n",
 	$1, $1, $2, $5, $3, $4, $5, ($3 + $4 + $5) / 3 }' >"$T/want"
 near "one bar: no volatility, drawdown 0, VWAP the typical price" "$T/want" "$T/got"
 eq "no bars in range: count 0, the rest null" \
@@ -338,7 +381,7 @@ grep -q '┃\|█' "$T/candle.txt" && pass || fail "chart: candle bodies" "$(hea
 # the rendering itself, on fixed data (tests/cases/analysis/*.txt)
 q "$S" chart --index small --width 60 --height 12 >"$T/small.txt"
 ok "chart --index: as expected" cmp "$A/chart_index_small.txt" "$T/small.txt"
-q "$K" chart AAPL --type candle --from 2018-01-02 --width 72 --height 16 >"$T/aapl.txt"
+q "$K" chart AAPL --type candle --from 2018-01-02 --width 72 --height 16 --adjust none >"$T/aapl.txt"
 ok "chart candles: as expected" cmp "$A/chart_aapl_2018_candle.txt" "$T/aapl.txt"
 # on a terminal (a pty from script(1), util-linux)
 if command -v script >/dev/null 2>&1; then
@@ -359,6 +402,81 @@ eq "chart svg candles: weekly when days do not fit" \
 	"$(grep -c '<rect x=' "$T/msft.svg") $(grep -c 'weekly candles' "$T/msft.svg")" \
 	"$(q "$K" resample MSFT --to 1wk --from 2017-01-01 | wc -l) 2"
 
+# ---- the index on real recordings, through the whole pipeline: Yahoo's
+# NVDA and MSFT 2021-02-01 .. 2022-01-31 (answers of 2024-09-16: closes
+# split-adjusted for NVDA's 4:1 of 2021-07-20 and its 10:1 of 2024-06-10)
+# and NVDA's SEC share counts (dei:EntityCommonStockSharesOutstanding,
+# dated by filed), served by mdx-replay (tests/fixtures/http)
+RPID=
+trap '[ -z "$RPID" ] || kill "$RPID" 2>/dev/null; rm -rf "$T"' EXIT
+"$B/tests/mdx-replay" --port 0 --port-file "$T/rport" --routes "$FIX/http/providers.routes" --log "$T/rlog" &
+RPID=$!
+i=0
+while [ ! -s "$T/rport" ] && [ $i -lt 500 ]; do
+	sleep 0.01
+	i=$((i + 1))
+done
+RBASE=http://127.0.0.1:$(cat "$T/rport")
+N=$T/nvda.db
+# NVDA's 10:1 split, ex-date 2024-06-10: not in the 2021-2022 answer's
+# events, so given here (NVIDIA's announcement of 2024-05-22; the SEC
+# recording shows it too: 2,460,000,000 shares on 2024-05-24, filed
+# 2024-05-29, then 24,530,000,000 on 2024-08-23, filed 2024-08-28)
+echo '{"type":"action","symbol":"NVDA","date":"2024-06-10","kind":"split","ratio":10,"source":"nvidia"}' |
+	mdx-transform 2>>"$T/transform.log" | mdx-load -q --db "$N" 2>>"$T/load.log"
+mdx-extract --base-url "$RBASE" --rate 0 -p yahoo --from 2021-02-01 --to 2022-01-31 NVDA MSFT 2>>"$T/extract.log" |
+	mdx-transform 2>>"$T/transform.log" | mdx-load -q --db "$N" 2>>"$T/load.log"
+mdx-extract --base-url "$RBASE" -p sec --user-agent "mdx-tests tests@example.com" NVDA 2>>"$T/extract.log" |
+	mdx-transform 2>>"$T/transform.log" | mdx-load -q --db "$N" 2>>"$T/load.log"
+# MSFT's count: Market Cap / Price of the S&P 500 financials snapshot
+# (tests/cases/analysis/financials_4.csv, as of 2018-02-07, worked out
+# in the profile test below: 7425545603); MSFT has not split since 2003
+echo '{"type":"instrument","symbol":"MSFT","shares_outstanding":7425545603,"as_of":"2018-02-07","source":"sp500_constituents_financials"}' |
+	mdx-transform 2>>"$T/transform.log" | mdx-load -q --db "$N" 2>>"$T/load.log"
+eq "real recordings loaded: bars, NVDA's facts of 2021" \
+	"$(q "$N" -f csv sql "SELECT (SELECT count(*) FROM bars WHERE interval = '1d'), (SELECT group_concat(as_of || ' ' || period_end || ' ' || shares_outstanding, ';') FROM (SELECT * FROM instrument_facts WHERE symbol = 'NVDA' AND as_of LIKE '2021%' ORDER BY as_of))" | tail -n 1 | tr -d '\r')" \
+	"504,2021-02-26 2021-02-19 620000000;2021-05-26 2021-05-21 623000000;2021-08-20 2021-08-13 2500000000;2021-11-22 2021-11-12 2500000000"
+# Yahoo's 18.160999298095703 for 07-16 x 40 (both splits after it)
+eq "NVDA's close as traded on 2021-07-16: 726.44" \
+	"$(q "$N" -f csv sql "SELECT printf('%.4f', close) FROM bars WHERE symbol = 'NVDA' AND date = '2021-07-16'" | tail -n 1 | tr -d '\r')" "726.4400"
+q "$N" -f csv index build nm --top 2 --rebalance daily >"$T/nm.csv"
+eq "nm: built over 252 sessions, nothing unranked or filled back" "$(tail -n 1 "$T/nm.csv" | cut -d, -f7,8,15-17 | tr -d '\r')" "252,2,split,0,0"
+ret=$(q "$N" -f csv index performance nm --from 2021-07-20 --to 2021-07-20 | tail -n 1 | cut -d, -f3 | tr -d '\r')
+ok "top-2 daily index on 2021-07-20, NVDA's 4:1 split day: moves less than 10% ($ret)" \
+	awk -v r="$ret" 'BEGIN { exit !(r > -0.10 && r < 0.10) }'
+# cap = close as traded x the count filed 2021-05-26 (623000000, of
+# 2021-05-21: no split between)
+q "$N" -f csv index composition nm --date 2021-07-16 | grep ',NVDA,' | tr -d '\r' >"$T/nv"
+ok "NVDA's market cap on 2021-07-16: close as traded x 623000000 ($(cut -d, -f7,8 "$T/nv"))" \
+	awk -F, '{ want = 726.44 * 623000000; exit !($8 > 726.4399 && $8 < 726.4401 && ($7 - $8 * 623000000) ^ 2 < 1 && ($7 / want - 1) ^ 2 < 1e-12) }' "$T/nv"
+# after the split, before a new filing: 623000000 x 4
+q "$N" -f csv index composition nm --date 2021-07-20 | grep ',NVDA,' | tr -d '\r' >"$T/nv"
+ok "NVDA's market cap on 2021-07-20: close x 623000000 x 4 (the split after the count's period end)" \
+	awk -F, '{ exit !($8 > 186.1199 && $8 < 186.1201 && ($7 / ($8 * 623000000 * 4) - 1) ^ 2 < 1e-24) }' "$T/nv"
+# point in time: the count filed 2021-08-20 counts from that day only
+eq "NVDA's count changes on the day it was filed (2021-08-19 / 08-20)" \
+	"$(q "$N" -f csv sql "SELECT printf('%.0f', market_cap / close) FROM index_members WHERE name = 'nm' AND symbol = 'NVDA' AND date IN ('2021-08-19', '2021-08-20') ORDER BY date" | tail -n +2 | tr -d '\r' | tr '\n' ' ')" \
+	"2492000000 2500000000 "
+eq "nm: parameters stored" \
+	"$(q "$N" -f csv sql "SELECT json_extract(params, '\$.adjust'), json_extract(params, '\$.backfill'), json_extract(params, '\$.unranked') FROM index_defs WHERE name = 'nm'" | tail -n 1 | tr -d '\r')" "split,0,0"
+# --adjust none: prices as traded, so the split shows (NVDA 751.19 ->
+# 186.12 is -75%, half the index)
+q "$N" index build nm_none --top 2 --rebalance daily --adjust none >/dev/null
+ret=$(q "$N" -f csv index performance nm_none --from 2021-07-20 --to 2021-07-20 | tail -n 1 | cut -d, -f3 | tr -d '\r')
+ok "--adjust none: the split shows as a loss on 2021-07-20 ($ret)" awk -v r="$ret" 'BEGIN { exit !(r < -0.3) }'
+# --adjust total: MSFT's dividends count too (0.56 on 2021-08-18), so
+# the total-return index ends higher than the price index
+q "$N" index build nm_total --top 2 --rebalance daily --adjust total >/dev/null
+ok "--adjust total: ends above the price index" awk \
+	-v t="$(q "$N" -f csv index performance nm_total | tail -n 1 | cut -d, -f2 | tr -d '\r')" \
+	-v p="$(q "$N" -f csv index performance nm | tail -n 1 | cut -d, -f2 | tr -d '\r')" 'BEGIN { exit !(t > p) }'
+ret=$(q "$N" -f csv index performance nm_total --from 2021-08-18 --to 2021-08-18 | tail -n 1 | cut -d, -f3 | tr -d '\r')
+ret_p=$(q "$N" -f csv index performance nm --from 2021-08-18 --to 2021-08-18 | tail -n 1 | cut -d, -f3 | tr -d '\r')
+ok "--adjust total: MSFT's ex-dividend day 2021-08-18 gains the dividend back ($ret vs $ret_p)" \
+	awk -v t="$ret" -v p="$ret_p" 'BEGIN { exit !(t > p) }'
+kill "$RPID" 2>/dev/null
+RPID=
+
 # ---- the whole all_stocks_5yr file with the financials facts
 FULL=$SHARED/csv/all_stocks_5yr.csv
 FIN=$SHARED/csv/sp500_constituents_financials.csv
@@ -367,7 +485,9 @@ if [ -n "$FULL" ] && [ -f "$FULL" ] && [ -f "$FIN" ]; then
 	F=$T/full.db
 	load "$F" "$FULL"
 	load "$F" -p csv --what profile --as-of 2018-02-07 "$FIN"
-	q "$F" -f csv index build sp100ew --top 100 >"$T/build.csv"
+	# the financials' counts are of 2018-02-07: filled back, as
+	# compute.py does
+	q "$F" -f csv index build sp100ew --top 100 --backfill >"$T/build.csv"
 	eq "S&P 500: universe and sessions as compute.py" \
 		"$(tail -n 1 "$T/build.csv" | cut -d, -f7,8 | tr -d '\r')" \
 		"$(sed -n 's/^# universe \([0-9]*\) sessions \([0-9]*\)$/\2,\1/p' "$EXP/index_sp500_monthly_top100.txt")"

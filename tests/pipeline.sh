@@ -57,6 +57,142 @@ else
 	echo "pipeline: skipping the full all_stocks_5yr run (no ../shared/data, or a sanitizer build)"
 fi
 
+
+# ---- prices as traded in the store, adjusted on read (issue 10) ----
+# mdx-replay serves the recorded answers with the Date each was recorded
+# with (tests/fixtures/http/*.routes); the store is fed through the whole
+# pipeline.  AAPL: Alpha Vantage's daily-adjusted CSV (as traded), then
+# Yahoo's 2020 answer (split-adjusted as of its Date, 2021-11-13).
+SPID=
+replay() {
+	[ -n "$SPID" ] && { kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null; }
+	rm -f "$T/port"
+	"$B/tests/mdx-replay" --port 0 --port-file "$T/port" --routes "$1" --log "$T/replay.log" &
+	SPID=$!
+	i=0
+	while [ ! -s "$T/port" ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
+	RB=http://127.0.0.1:$(cat "$T/port")
+}
+trap '[ -n "$SPID" ] && kill "$SPID" 2>/dev/null; rm -rf "$T"' EXIT
+# yahoo DB ARGS...: extract from the replay server | transform | load
+yahoo() {
+	db=$1
+	shift
+	mdx-extract -p yahoo --base-url "$RB" --rate 0 --retries 0 "$@" 2>>"$T/basis.extract" |
+		mdx-transform 2>>"$T/basis.transform" | mdx-load --db "$db" 2>"$T/basis.load"
+}
+PA=$T/basis_aapl.db
+mdx-extract --symbol AAPL "$AV" | mdx-transform 2>/dev/null | mdx-load -q --db "$PA"
+replay "$FIX/http/providers.routes"
+yahoo "$PA" --from 2020-01-01 --to 2020-12-31 AAPL
+eq "AV then Yahoo AAPL 2020: loaded" "$?" 0
+# the shared days agree on prices (Yahoo x 4 before the split is AV's
+# close): no close changed; where the providers' volumes differ the bar
+# is updated and its old values kept
+eq "AV then Yahoo: counts (27 new days, 145 agreeing, 89 other volumes)" \
+	"$(sed -n 's/^mdx-load: \([0-9]* in, .*rejected\).*/\1/p' "$T/basis.load")" \
+	"261 in, 27 inserted, 89 updated, 145 unchanged, 0 rejected"
+eq "one close changed by the Yahoo load, AV's 115.355 of 2020-09-14 to 115.36" \
+	"$(mdx-query --db "$PA" -f csv sql "SELECT r.date, r.close, b.close FROM revisions r JOIN bars b USING (symbol, interval, ts) WHERE abs(r.close / b.close - 1) > 1e-6" | tail -n +2 | tr -d '\r')" \
+	"2020-09-14,115.355,115.360000610352"
+eq "returns 2020-08-31: 129.04 / (499.23 / 4) - 1 = +3.39%" \
+	"$(mdx-query --db "$PA" -f csv returns AAPL --from 2020-08-27 --to 2020-09-01 | tr -d '\r' | awk -F, '$2 == "2020-08-31" { printf "%.4f %s", $6, $7 }')" \
+	"0.0339 total"
+eq "the same with --adjust split" \
+	"$(mdx-query --db "$PA" -f csv returns AAPL --from 2020-08-31 --to 2020-08-31 --adjust split | awk -F, 'NR == 2 { printf "%.6f", $6 }')" \
+	"$(awk 'BEGIN { printf "%.6f", 129.04 / (499.23 / 4) - 1 }')"
+eq "no AAPL daily move beyond 20% in 2020" \
+	"$(mdx-query --db "$PA" -f csv returns AAPL --from 2020-01-01 --to 2020-12-31 | awk -F, 'NR > 1 && $6 != "" { n++; if ($6 > 0.2 || $6 < -0.2) bad++ } END { print n, bad + 0 }')" \
+	"253 0"
+eq "as traded without --adjust split: -74.2% on 2020-08-31" \
+	"$(mdx-query --db "$PA" -f csv returns AAPL --from 2020-08-31 --to 2020-08-31 --adjust none | awk -F, 'NR == 2 { printf "%.4f", $6 }')" "-0.7415"
+eq "bars --adjust none 2020-08-28: 499.23 as traded" \
+	"$(mdx-query --db "$PA" bars AAPL --from 2020-08-28 --to 2020-08-28 --adjust none | jqr '[.close,.volume] | @csv')" "499.23,46907479"
+eq "bars (default) 2020-08-28: as traded" \
+	"$(mdx-query --db "$PA" bars AAPL --from 2020-08-28 --to 2020-08-28 | jqr '.close')" 499.23
+eq "bars --adjust split 2020-08-28: 124.8075, volume x 4" \
+	"$(mdx-query --db "$PA" bars AAPL --from 2020-08-28 --to 2020-08-28 --adjust split | jqr '[.open,.high,.low,.close,.volume] | @csv')" \
+	"126.0125,126.4425,124.5775,124.8075,187629916"
+eq "bars --adjust total 2020-08-28: and for the 0.205 of 2020-11-06 (prev close 119.03)" \
+	"$(mdx-query --db "$PA" bars AAPL --from 2020-08-28 --to 2020-08-28 --adjust total | jqr '.close' | awk '{ printf "%.6f", $1 }')" \
+	"$(awk 'BEGIN { printf "%.6f", 499.23 / 4 * (1 - 0.205 / 119.03) }')"
+eq "the 2020-08-07 dividend: 0.82 as paid, once (Yahoo's 0.205 as of 2021-11-13 is the same)" \
+	"$(mdx-query --db "$PA" -f csv actions AAPL --from 2020-08-07 --to 2020-08-07 | tail -n +2 | tr -d '\r')" \
+	"AAPL,2020-08-07,dividend,,0.82,csv"
+eq "AAPL's 2020 actions as paid" \
+	"$(mdx-query --db "$PA" -f csv actions AAPL --from 2020-01-01 --to 2020-12-31 | tail -n +2 | cut -d, -f2-5 | tr -d '\r' | tr '\n' ' ')" \
+	"2020-02-07,dividend,,0.77 2020-05-08,dividend,,0.82 2020-08-07,dividend,,0.82 2020-08-31,split,4, 2020-11-06,dividend,,0.205 "
+eq "the store holds AAPL as traded: close 2020-05-29 317.94, 2020-06-01 321.85" \
+	"$(mdx-query --db "$PA" -f csv sql "SELECT group_concat(close, ' ') FROM bars WHERE symbol = 'AAPL' AND date IN ('2020-05-29', '2020-06-01')" | tail -n 1 | tr -d '\r')" \
+	"317.94 321.85"
+eq "revisions: the AV values of 2020-01-02 replaced by Yahoo's volume" \
+	"$(mdx-query --db "$PA" -f csv revisions AAPL --from 2020-01-02 --to 2020-01-02 | tail -n +2 | cut -d, -f1-3,6,8,12,14,15 | tr -d '\r')" \
+	"AAPL,1d,2020-01-02,mdx-load,update,300.35,33911864,csv"
+eq "revisions: the run that made them is in runs" \
+	"$(mdx-query --db "$PA" -f csv sql "SELECT count(DISTINCT r.run_started) FROM revisions r JOIN runs u ON u.tool = r.run_tool AND u.started = r.run_started" | tail -n 1 | tr -d '\r')" 1
+yahoo "$PA" --from 2020-01-01 --to 2020-12-31 AAPL
+eq "Yahoo AAPL again: nothing changes" \
+	"$(sed -n 's/^mdx-load: \([0-9]* in, .*rejected\).*/\1/p' "$T/basis.load")" \
+	"261 in, 2 inserted, 0 updated, 259 unchanged, 0 rejected"
+mdx-query --db "$PA" -f csv bars AAPL --adjust total >"$T/total.csv"
+eq "bars --adjust total over AAPL's whole history: every bar" "$(tail -n +2 "$T/total.csv" | wc -l)" \
+	"$(mdx-query --db "$PA" -f csv sql "SELECT count(*) FROM bars" | tail -n 1 | tr -d '\r')"
+
+# AMZN 2020-01-02 recorded 2021-11-21 (1898.01, before the 2022-06-06
+# 20:1 split) and 2025-02-20 (94.9005, after it), in either order
+A21=$FIX/http/yahoo_amzn_2021.routes
+A25=$FIX/http/yahoo_amzn_2025.routes
+amzn_split() {
+	replay "$FIX/http/providers.routes"
+	POLYGON_API_KEY=pg-secret-91c2 mdx-extract -p polygon --base-url "$RB" --rate 0 --what actions AMZN 2>/dev/null |
+		mdx-transform 2>/dev/null | mdx-load -q --db "$1"
+}
+amzn_close() { mdx-query --db "$1" bars AMZN --adjust "$2" | jqr '.close' | awk '{ printf "%.4f", $1 }'; }
+amzn_row() { mdx-query --db "$1" -f csv sql "SELECT close, volume, source, updated_at FROM bars WHERE symbol = 'AMZN'" | tail -n 1 | tr -d '\r'; }
+for order in "21 25" "25 21"; do
+	set -- $order
+	db=$T/amzn_$1_$2.db
+	first=$(eval echo "\$A$1") second=$(eval echo "\$A$2")
+	replay "$first"
+	yahoo "$db" --from 2020-01-02 --to 2020-01-02 AMZN
+	stored=$(amzn_close "$db" none)
+	replay "$second"
+	yahoo "$db" --from 2020-01-02 --to 2020-01-02 AMZN
+	eq "AMZN $1 then $2, split unknown: the second refused (exit 1)" "$?" 1
+	case $1 in
+	21) want='close 94.9005 vs stored 1898.01 (x20.0000): a split after 2020-01-02 the store does not know; load AMZN'"'"'s actions first' ;;
+	25) want='close 1898.01 vs stored 94.9005 (x0.0500): a split after 2020-01-02 the store does not know; load AMZN'"'"'s actions first' ;;
+	esac
+	eq "AMZN $1 then $2: the reason names the ratio and the fix" \
+		"$(grep -c "field 'close': $want" "$T/basis.load")" 1
+	eq "AMZN $1 then $2: the stored bar untouched" "$(amzn_close "$db" none)" "$stored"
+	eq "AMZN $1 then $2: no revision" "$(mdx-query --db "$db" -f csv sql 'SELECT count(*) FROM revisions' | tail -n 1 | tr -d '\r')" 0
+	amzn_split "$db"
+	eq "AMZN $1 then $2, split loaded: close as traded 1898.01" "$(amzn_close "$db" none | awk '{ printf "%.2f", $1 }')" 1898.01
+	eq "AMZN $1 then $2, split loaded: --adjust split 94.9005" "$(amzn_close "$db" split)" 94.9005
+	eq "AMZN $1 then $2, split loaded: volume as traded 4029000" \
+		"$(mdx-query --db "$db" bars AMZN | jqr '.volume')" 4029000
+	row=$(amzn_row "$db")
+	nrev=$(mdx-query --db "$db" -f csv sql 'SELECT count(*) FROM revisions' | tail -n 1 | tr -d '\r')
+	replay "$second"
+	yahoo "$db" --from 2020-01-02 --to 2020-01-02 AMZN
+	eq "AMZN $1 then $2: the second load now accepted (exit 0)" "$?" 0
+	eq "AMZN $1 then $2: and changes no bar" "$(amzn_row "$db")" "$row"
+	replay "$first"
+	yahoo "$db" --from 2020-01-02 --to 2020-01-02 AMZN
+	eq "AMZN $1 then $2: nor does the first again" "$(amzn_row "$db")" "$row"
+	eq "AMZN $1 then $2: no revision from either" \
+		"$(mdx-query --db "$db" -f csv sql 'SELECT count(*) FROM revisions' | tail -n 1 | tr -d '\r')" "$nrev"
+done
+eq "AMZN 25 first: the split re-converted the stored bar once, kept in revisions" \
+	"$(mdx-query --db "$T/amzn_25_21.db" -f csv revisions AMZN | tail -n +2 | cut -d, -f8,12,14 | tr -d '\r')" \
+	"split 2022-06-06,94.9004974365234,80580000"
+amzn_split "$T/amzn_25_21.db"
+eq "AMZN: the split loaded again applies nothing twice" "$(amzn_close "$T/amzn_25_21.db" none | awk '{ printf "%.2f", $1 }')" 1898.01
+kill "$SPID" 2>/dev/null
+wait "$SPID" 2>/dev/null
+SPID=
+
 # make install puts programs and man pages where they belong
 if [ "${MDX_BUILD#*san}" = "$MDX_BUILD" ]; then
 	ok "make install" make -s install PREFIX=/usr DESTDIR="$T/root" BUILD="$MDX_BUILD"

@@ -254,7 +254,7 @@ fi
 # 9999-99-99) for the others: a store of bars and no shares outstanding
 "$QUERY" --db "$tmp/policy.db" index build x --top 2 2>"$tmp/err"
 st=$?
-if [ "$st" = 65 ] && [ "$(cat "$tmp/err")" = "mdx-query: no symbol has both daily bars and shares outstanding (load instrument facts: mdx-extract --what profile)" ]; then
+if [ "$st" = 65 ] && [ "$(cat "$tmp/err")" = "mdx-query: no symbol has both daily bars and shares outstanding (load instrument facts: mdx-extract --what profile, or -p sec)" ]; then
 	ok
 else
 	bad "index build without facts: status $st, $(cat "$tmp/err")"

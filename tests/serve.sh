@@ -229,7 +229,7 @@ $doc[0].paths[$p].get.responses["200"].content["application/json"].schema as $s 
 if length == 0 then "ok" else (.[0] | tostring) end'
 get "$main_URL/openapi.json"
 cp "$T/body" "$T/openapi.json"
-routes='/health /metrics /openapi.json /ready /v1/bars /v1/bars/{symbol} /v1/bars/{symbol}/{interval}/{ts} /v1/calendar /v1/check /v1/index /v1/index/{name} /v1/index/{name}/build /v1/index/{name}/changes /v1/index/{name}/composition /v1/index/{name}/performance /v1/instruments/{symbol}/ohlcv /v1/latest /v1/resample/{symbol} /v1/returns/{symbol} /v1/runs /v1/stats/{symbol} /v1/symbols'
+routes='/health /metrics /openapi.json /ready /v1/actions/{symbol} /v1/bars /v1/bars/{symbol} /v1/bars/{symbol}/{interval}/{ts} /v1/calendar /v1/check /v1/index /v1/index/{name} /v1/index/{name}/build /v1/index/{name}/changes /v1/index/{name}/composition /v1/index/{name}/performance /v1/instruments/{symbol}/ohlcv /v1/latest /v1/resample/{symbol} /v1/returns/{symbol} /v1/revisions/{symbol} /v1/runs /v1/stats/{symbol} /v1/symbols'
 eq "openapi is JSON" "$code $(field .openapi)" "200 3.1.0"
 eq "openapi paths" "$(field '.paths | keys | join(" ")')" "$routes"
 eq "openapi methods" "$(field '[.paths[] | keys[]] | sort | unique | join(" ")')" "delete get post put"
@@ -467,6 +467,11 @@ get "$write_URL/v1/index/four/performance?format=csv"
 eq "built index served" "$code $(mdx-query --db "$T/twin.db" -f csv index performance four | cmp -s - "$T/body" && echo same)" "200 same"
 get "$write_URL/v1/index/four/build?format=csv" -X POST -H "$AUTH"
 eq "index build without top: 400" "$code" 400
+mdx-query --db "$T/twin.db" -f csv index build fourt --top 3 --adjust total --backfill | cut -d, -f1-13,15- >"$T/want"
+get "$write_URL/v1/index/fourt/build?top=3&adjust=total&backfill=1&format=csv" -X POST -H "$AUTH"
+eq "index build adjust=total backfill=1: as mdx-query's --adjust total --backfill" "$code $(cut -d, -f1-13,15- "$T/body" | cmp -s - "$T/want" && echo same)" "200 same"
+get "$write_URL/v1/index/fourt/build?top=3&adjust=dividends" -X POST -H "$AUTH"
+eq "index build adjust=dividends: 400" "$code" 400
 get "$write_URL/v1/index/four" -X DELETE -H "$AUTH"
 eq "index delete: 204" "$code" 204
 get "$write_URL/v1/index/four/performance"

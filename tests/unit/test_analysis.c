@@ -12,11 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mdx_adjust.h"
 #include "mdx_alloc.h"
 #include "mdx_analysis.h"
 #include "mdx_chart.h"
 #include "mdx_store.h"
 #include "mdx_time.h"
+#include "mdx_universe.h"
 #include "t.h"
 
 static char dir[64];
@@ -47,10 +49,12 @@ static const char *const facts[] = {
 	"\"kind\":\"split\",\"ratio\":2}",
 };
 
-/* a sink that counts; keeps the last row's "level" and "weight" */
+/* a sink that counts; keeps the last row's "level", "weight",
+ * "unranked" and "backfilled" */
 struct count {
 	int cols, rows, misses;
 	double level, weight;
+	long long unranked, backfilled;
 };
 
 static int
@@ -74,6 +78,12 @@ c_row(void *ctx, const json_t *row, struct mdx_err *e)
 		c->level = json_number_value(json_object_get(row, "level"));
 	if (json_object_get(row, "weight"))
 		c->weight = json_number_value(json_object_get(row, "weight"));
+	if (json_object_get(row, "unranked"))
+		c->unranked =
+			json_integer_value(json_object_get(row, "unranked"));
+	if (json_object_get(row, "backfilled"))
+		c->backfilled =
+			json_integer_value(json_object_get(row, "backfilled"));
 	return 0;
 }
 
@@ -165,14 +175,33 @@ test_queries(void)
 	T_EQ_INT(mdx_analysis_resample(s, &q, &o, &k, &e), 1);
 	T_EQ_INT(c.rows, 3);
 
-	/* the index of README.md's table, and DDD's split ignored (no
-	 * facts: never a member) */
-	o.index = "small";
+	/* point in time (the default): CCC's count is known from 02-01, so
+	 * CCC is not ranked on its 6 sessions before (01-24 .. 01-31) and
+	 * BBB stays at the 01-31 rebalance: 625 / 125 x 132 + 625 / 50 x 49
+	 * = 1272.5 on 02-06, worked out by hand; only the 2 first adds */
+	o.index = "pit";
 	o.top = 2;
+	k = sink(&c);
+	T_EQ_INT(mdx_analysis_index_build(s, &q, &o, &k, &e), 0);
+	T_NEAR(c.level, 1272.5, 1e-12);
+	T_EQ_INT(c.unranked, 6);
+	T_EQ_INT(c.backfilled, 0);
+	k = sink(&c);
+	T_EQ_INT(mdx_analysis_index_changes(s, &q, &o, &k, &e), 0);
+	T_EQ_INT(c.rows, 2);
+	T_EQ_INT(mdx_analysis_index_delete(s, "pit", &e), 1);
+
+	/* the index of README.md's table (the earliest count filled back:
+	 * CCC's 6 sessions), and DDD's split ignored (no facts: never a
+	 * member) */
+	o.index = "small";
+	o.backfill = 1;
 	k = sink(&c);
 	T_EQ_INT(mdx_analysis_index_build(s, &q, &o, &k, &e), 0);
 	T_EQ_INT(c.rows, 1);
 	T_NEAR(c.level, 1360, 1e-12);
+	T_EQ_INT(c.unranked, 0);
+	T_EQ_INT(c.backfilled, 6);
 	k = sink(&c);
 	T_EQ_INT(mdx_analysis_index_performance(s, &q, &o, &k, &e), 0);
 	T_EQ_INT(c.rows, 10);
@@ -334,6 +363,29 @@ test_oom(void)
 	o.top = 2;
 	o.rebalance = MDX_STATS_DAILY;
 	OOM_LOOP("index build", mdx_analysis_index_build(s, &q, &o, &k, &e));
+	{ /* a universe: AAA, and BBB until 01-30 (made up) */
+		char up[200];
+		FILE *fp;
+
+		snprintf(up, sizeof(up), "%s/small_u.csv", dir);
+		fp = fopen(up, "w");
+		T_OK(fp != NULL);
+		if (fp != NULL) {
+			fputs("ticker,start_date,end_date\n"
+			      "AAA,2024-01-01,\nBBB,2024-01-01,2024-01-30\n",
+			      fp);
+			fclose(fp);
+			o.universe = up;
+			o.backfill = 1;
+			q.adjust = MDX_ADJUST_TOTAL;
+			OOM_LOOP("index build --universe",
+				 mdx_analysis_index_build(s, &q, &o, &k, &e));
+			o.universe = NULL;
+			o.backfill = 0;
+			q.adjust = MDX_ADJUST_NONE;
+			unlink(up);
+		}
+	}
 	OOM_LOOP("performance",
 		 mdx_analysis_index_performance(s, &q, &o, &k, &e));
 	o.summary = 1;
@@ -386,6 +438,92 @@ cleanup(void)
 	unlink(p);
 }
 
+/* day of a "YYYY-MM-DD" */
+static int32_t
+day_of(const char *text)
+{
+	struct mdx_err e;
+	int32_t d = 0;
+
+	T_OK(mdx_date_parse(text, &d, &e) == 0);
+	return d;
+}
+
+/* the membership file of the real S&P 500 (fja05680/sp500, 1230 rows) */
+static void
+test_universe(void)
+{
+	static const char sp500[] =
+		"tests/fixtures/sp500/fja05680_sp500_ticker_start_end.csv";
+	struct mdx_universe u;
+	struct mdx_err e;
+	char p[200];
+	FILE *fp;
+
+	mdx_err_clear(&e);
+	T_EQ_INT(mdx_universe_read(sp500, &u, &e), 0);
+	T_EQ_INT((long)u.n, 1230);
+	/* AOS,2017-07-26, (joined; still a member) */
+	T_EQ_INT(mdx_universe_member(&u, "AOS", day_of("2017-07-25")), 0);
+	T_EQ_INT(mdx_universe_member(&u, "AOS", day_of("2017-07-26")), 1);
+	T_EQ_INT(mdx_universe_member(&u, "AOS", day_of("2025-07-09")), 1);
+	/* PCG,1996-01-02,2019-01-18 and PCG,2022-10-03, : out between */
+	T_EQ_INT(mdx_universe_member(&u, "PCG", day_of("2019-01-17")), 1);
+	T_EQ_INT(mdx_universe_member(&u, "PCG", day_of("2019-01-18")), 0);
+	T_EQ_INT(mdx_universe_member(&u, "PCG", day_of("2022-10-02")), 0);
+	T_EQ_INT(mdx_universe_member(&u, "PCG", day_of("2022-10-03")), 1);
+	T_EQ_INT(mdx_universe_member(&u, "NOSUCH", day_of("2020-01-02")), 0);
+	T_OK(mdx_universe_find(&u, "PCG") >= 0);
+	T_OK(mdx_universe_find(&u, "ZZZZ") < 0);
+	mdx_universe_release(&u);
+
+	/* columns in another order, a quoted field, CRLF */
+	snprintf(p, sizeof(p), "%s/u.csv", dir);
+	fp = fopen(p, "w");
+	T_OK(fp != NULL);
+	if (fp == NULL)
+		return;
+	fputs("end_date,note,symbol,start_date\r\n"
+	      "2020-03-01,\"a, b\",XXX,2020-01-01\r\n"
+	      ",,YYY,2020-02-01\r\n",
+	      fp);
+	fclose(fp);
+	T_EQ_INT(mdx_universe_read(p, &u, &e), 0);
+	T_EQ_INT((long)u.n, 2);
+	T_EQ_INT(mdx_universe_member(&u, "XXX", day_of("2020-02-29")), 1);
+	T_EQ_INT(mdx_universe_member(&u, "XXX", day_of("2020-03-01")), 0);
+	T_EQ_INT(mdx_universe_member(&u, "YYY", day_of("2030-01-01")), 1);
+	mdx_universe_release(&u);
+
+	/* refused: an end not after its start, a bad date, no header */
+	fp = fopen(p, "w");
+	if (fp == NULL)
+		return;
+	fputs("ticker,start_date,end_date\nXXX,2020-01-01,2020-01-01\n", fp);
+	fclose(fp);
+	T_EQ_INT(mdx_universe_read(p, &u, &e), -1);
+	T_EQ_INT(e.code, MDX_EINPUT);
+	T_EQ_INT((int)e.line, 2);
+	T_OK(u.iv == NULL && u.n == 0);
+	fp = fopen(p, "w");
+	if (fp == NULL)
+		return;
+	fputs("ticker,start_date,end_date\nXXX,2020-13-01,\n", fp);
+	fclose(fp);
+	T_EQ_INT(mdx_universe_read(p, &u, &e), -1);
+	T_OK(strstr(e.text, "2020-13-01") != NULL);
+	fp = fopen(p, "w");
+	if (fp == NULL)
+		return;
+	fputs("XXX,2020-01-01,\n", fp);
+	fclose(fp);
+	T_EQ_INT(mdx_universe_read(p, &u, &e), -1);
+	T_OK(strstr(e.text, "header") != NULL);
+	unlink(p);
+	T_EQ_INT(mdx_universe_read(p, &u, &e), -1);
+	T_EQ_INT(e.code, MDX_EIO);
+}
+
 int
 main(void)
 {
@@ -399,6 +537,7 @@ main(void)
 	T_RUN(test_queries);
 	cleanup();
 	T_RUN(test_chart_edges);
+	T_RUN(test_universe);
 	T_RUN(test_oom);
 	cleanup();
 	rmdir(dir);

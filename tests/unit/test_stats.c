@@ -322,8 +322,13 @@ read_csv(const char *path, const struct csvsel *s, size_t *n)
 	    "2020-11-25.csv"
 #define MSFT_1MIN SFIX "MSFT_1min_2020-11-27_2020-11-30.csv"
 
-/* AAPL's splits as ratios of new to old shares (Alpha Vantage's file) */
-static struct mdx_stats_split aapl_splits[4];
+/* AAPL's splits as ratios of new to old shares (Alpha Vantage's file),
+ * as an adjuster (mdx_adjust.h); and AAPL's splits and 34 dividends of
+ * the same file, each dividend with the close of the row before it, for
+ * the total basis (compute.py's av_dividends) */
+static struct mdx_adjuster *aapl_splits, *aapl_total;
+
+static struct mdx_bar *load(int src, int adj, size_t *n);
 
 static void
 init_splits(void)
@@ -331,19 +336,60 @@ init_splits(void)
 	static const char *const dates[] = {"2000-06-21", "2005-02-28",
 					    "2014-06-09", "2020-08-31"};
 	static const double ratio[] = {2, 2, 7, 4};
+	struct mdx_adjust_action a[64];
+	struct mdx_err e;
+	char line[256];
+	size_t n = 0, nb = 0;
+	struct mdx_bar *b;
+	FILE *f;
 
 	for (int i = 0; i < 4; i++) {
-		aapl_splits[i].date = D(dates[i]);
-		aapl_splits[i].ratio = ratio[i];
+		a[n].day = D(dates[i]);
+		a[n].split = ratio[i];
+		a[n].dividend = 0;
+		a[n].prev_close = NAN;
+		n++;
 	}
+	aapl_splits = mdx_adjuster_new(a, n, &e);
+	b = load(4 /* S_AV_FULL */, 0, &nb);
+	f = fopen(AV, "r");
+	while (f != NULL && b != NULL && fgets(line, sizeof(line), f) &&
+	       n < 64) {
+		char *c = line;
+		double amount;
+		int32_t day;
+		size_t j;
+
+		for (int k = 0; k < 7 && c != NULL; k++)
+			c = strchr(c + 1, ',');
+		if (c == NULL || line[4] != '-')
+			continue;
+		amount = strtod(c + 1, NULL);
+		line[10] = '\0';
+		day = D(line);
+		if (amount == 0 || a[n - 1].day == day)
+			continue; /* the file repeats its newest row */
+		for (j = nb; j > 0 && b[j - 1].date >= day; j--)
+			;
+		a[n].day = day;
+		a[n].split = 1;
+		a[n].dividend = amount;
+		a[n].prev_close = j > 0 ? b[j - 1].close : NAN;
+		n++;
+	}
+	if (f != NULL)
+		fclose(f);
+	free(b);
+	T_EQ_INT(n, 4 + 34);
+	aapl_total = mdx_adjuster_new(a, n, &e);
+	T_OK(aapl_splits != NULL && aapl_total != NULL);
 }
-#define NSPLITS (sizeof(aapl_splits) / sizeof(aapl_splits[0]))
 
 /* The bar sets of compute.py's cases. */
 enum src { S_AAPL_5Y, S_AAPL_2017, S_DHR_5Y, S_YAHOO, S_AV, S_AV_FULL, S_N };
 
 static struct mdx_bar *
-load(enum src src, int adj, size_t *n)
+load(int src, int adj, size_t *n)
 {
 	struct csvsel s = {NULL, INT32_MIN, INT32_MAX, adj, 0};
 
@@ -377,19 +423,28 @@ load(enum src src, int adj, size_t *n)
 static const struct {
 	const char *name;
 	enum src src;
-	int adj;    /* read the adjusted close */
-	int splits; /* pass AAPL's splits */
+	int adj;  /* read the adjusted close (never used: it must not
+		     change a figure) */
+	int mode; /* enum mdx_adjust: none, AAPL's splits, and dividends */
 	size_t count;
 } stats_cases[] = {
-	{"aapl_5y", S_AAPL_5Y, 0, 0, 1259},
-	{"aapl_2017", S_AAPL_2017, 0, 0, 251},
-	{"dhr_5y", S_DHR_5Y, 0, 0, 1243},
-	{"yahoo_adj", S_YAHOO, 1, 0, 354},
-	{"yahoo_close", S_YAHOO, 0, 0, 354},
-	{"av_split", S_AV, 0, 1, 1739},
-	{"av_full_split", S_AV_FULL, 0, 1, 5303},
-	{"av_adj", S_AV, 1, 1, 1739},
+	{"aapl_5y", S_AAPL_5Y, 0, MDX_ADJUST_NONE, 1259},
+	{"aapl_2017", S_AAPL_2017, 0, MDX_ADJUST_NONE, 251},
+	{"dhr_5y", S_DHR_5Y, 0, MDX_ADJUST_NONE, 1243},
+	{"yahoo_close", S_YAHOO, 1, MDX_ADJUST_NONE, 354},
+	{"av_split", S_AV, 1, MDX_ADJUST_SPLIT, 1739},
+	{"av_full_split", S_AV_FULL, 0, MDX_ADJUST_SPLIT, 5303},
+	{"av_total", S_AV, 1, MDX_ADJUST_TOTAL, 1739},
 };
+
+/* the adjuster of a mode */
+static const struct mdx_adjuster *
+adjuster(int mode)
+{
+	return mode == MDX_ADJUST_TOTAL	  ? aapl_total
+	       : mode == MDX_ADJUST_SPLIT ? aapl_splits
+					  : NULL;
+}
 
 /* the expected line "case field value" of x, or NULL */
 static const char *
@@ -411,7 +466,7 @@ check_stats(const char *c, const struct mdx_stats *st, const struct xline *x,
 #define DAY(f) check_date(c, #f, st->f, xfind(x, nx, c, #f))
 	T_EQ_INT(st->count, (long long)xnum(xfind(x, nx, c, "count")));
 	T_EQ_INT(st->nreturns, (long long)xnum(xfind(x, nx, c, "nreturns")));
-	T_EQ_STR(mdx_stats_basis_name(st->basis), xfind(x, nx, c, "basis"));
+	T_EQ_STR(mdx_adjust_name(st->basis), xfind(x, nx, c, "basis"));
 	DAY(first_date);
 	DAY(last_date);
 	NUM(first_open);
@@ -451,9 +506,8 @@ test_stats_real(void)
 		double rf = xnum(xfind(x, nx, c, "rf"));
 
 		T_EQ_INT(n, stats_cases[i].count);
-		if (mdx_stats_summary(
-			    b, n, stats_cases[i].splits ? aapl_splits : NULL,
-			    stats_cases[i].splits ? NSPLITS : 0, rf, &st, &e))
+		if (mdx_stats_summary(b, n, adjuster(stats_cases[i].mode),
+				      stats_cases[i].mode, rf, &st, &e))
 			T_FAILMSG("%s: %s", c, e.text);
 		else
 			check_stats(c, &st, x, nx);
@@ -483,8 +537,8 @@ test_stats_partial_adj(void)
 			nadj++;
 	T_OK(nadj > 200 && nadj < n);
 	if (x != NULL && b != NULL) {
-		T_OK(mdx_stats_summary(b, n, aapl_splits, NSPLITS, 0.01, &st,
-				       &e) == 0);
+		T_OK(mdx_stats_summary(b, n, aapl_splits, MDX_ADJUST_SPLIT,
+				       0.01, &st, &e) == 0);
 		check_stats("av_split", &st, x, nx);
 	}
 	free(b);
@@ -506,16 +560,11 @@ test_split_basis(void)
 	double *p = malloc(n * sizeof(*p));
 	double *q = malloc(n * sizeof(*q));
 	struct mdx_err e;
-	int basis;
 
 	if (b == NULL || p == NULL || q == NULL)
 		goto out;
-	T_OK(mdx_stats_prices(b, n, aapl_splits, NSPLITS, q, &basis, &e) == 0);
-	T_EQ_STR(mdx_stats_basis_name(basis), "adj_close");
-	for (i = 0; i < n; i++)
-		b[i].has &= ~(unsigned)MDX_HAS_ADJ;
-	T_OK(mdx_stats_prices(b, n, aapl_splits, NSPLITS, p, &basis, &e) == 0);
-	T_EQ_STR(mdx_stats_basis_name(basis), "split_adjusted");
+	T_OK(mdx_stats_prices(b, n, aapl_total, MDX_ADJUST_TOTAL, q, &e) == 0);
+	T_OK(mdx_stats_prices(b, n, aapl_splits, MDX_ADJUST_SPLIT, p, &e) == 0);
 	for (i = 1; i < n; i++) {
 		double raw = b[i].close / b[i - 1].close - 1;
 		double adj = p[i] / p[i - 1] - 1;
@@ -526,14 +575,17 @@ test_split_basis(void)
 			T_OK(fabs(adj) < 0.05);
 		}
 		T_OK(fabs(adj) < 0.15);
+		/* the total basis is Alpha Vantage's adjusted_close */
+		T_NEAR(q[i] / b[i].adj_close, 1, 2.5e-4);
 	}
 	/* 2014-01-02: close 553.13 / 28; 2020-11-25: as traded */
 	T_NEAR(p[0], 553.13 / 28, 1e-12);
 	T_NEAR(p[n - 1], 116.03, 1e-15);
 	T_OK(fabs((p[n - 1] / p[0]) / (q[n - 1] / q[0]) - 1) < 0.15);
-	/* without splits: the close */
-	T_OK(mdx_stats_prices(b, n, NULL, 0, p, &basis, &e) == 0);
-	T_EQ_STR(mdx_stats_basis_name(basis), "close");
+	/* none: the close, whatever adjuster is given */
+	T_OK(mdx_stats_prices(b, n, aapl_total, MDX_ADJUST_NONE, p, &e) == 0);
+	T_NEAR(p[0], 553.13, 0);
+	T_OK(mdx_stats_prices(b, n, NULL, MDX_ADJUST_TOTAL, p, &e) == 0);
 	T_NEAR(p[0], 553.13, 0);
 out:
 	free(b);
@@ -546,7 +598,7 @@ out:
 static const struct {
 	const char *name;
 	enum src src;
-	int adj, splits, period, log;
+	int adj, mode, period, log;
 } ret_cases[] = {
 	{"aapl_5y_daily_simple", S_AAPL_5Y, 0, 0, MDX_STATS_DAILY, 0},
 	{"aapl_5y_daily_log", S_AAPL_5Y, 0, 0, MDX_STATS_DAILY, 1},
@@ -554,10 +606,13 @@ static const struct {
 	{"aapl_5y_weekly_log", S_AAPL_5Y, 0, 0, MDX_STATS_WEEKLY, 1},
 	{"aapl_5y_monthly_simple", S_AAPL_5Y, 0, 0, MDX_STATS_MONTHLY, 0},
 	{"aapl_5y_quarterly_simple", S_AAPL_5Y, 0, 0, MDX_STATS_QUARTERLY, 0},
-	{"yahoo_adj_weekly_simple", S_YAHOO, 1, 0, MDX_STATS_WEEKLY, 0},
-	{"yahoo_adj_monthly_log", S_YAHOO, 1, 0, MDX_STATS_MONTHLY, 1},
-	{"av_split_monthly_simple", S_AV, 0, 1, MDX_STATS_MONTHLY, 0},
-	{"av_split_weekly_log", S_AV, 0, 1, MDX_STATS_WEEKLY, 1},
+	{"av_total_weekly_simple", S_AV, 1, MDX_ADJUST_TOTAL, MDX_STATS_WEEKLY,
+	 0},
+	{"av_total_monthly_log", S_AV, 1, MDX_ADJUST_TOTAL, MDX_STATS_MONTHLY,
+	 1},
+	{"av_split_monthly_simple", S_AV, 0, MDX_ADJUST_SPLIT,
+	 MDX_STATS_MONTHLY, 0},
+	{"av_split_weekly_log", S_AV, 0, MDX_ADJUST_SPLIT, MDX_STATS_WEEKLY, 1},
 };
 
 static void
@@ -573,17 +628,15 @@ test_returns_real(void)
 		struct mdx_bar *b =
 			load(ret_cases[c].src, ret_cases[c].adj, &n);
 		FILE *fp;
-		int basis = -1;
+		int basis = ret_cases[c].mode;
 
 		snprintf(path, sizeof(path), EXP "returns_%s.txt", name);
 		x = xread(path, &nx);
 		if (x == NULL || b == NULL)
 			goto next;
-		if (mdx_stats_returns(b, n,
-				      ret_cases[c].splits ? aapl_splits : NULL,
-				      ret_cases[c].splits ? NSPLITS : 0,
+		if (mdx_stats_returns(b, n, adjuster(basis), basis,
 				      ret_cases[c].period, ret_cases[c].log, &r,
-				      &nr, &basis, &e)) {
+				      &nr, &e)) {
 			T_FAILMSG("%s: %s", name, e.text);
 			goto next;
 		}
@@ -599,9 +652,9 @@ test_returns_real(void)
 			fclose(fp);
 		}
 		if (strncmp(basis_line, "# basis ", 8) != 0 ||
-		    strcmp(basis_line + 8, mdx_stats_basis_name(basis)) != 0)
+		    strcmp(basis_line + 8, mdx_adjust_name(basis)) != 0)
 			T_FAILMSG("%s: basis %s, file says '%s'", name,
-				  mdx_stats_basis_name(basis), basis_line);
+				  mdx_adjust_name(basis), basis_line);
 		T_EQ_INT(nr, nx);
 		for (size_t i = 0; i < nr && i < nx && bad < 5; i++) {
 			char what[96];
@@ -640,7 +693,6 @@ test_returns_periods(void)
 	struct mdx_stats_return *r = NULL;
 	struct mdx_err e;
 	size_t n = 8, nr;
-	int basis;
 
 	memset(b, 0, sizeof(b));
 	for (size_t i = 0; i < n; i++) {
@@ -648,8 +700,8 @@ test_returns_periods(void)
 		b[i].date = D(dates[i]);
 		b[i].close = close[i];
 	}
-	T_OK(mdx_stats_returns(b, n, NULL, 0, MDX_STATS_WEEKLY, 0, &r, &nr,
-			       &basis, &e) == 0);
+	T_OK(mdx_stats_returns(b, n, NULL, MDX_ADJUST_NONE, MDX_STATS_WEEKLY, 0,
+			       &r, &nr, &e) == 0);
 	T_EQ_INT(nr, 5); /* 2015-03-31 and 04-01 share a week */
 	if (nr == 5) {
 		T_EQ_INT(r[0].date, D("2015-01-02"));
@@ -666,8 +718,8 @@ test_returns_periods(void)
 		T_NEAR(r[4].ret, 88.0 / 100 - 1, 1e-15);
 	}
 	mdx_free(r);
-	T_OK(mdx_stats_returns(b, n, NULL, 0, MDX_STATS_MONTHLY, 1, &r, &nr,
-			       &basis, &e) == 0);
+	T_OK(mdx_stats_returns(b, n, NULL, MDX_ADJUST_NONE, MDX_STATS_MONTHLY,
+			       1, &r, &nr, &e) == 0);
 	T_EQ_INT(nr, 5); /* Dec, Jan, Feb, Mar, Apr */
 	if (nr == 5) {
 		T_EQ_INT(r[1].date, D("2015-01-30"));
@@ -676,8 +728,8 @@ test_returns_periods(void)
 		T_NEAR(r[4].ret, log(88.0 / 80), 1e-15);
 	}
 	mdx_free(r);
-	T_OK(mdx_stats_returns(b, n, NULL, 0, MDX_STATS_QUARTERLY, 0, &r, &nr,
-			       &basis, &e) == 0);
+	T_OK(mdx_stats_returns(b, n, NULL, MDX_ADJUST_NONE, MDX_STATS_QUARTERLY,
+			       0, &r, &nr, &e) == 0);
 	T_EQ_INT(nr, 3);
 	if (nr == 3) {
 		T_EQ_INT(r[1].date, D("2015-03-31"));
@@ -685,17 +737,16 @@ test_returns_periods(void)
 		T_NEAR(r[2].ret, 0.1, 1e-15);
 	}
 	mdx_free(r);
-	T_OK(mdx_stats_returns(b, n, NULL, 0, MDX_STATS_DAILY, 0, &r, &nr,
-			       &basis, &e) == 0);
+	T_OK(mdx_stats_returns(b, n, NULL, MDX_ADJUST_NONE, MDX_STATS_DAILY, 0,
+			       &r, &nr, &e) == 0);
 	T_EQ_INT(nr, 8);
-	T_EQ_STR(mdx_stats_basis_name(basis), "close");
 	mdx_free(r);
 	/* seven-day markets (crypto): Saturday and Sunday end the ISO week */
 	b[0].date = D("2024-01-06");
 	b[1].date = D("2024-01-07");
 	b[2].date = D("2024-01-08");
-	T_OK(mdx_stats_returns(b, 3, NULL, 0, MDX_STATS_WEEKLY, 0, &r, &nr,
-			       &basis, &e) == 0);
+	T_OK(mdx_stats_returns(b, 3, NULL, MDX_ADJUST_NONE, MDX_STATS_WEEKLY, 0,
+			       &r, &nr, &e) == 0);
 	T_EQ_INT(nr, 2);
 	if (nr == 2) {
 		T_EQ_INT(r[0].nbars, 2);
@@ -704,10 +755,11 @@ test_returns_periods(void)
 	}
 	mdx_free(r);
 	/* no bars: no rows */
-	T_OK(mdx_stats_returns(b, 0, NULL, 0, MDX_STATS_DAILY, 0, &r, &nr,
-			       &basis, &e) == 0);
+	T_OK(mdx_stats_returns(b, 0, NULL, MDX_ADJUST_NONE, MDX_STATS_DAILY, 0,
+			       &r, &nr, &e) == 0);
 	T_OK(r == NULL && nr == 0);
-	T_OK(mdx_stats_returns(b, n, NULL, 0, 9, 0, &r, &nr, &basis, &e) == -1);
+	T_OK(mdx_stats_returns(b, n, NULL, MDX_ADJUST_NONE, 9, 0, &r, &nr,
+			       &e) == -1);
 	T_EQ_INT(e.code, MDX_EUSAGE);
 	T_EQ_INT(mdx_stats_period_parse("weekly"), MDX_STATS_WEEKLY);
 	T_EQ_INT(mdx_stats_period_parse("yearly"), -1);
@@ -1433,7 +1485,7 @@ test_stats_edges(void)
 
 	memset(b, 0, sizeof(b));
 	/* no bars */
-	T_OK(mdx_stats_summary(b, 0, NULL, 0, 0, &st, &e) == 0);
+	T_OK(mdx_stats_summary(b, 0, NULL, MDX_ADJUST_NONE, 0, &st, &e) == 0);
 	T_EQ_INT(st.count, 0);
 	T_EQ_INT(st.nreturns, 0);
 	T_EQ_INT(st.first_date, MDX_STATS_NO_DATE);
@@ -1447,7 +1499,7 @@ test_stats_edges(void)
 	mkbars(b, 1, dip);
 	b[0].high = 11;
 	b[0].low = 8;
-	T_OK(mdx_stats_summary(b, 1, NULL, 0, 0, &st, &e) == 0);
+	T_OK(mdx_stats_summary(b, 1, NULL, MDX_ADJUST_NONE, 0, &st, &e) == 0);
 	T_EQ_INT(st.count, 1);
 	T_EQ_INT(st.first_date, st.last_date);
 	T_NEAR(st.vwap, (11.0 + 8 + 10) / 3, 1e-15);
@@ -1460,7 +1512,7 @@ test_stats_edges(void)
 
 	/* two bars: one return, still no standard deviation */
 	mkbars(b, 2, dip);
-	T_OK(mdx_stats_summary(b, 2, NULL, 0, 0, &st, &e) == 0);
+	T_OK(mdx_stats_summary(b, 2, NULL, MDX_ADJUST_NONE, 0, &st, &e) == 0);
 	T_NEAR(st.mean_return, 0.2, 1e-15);
 	T_OK(isnan(st.stdev) && isnan(st.sharpe));
 
@@ -1468,11 +1520,13 @@ test_stats_edges(void)
 	mkbars(b, 5, flat);
 	for (int i = 0; i < 5; i++)
 		b[i].volume = 0;
-	T_OK(mdx_stats_summary(b, 5, NULL, 0, 0.05, &st, &e) == 0);
+	T_OK(mdx_stats_summary(b, 5, NULL, MDX_ADJUST_NONE, 0.05, &st, &e) ==
+	     0);
 	T_OK(isnan(st.vwap));
 	for (int i = 0; i < 5; i++)
 		b[i].has &= ~(unsigned)MDX_HAS_VOLUME;
-	T_OK(mdx_stats_summary(b, 5, NULL, 0, 0.05, &st, &e) == 0);
+	T_OK(mdx_stats_summary(b, 5, NULL, MDX_ADJUST_NONE, 0.05, &st, &e) ==
+	     0);
 	T_OK(isnan(st.vwap));
 
 	/* a constant price: volatility 0, Sharpe undefined */
@@ -1485,7 +1539,7 @@ test_stats_edges(void)
 
 	/* drawdown: peak 12 (the first one), trough 6 */
 	mkbars(b, 6, dip);
-	T_OK(mdx_stats_summary(b, 6, NULL, 0, 0, &st, &e) == 0);
+	T_OK(mdx_stats_summary(b, 6, NULL, MDX_ADJUST_NONE, 0, &st, &e) == 0);
 	T_NEAR(st.max_drawdown, -0.5, 0);
 	T_EQ_INT(st.dd_peak, b[1].date);
 	T_EQ_INT(st.dd_trough, b[4].date);
@@ -1497,24 +1551,25 @@ test_stats_edges(void)
 	b[0].has &= ~(unsigned)(MDX_HAS_OPEN | MDX_HAS_HIGH | MDX_HAS_LOW);
 	b[0].open = 99;
 	b[0].high = 99;
-	T_OK(mdx_stats_summary(b, 6, NULL, 0, 0, &st, &e) == 0);
+	T_OK(mdx_stats_summary(b, 6, NULL, MDX_ADJUST_NONE, 0, &st, &e) == 0);
 	T_NEAR(st.first_open, 10, 0);
 	T_NEAR(st.high, 13, 0);
 
 	/* refusals */
-	T_OK(mdx_stats_summary(b, 6, NULL, 0, -1, &st, &e) == -1);
+	T_OK(mdx_stats_summary(b, 6, NULL, MDX_ADJUST_NONE, -1, &st, &e) == -1);
 	T_EQ_INT(e.code, MDX_EUSAGE);
-	T_OK(mdx_stats_summary(b, 6, NULL, 0, NAN, &st, &e) == -1);
+	T_OK(mdx_stats_summary(b, 6, NULL, MDX_ADJUST_NONE, NAN, &st, &e) ==
+	     -1);
 	b[3].date = b[2].date;
-	T_OK(mdx_stats_summary(b, 6, NULL, 0, 0, &st, &e) == -1);
+	T_OK(mdx_stats_summary(b, 6, NULL, MDX_ADJUST_NONE, 0, &st, &e) == -1);
 	T_EQ_INT(e.code, MDX_EINPUT);
 	mkbars(b, 6, dip);
 	b[2].interval = MDX_I1WK;
-	T_OK(mdx_stats_summary(b, 6, NULL, 0, 0, &st, &e) == -1);
+	T_OK(mdx_stats_summary(b, 6, NULL, MDX_ADJUST_NONE, 0, &st, &e) == -1);
 	T_EQ_INT(e.code, MDX_EUSAGE);
 	mkbars(b, 6, dip);
 	b[2].close = 0;
-	T_OK(mdx_stats_summary(b, 6, NULL, 0, 0, &st, &e) == -1);
+	T_OK(mdx_stats_summary(b, 6, NULL, MDX_ADJUST_NONE, 0, &st, &e) == -1);
 	T_EQ_INT(e.code, MDX_EINPUT);
 	T_EQ_STR(e.field, "close");
 }
@@ -1523,59 +1578,56 @@ static void
 test_prices_rules(void)
 {
 	static const double c[] = {400, 420, 105, 110};
-	struct mdx_stats_split s[2];
+	struct mdx_adjust_action s[2];
+	struct mdx_adjuster *a;
 	struct mdx_bar b[4];
 	struct mdx_err e;
 	double p[4];
-	int basis;
 
 	mkbars(b, 4, c);
+	memset(s, 0, sizeof(s));
 	/* 4:1 effective on the third bar's date */
-	s[0].date = b[2].date;
-	s[0].ratio = 4;
-	T_OK(mdx_stats_prices(b, 4, s, 1, p, &basis, &e) == 0);
-	T_EQ_STR(mdx_stats_basis_name(basis), "split_adjusted");
+	s[0].day = b[2].date;
+	s[0].split = 4;
+	s[0].prev_close = NAN;
+	a = mdx_adjuster_new(s, 1, &e);
+	T_OK(mdx_stats_prices(b, 4, a, MDX_ADJUST_SPLIT, p, &e) == 0);
 	T_NEAR(p[0], 100, 0);
 	T_NEAR(p[1], 105, 0);
 	T_NEAR(p[2], 105, 0);
 	T_NEAR(p[3], 110, 0);
+	mdx_adjuster_free(a);
 	/* a split before every bar changes nothing */
-	s[0].date = b[0].date;
-	T_OK(mdx_stats_prices(b, 4, s, 1, p, &basis, &e) == 0);
-	T_EQ_STR(mdx_stats_basis_name(basis), "close");
+	s[0].day = b[0].date;
+	a = mdx_adjuster_new(s, 1, &e);
+	T_OK(mdx_stats_prices(b, 4, a, MDX_ADJUST_SPLIT, p, &e) == 0);
 	T_NEAR(p[0], 400, 0);
+	mdx_adjuster_free(a);
 	/* a split after the last bar scales them all (today's shares) */
-	s[0].date = b[3].date + 10;
-	s[1].date = b[1].date; /* and one inside, given out of order */
-	s[1].ratio = 2;
-	T_OK(mdx_stats_prices(b, 4, s, 2, p, &basis, &e) == 0);
-	T_EQ_STR(mdx_stats_basis_name(basis), "split_adjusted");
+	s[0].day = b[3].date + 10;
+	s[1].day = b[1].date; /* and one inside, given out of order */
+	s[1].split = 2;
+	s[1].prev_close = NAN;
+	a = mdx_adjuster_new(s, 2, &e);
+	T_OK(mdx_stats_prices(b, 4, a, MDX_ADJUST_SPLIT, p, &e) == 0);
 	T_NEAR(p[0], 50, 0);
 	T_NEAR(p[1], 105, 0);
 	T_NEAR(p[3], 27.5, 0);
-	/* adj_close on every bar wins; on some bars it is ignored */
+	/* adj_close, on every bar or on some, is never used */
 	for (int i = 0; i < 4; i++) {
 		b[i].adj_close = c[i] / 2;
 		b[i].has |= MDX_HAS_ADJ;
 	}
-	T_OK(mdx_stats_prices(b, 4, s, 2, p, &basis, &e) == 0);
-	T_EQ_STR(mdx_stats_basis_name(basis), "adj_close");
-	T_NEAR(p[2], 52.5, 0);
-	b[1].has &= ~(unsigned)MDX_HAS_ADJ;
-	T_OK(mdx_stats_prices(b, 4, NULL, 0, p, &basis, &e) == 0);
-	T_EQ_STR(mdx_stats_basis_name(basis), "close");
+	T_OK(mdx_stats_prices(b, 4, a, MDX_ADJUST_TOTAL, p, &e) == 0);
+	T_NEAR(p[2], 105.0 / 4, 0);
+	T_OK(mdx_stats_prices(b, 4, NULL, MDX_ADJUST_TOTAL, p, &e) == 0);
 	T_NEAR(p[2], 105, 0);
-	/* a bad ratio, a bad adj_close */
-	s[1].ratio = 0;
-	T_OK(mdx_stats_prices(b, 4, s, 2, p, &basis, &e) == -1);
-	T_EQ_INT(e.code, MDX_EINPUT);
-	b[1].has |= MDX_HAS_ADJ;
-	b[1].adj_close = NAN;
-	T_OK(mdx_stats_prices(b, 4, NULL, 0, p, &basis, &e) == -1);
-	T_EQ_STR(e.field, "adj_close");
-	T_OK(mdx_stats_prices(b, 0, NULL, 0, p, &basis, &e) == 0);
-	T_EQ_STR(mdx_stats_basis_name(basis), "close");
-	T_OK(mdx_stats_basis_name(7) == NULL);
+	mdx_adjuster_free(a);
+	/* a bad close */
+	b[1].close = NAN;
+	T_OK(mdx_stats_prices(b, 4, NULL, MDX_ADJUST_NONE, p, &e) == -1);
+	T_EQ_STR(e.field, "close");
+	T_OK(mdx_stats_prices(b, 0, NULL, MDX_ADJUST_NONE, p, &e) == 0);
 }
 
 /*
@@ -1593,14 +1645,15 @@ test_oom(void)
 	struct mdx_stats_index_opts opt;
 	struct mdx_err e;
 	size_t n, nr, no;
-	int basis, rc, k;
+	int rc, k;
 
 	b = load(S_AAPL_2017, 0, &n);
 	if (b == NULL || universe_small(&u))
 		return;
 	for (k = 1, rc = -1; rc != 0 && k < 100; k++) {
 		mdx_alloc_fail_after(k);
-		rc = mdx_stats_summary(b, n, aapl_splits, NSPLITS, 0, &st, &e);
+		rc = mdx_stats_summary(b, n, aapl_splits, MDX_ADJUST_SPLIT, 0,
+				       &st, &e);
 		mdx_alloc_fail_after(0);
 		if (rc)
 			T_EQ_INT(e.code, MDX_ENOMEM);
@@ -1608,9 +1661,8 @@ test_oom(void)
 	T_EQ_INT(rc, 0);
 	for (k = 1, rc = -1; rc != 0 && k < 100; k++) {
 		mdx_alloc_fail_after(k);
-		rc = mdx_stats_returns(b, n, aapl_splits, NSPLITS,
-				       MDX_STATS_WEEKLY, 0, &r, &nr, &basis,
-				       &e);
+		rc = mdx_stats_returns(b, n, aapl_splits, MDX_ADJUST_SPLIT,
+				       MDX_STATS_WEEKLY, 0, &r, &nr, &e);
 		mdx_alloc_fail_after(0);
 		if (rc) {
 			T_EQ_INT(e.code, MDX_ENOMEM);

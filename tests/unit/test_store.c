@@ -240,9 +240,13 @@ t_bar_counts(void)
 	/* one close changed: updated, updated_at moved, created_at kept */
 	rec = json_loads(aapl[1], 0, NULL);
 	T_OK(mdx_bar_from_json(rec, &b, &e) == 0);
-	b.close = 179.7;
+	b.close = 179.5;
 	T_EQ_INT(mdx_store_put_bar(s, &b, &e), MDX_PUT_UPDATED);
 	T_EQ_INT(mdx_store_put_bar(s, &b, &e), MDX_PUT_UNCHANGED);
+	/* within 1e-6 relative of the stored value is the same value */
+	b.close = 179.5 * (1 + 5e-7);
+	T_EQ_INT(mdx_store_put_bar(s, &b, &e), MDX_PUT_UNCHANGED);
+	b.close = 179.5;
 	/* a null that becomes a value is a change too */
 	b.has |= MDX_HAS_VWAP;
 	b.vwap = 180.5;
@@ -256,7 +260,13 @@ t_bar_counts(void)
 	T_EQ_INT(scalar(s, "SELECT updated_at FROM bars WHERE "
 			   "date = '2022-01-04'"),
 		 2000);
-	T_EQ_INT(scalar(s, "SELECT count(*) FROM bars WHERE close = 179.7"), 1);
+	T_EQ_INT(scalar(s, "SELECT count(*) FROM bars WHERE close = 179.5"), 1);
+	/* the values replaced are kept: 179.699997, then 179.5 without vwap */
+	T_EQ_INT(scalar(s, "SELECT count(*) FROM revisions"), 2);
+	T_EQ_INT(scalar(s, "SELECT count(*) FROM revisions WHERE "
+			   "close = 179.699997 AND updated_at = 1000 AND "
+			   "revised_at = 2000 AND reason = 'update'"),
+		 1);
 	/* ts is epoch ms; the view shows it as text */
 	T_EQ_INT(scalar(s, "SELECT ts FROM bars WHERE date = '2022-01-03'"),
 		 1641186000000LL);
@@ -547,9 +557,18 @@ t_migrate_old(void)
 	T_EQ_INT(scalar(s, "SELECT count(*) FROM sqlite_master WHERE "
 			   "name = 'bars_v'"),
 		 0);
-	T_EQ_INT(put(s, aapl[0], &e), MDX_PUT_INSERTED);
+	/* as a version 1 mdx-load wrote it: the columns of version 1 */
+	T_EQ_INT(sqlite3_exec(mdx_store_db(s),
+			      "INSERT INTO bars VALUES ('AAPL', '1d', "
+			      "1641186000000, '2022-01-03', 177.830002, "
+			      "182.880005, 177.710007, 182.009995, 180.43428, "
+			      "104487900, NULL, NULL, 'regular', NULL, "
+			      "'yahoo', 1000, 1000)",
+			      NULL, NULL, NULL),
+		 SQLITE_OK);
 	mdx_store_close(s);
-	/* opened again and brought forward: data kept, view added */
+	/* opened again and brought forward: data kept, view added; version
+	 * 4 reads the old bar as traded (basis NULL, split_factor 1) */
 	s = mdx_store_open(path, 0, &e);
 	T_OK(s != NULL);
 	if (s == NULL)
@@ -559,6 +578,10 @@ t_migrate_old(void)
 	T_EQ_INT(v, MDX_STORE_VERSION);
 	T_EQ_STR(scalar_text(s, "SELECT ts FROM bars_v", buf, sizeof(buf)),
 		 "2022-01-03T05:00:00Z");
+	T_EQ_INT(scalar(s, "SELECT count(*) FROM bars WHERE basis IS NULL "
+			   "AND basis_as_of IS NULL AND split_factor = 1"),
+		 1);
+	T_EQ_INT(scalar(s, "SELECT count(*) FROM revisions"), 0);
 	T_EQ_INT(put(s, aapl[0], &e), MDX_PUT_UNCHANGED);
 	/* a file from a newer mdx is refused, and left as it is */
 	T_EQ_INT(sqlite3_exec(mdx_store_db(s), "PRAGMA user_version = 99", NULL,
@@ -819,7 +842,7 @@ t_sql_authorizer(void)
 		 0);
 	T_EQ_INT(n, 5);
 	T_EQ_INT(run_sql(s, "PRAGMA table_info(bars)", &n, &e), 0);
-	T_EQ_INT(n, 17);
+	T_EQ_INT(n, 20); /* 17, and basis, basis_as_of, split_factor (v4) */
 	T_EQ_INT(run_sql(s, "SELECT name FROM pragma_table_info('runs')", &n,
 			 &e),
 		 0);
