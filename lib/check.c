@@ -18,7 +18,8 @@
  *             deviation of normal data (Rousseeuw and Croux, 1993)
  *   split     an overnight jump to 1/R of the close before, for a split
  *             ratio R in splits[] below (split_like), with no split action
- *             stored near it
+ *             stored near it; or a stored split with no such jump (the
+ *             store holds prices as traded, mdx-load(1))
  */
 #include <limits.h>
 #include <math.h>
@@ -706,6 +707,42 @@ symbol_actions(const struct check *c, size_t *first)
 	return n;
 }
 
+/*
+ * A stored split whose ex-date has bars on both sides within ACTION_DAYS
+ * but no jump near its ratio: the store holds prices as traded
+ * (mdx-load(1)), so these closes were adjusted for it already (a
+ * split-adjusted source loaded without its basis, or a wrong split).
+ * Reported as a split finding; 0 or -1 (no memory).
+ */
+static int
+unmatched_split(struct check *c, const struct split_action *a)
+{
+	const struct cbar *b = c->bars;
+	char d0[MDX_DATE_LEN], rt[16];
+	struct finding *f;
+	size_t i;
+
+	for (i = 1; i < c->nbars; i++)
+		if (b[i].date >= a->date)
+			break;
+	if (i >= c->nbars ||
+	    b[i].date - b[i - 1].date > MDX_CHECK_ACTION_DAYS ||
+	    b[i].date - a->date > MDX_CHECK_ACTION_DAYS ||
+	    !(b[i].close > 0 && b[i - 1].close > 0))
+		return 0;
+	if ((f = add_finding(c, MDX_CHECK_SPLIT, b[i].date)) == NULL)
+		return -1;
+	f->has_value = 2;
+	f->value = a->ratio;
+	snprintf(f->detail, sizeof(f->detail),
+		 "a %s split is stored for %s, but close %.10g after %.10g "
+		 "(x%.4f) shows no such jump: these prices are not as traded",
+		 ratio_text(a->ratio, rt, sizeof(rt)),
+		 mdx_date_format(a->date, d0), b[i].close, b[i - 1].close,
+		 b[i].close / b[i - 1].close);
+	return 0;
+}
+
 /* the returns of the daily bars into c->x and c->rf, split actions
  * applied; the suspected splits reported */
 static int
@@ -756,6 +793,9 @@ daily_returns(struct check *c)
 			if (!(c->rf[best] & R_ADJ))
 				c->x[best] += lr;
 			c->rf[best] |= R_ACTION;
+		} else if (best == 0 && want(c, MDX_CHECK_SPLIT) &&
+			   unmatched_split(c, &c->acts[j]) < 0) {
+			return -1;
 		}
 	}
 	if (!want(c, MDX_CHECK_SPLIT))

@@ -134,6 +134,18 @@ yahoo "$PA" --from 2020-01-01 --to 2020-12-31 AAPL
 eq "Yahoo AAPL again: nothing changes" \
 	"$(sed -n 's/^mdx-load: \([0-9]* in, .*rejected\).*/\1/p' "$T/basis.load")" \
 	"261 in, 2 inserted, 0 updated, 259 unchanged, 0 rejected"
+# check's split rule on an as-traded store: the stored splits explain the
+# jumps of AAPL's as-traded closes; a split-adjusted file loaded as traded
+# (the Kaggle set's AAPL, adjusted as of 2018-02-07) beside AV's actions is
+# flagged at the 7:1 of 2014-06-09
+eq "check: AV and Yahoo AAPL as traded, splits stored: no split finding" \
+	"$(mdx-query --db "$PA" -f csv check AAPL --kinds split | tail -n +2 | wc -l)" 0
+grep -E '^date|,AAPL$' "$K" >"$T/kaggle_aapl.csv"
+mdx-extract "$T/kaggle_aapl.csv" 2>/dev/null | mdx-transform 2>/dev/null | mdx-load -q --db "$T/kaggle.db"
+mdx-extract --what actions --symbol AAPL "$AV" | mdx-transform 2>/dev/null | mdx-load -q --db "$T/kaggle.db"
+eq "check: split-adjusted closes beside a stored split are flagged" \
+	"$(mdx-query --db "$T/kaggle.db" -f csv check AAPL --kinds split | tail -n +2 | tr -d '\r')" \
+	'AAPL,2014-06-09,split,7,"a 7:1 split is stored for 2014-06-09, but close 93.7 after 92.2242 (x1.0160) shows no such jump: these prices are not as traded"'
 mdx-query --db "$PA" -f csv bars AAPL --adjust total >"$T/total.csv"
 eq "bars --adjust total over AAPL's whole history: every bar" "$(tail -n +2 "$T/total.csv" | wc -l)" \
 	"$(mdx-query --db "$PA" -f csv sql "SELECT count(*) FROM bars" | tail -n 1 | tr -d '\r')"

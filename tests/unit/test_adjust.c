@@ -81,7 +81,8 @@ read_av(void)
 		r.close = v[3];
 		r.adj = v[4];
 		r.div = v[6];
-		r.split = v[7];
+		/* the file prints 7.00000700001 for the 7:1 of 2014-06-09 */
+		r.split = round(v[7] * 1000) / 1000;
 		if (nrows > 0 && rows[nrows - 1].day == r.day)
 			continue; /* the answer repeats its newest row */
 		rows[nrows++] = r;
