@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mdx_adjust.h"
 #include "mdx_alloc.h"
 #include "mdx_calendar.h"
 #include "mdx_check.h"
@@ -224,6 +225,7 @@ static const char *const kind_names[MDX_CHECK_N] = {
 	[MDX_CHECK_ZERO_VOLUME] = "zero_volume",
 	[MDX_CHECK_OUTLIER] = "outlier",
 	[MDX_CHECK_SPLIT] = "split",
+	[MDX_CHECK_ADJ_CLOSE] = "adj_close",
 };
 
 void
@@ -310,7 +312,8 @@ enum {
 	B_LOW = 1 << 2,
 	B_ADJ = 1 << 3,
 	B_VOLUME = 1 << 4,
-	B_US = 1 << 5, /* session not null: an NYSE-calendar symbol */
+	B_US = 1 << 5,	      /* session not null: an NYSE-calendar symbol */
+	B_ADJ_AS_OF = 1 << 6, /* adj_as_of is set */
 };
 
 struct cbar {
@@ -318,6 +321,7 @@ struct cbar {
 	unsigned flags;		       /* B_* */
 	double open, high, low, close; /* prices */
 	double adj;		       /* adj_close when B_ADJ */
+	int32_t adj_as_of;	       /* its vintage (basis_as_of) */
 	int64_t volume;		       /* shares when B_VOLUME */
 };
 
@@ -967,6 +971,101 @@ scratch(struct check *c)
 }
 
 /* the current symbol is complete: check it, send its findings, reset */
+/* one run of bars whose adj_close disagrees, as a finding */
+static int
+adj_finding(struct check *c, size_t first, size_t last, size_t n, double worst)
+{
+	struct finding *f;
+	char d1[MDX_DATE_LEN], d2[MDX_DATE_LEN], v[MDX_DATE_LEN];
+
+	if ((f = add_finding(c, MDX_CHECK_ADJ_CLOSE, c->bars[first].date)) ==
+	    NULL)
+		return -1;
+	f->has_value = 2;
+	f->value = worst;
+	snprintf(f->detail, sizeof(f->detail),
+		 "adj_close is off the total-return factor of the stored "
+		 "actions by up to %.2f%% on %zu bar%s, %s to %s (adjusted as "
+		 "of %s): an action missing or wrong in the store or in the "
+		 "provider's answer",
+		 worst * 100, n, n == 1 ? "" : "s",
+		 mdx_date_format(c->bars[first].date, d1),
+		 mdx_date_format(c->bars[last].date, d2),
+		 mdx_date_format(c->bars[first].adj_as_of, v));
+	return 0;
+}
+
+/*
+ * adj_close: a provider's adjusted close (split and dividend adjusted as of
+ * its answer's date, basis_as_of) over the close as traded is the product
+ * of the factors of the actions with ex-date in (date, basis_as_of]; the
+ * same product from the stored actions (mdx_adjust.h, total) should agree.
+ * Each run of consecutive bars where they differ by more than
+ * MDX_CHECK_ADJ_TOL is one finding, dated by its first bar; value is the
+ * largest relative difference.  Bars without adj_close or its vintage are
+ * not compared.
+ */
+static int
+check_adj_close(struct check *c)
+{
+	struct mdx_adjuster *a = NULL;
+	size_t first = 0, last = 0, run = 0;
+	double worst = 0;
+	int ret = -1;
+
+	for (size_t i = 0; i < c->nbars; i++)
+		if ((c->bars[i].flags & (B_ADJ | B_ADJ_AS_OF)) ==
+		    (B_ADJ | B_ADJ_AS_OF))
+			goto compare;
+	return 0;
+compare:
+	if ((a = mdx_adjuster_load(c->db, c->sym, c->e)) == NULL)
+		return -1;
+	for (size_t i = 0; i < c->nbars; i++) {
+		const struct cbar *b = &c->bars[i];
+		double want, got, d;
+		int bad = 0;
+
+		if ((b->flags & (B_ADJ | B_ADJ_AS_OF)) ==
+			    (B_ADJ | B_ADJ_AS_OF) &&
+		    b->date >= c->lo && b->date <= c->hi && b->close > 0 &&
+		    b->adj > 0 && b->adj_as_of >= b->date) {
+			want = mdx_adjuster_price(a, MDX_ADJUST_TOTAL,
+						  b->date) /
+			       mdx_adjuster_price(a, MDX_ADJUST_TOTAL,
+						  b->adj_as_of);
+			got = b->adj / b->close;
+			d = fabs(got / want - 1);
+			bad = d > MDX_CHECK_ADJ_TOL;
+		}
+		if (bad) {
+			if (run == 0 ||
+			    b->adj_as_of != c->bars[first].adj_as_of) {
+				if (run > 0 &&
+				    adj_finding(c, first, last, run, worst))
+					goto out;
+				first = i;
+				run = 0;
+				worst = 0;
+			}
+			last = i;
+			run++;
+			if (d > worst)
+				worst = d;
+		} else if (run > 0) {
+			if (adj_finding(c, first, last, run, worst))
+				goto out;
+			run = 0;
+		}
+	}
+	if (run > 0 && adj_finding(c, first, last, run, worst))
+		goto out;
+	ret = 0;
+out:
+	mdx_adjuster_free(a);
+	return ret;
+}
+
 static int
 finish_symbol(struct check *c)
 {
@@ -985,6 +1084,8 @@ finish_symbol(struct check *c)
 	if (want(c, MDX_CHECK_STALE) && check_stale(c))
 		goto out;
 	if (want(c, MDX_CHECK_ZERO_VOLUME) && check_zero_volume(c))
+		goto out;
+	if (want(c, MDX_CHECK_ADJ_CLOSE) && check_adj_close(c))
 		goto out;
 	if (n >= 2 &&
 	    (want(c, MDX_CHECK_OUTLIER) || want(c, MDX_CHECK_SPLIT))) {
@@ -1016,7 +1117,7 @@ col_text(sqlite3_stmt *st, int i)
 /* columns of the bar statements */
 #define CHECK_COLS_SQL                                                         \
 	"SELECT symbol, interval, ts, date, open, high, low, close, "          \
-	"adj_close, volume, session IS NOT NULL FROM bars "
+	"adj_close, volume, session IS NOT NULL, basis_as_of FROM bars "
 
 /* one row of a bar statement */
 static int
@@ -1073,6 +1174,13 @@ feed(struct check *c, sqlite3_stmt *st)
 	if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
 		b->volume = sqlite3_column_int64(st, 9);
 		b->flags |= B_VOLUME;
+	}
+	if (sqlite3_column_type(st, 11) != SQLITE_NULL) {
+		struct mdx_err ignore;
+
+		if (mdx_date_parse(col_text(st, 11), &b->adj_as_of, &ignore) ==
+		    0)
+			b->flags |= B_ADJ_AS_OF;
 	}
 	return 0;
 }

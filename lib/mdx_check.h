@@ -67,6 +67,7 @@ enum mdx_check_kind {
 	MDX_CHECK_ZERO_VOLUME, /* a run of daily bars with volume 0 */
 	MDX_CHECK_OUTLIER,     /* a return beyond K robust sd */
 	MDX_CHECK_SPLIT,       /* a jump like an unadjusted split */
+	MDX_CHECK_ADJ_CLOSE,   /* a provider's adj_close against the actions */
 	MDX_CHECK_N
 };
 
@@ -81,6 +82,7 @@ enum mdx_check_kind {
 #define MDX_CHECK_SPLIT_TOL 0.03	/* close within 3%, bars without open */
 #define MDX_CHECK_ACTION_DAYS 7		/* split actions this near explain */
 #define MDX_CHECK_MIN_RETURNS 20	/* returns needed for outliers */
+#define MDX_CHECK_ADJ_TOL 0.005		/* adj_close: 0.5% from the factor */
 
 /* What a check runs, with which thresholds. */
 struct mdx_check_opts {
@@ -105,7 +107,7 @@ struct mdx_check_opts {
 void mdx_check_opts_init(struct mdx_check_opts *o);
 
 /* The name of a kind ("missing", "stale", "outside", "zero_volume",
- * "outlier", "split"), static; NULL when kind is not one. */
+ * "outlier", "split", "adj_close"), static; NULL when kind is not one. */
 const char *mdx_check_kind_name(int kind);
 
 /*

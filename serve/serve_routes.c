@@ -47,7 +47,7 @@ const struct serve_param_def serve_params[SP_NPARAM] = {
 	{"all", "boolean", NULL, "list the weekdays NYSE is closed too"},
 	{"kinds", "string", NULL,
 	 "findings to look for: missing, stale, outside, zero_volume, "
-	 "outlier, split, or all (default) or none"},
+	 "outlier, split, adj_close, or all (default) or none"},
 	{"fail_on", "string", NULL,
 	 "kinds that make X-Check-Failed true (default all)"},
 	{"as_of", "string", NULL,

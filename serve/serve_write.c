@@ -6,7 +6,8 @@
  * (lib/record.c: the same checks, America/New_York for wall times), get
  * their session from mdx_session_label (lib/session.c: the same rule, a
  * daily bar of a day without a session refused) and are written by
- * mdx_store_put_bar in a batch (lib/store.c: the same upsert as mdx-load).
+ * mdx_store_put_bar_as in a batch (lib/store.c: the same upsert and price
+ * basis rule as mdx-load).
  * Run records in a POST body (mdx-extract and mdx-transform append them)
  * are stored as runs, as mdx-load stores them.  One write connection, one
  * writer at a time; after a commit the store generation moves, so cached
@@ -83,13 +84,16 @@ static const struct mdx_canon_opts canon = {
 	.fold = MDX_FOLD_EARLIER,
 };
 
-/* the checks of mdx-transform's defaults, and the session of the bar */
+/* the checks of mdx-transform's defaults, the session of the bar, and the
+ * basis its prices are on (mdx_store_basis_read: mdx-load's rule) */
 static int
-bar_check(const json_t *rec, struct mdx_bar *b, struct mdx_err *e)
+bar_check(const json_t *rec, struct mdx_bar *b, struct mdx_basis *basis,
+	  struct mdx_err *e)
 {
 	const char *zone = NULL;
 
-	if (mdx_bar_read(rec, &canon, b, e))
+	if (mdx_bar_read(rec, &canon, b, e) ||
+	    mdx_store_basis_read(rec, basis, e))
 		return -1;
 	if (mdx_json_string(rec, "tz", &zone, NULL) != 1)
 		zone = canon.default_tz;
@@ -98,11 +102,12 @@ bar_check(const json_t *rec, struct mdx_bar *b, struct mdx_err *e)
 
 /* bars checked so far, and what was wrong with the others */
 struct batch {
-	struct mdx_bar *bars; /* owned */
-	size_t n, cap;	      /* used, allocated */
-	json_t *runs;	      /* owned: array of the run records */
-	json_t *errors;	      /* owned: array of the first invalid ones */
-	long nerrors;	      /* all invalid records */
+	struct mdx_bar *bars;	 /* owned */
+	struct mdx_basis *basis; /* owned: the basis of each bar */
+	size_t n, cap;		 /* used, allocated */
+	json_t *runs;		 /* owned: array of the run records */
+	json_t *errors;		 /* owned: array of the first invalid ones */
+	long nerrors;		 /* all invalid records */
 };
 
 static void
@@ -147,13 +152,17 @@ batch_add(struct batch *b, json_t *rec, const char *where, long at)
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 256;
 		struct mdx_bar *nb = mdx_realloc(b->bars, cap * sizeof(*nb));
+		struct mdx_basis *ns;
 
 		if (nb == NULL)
 			return -1;
 		b->bars = nb;
+		if ((ns = mdx_realloc(b->basis, cap * sizeof(*ns))) == NULL)
+			return -1;
+		b->basis = ns;
 		b->cap = cap;
 	}
-	if (bar_check(rec, &b->bars[b->n], &e))
+	if (bar_check(rec, &b->bars[b->n], &b->basis[b->n], &e))
 		goto bad;
 	b->n++;
 	return 0;
@@ -229,8 +238,9 @@ batch_parse(struct serve_req *r, struct batch *b)
 /* upsert bars and append runs (may be NULL) in one batch; counts[] by
  * enum mdx_put, of the bars */
 static int
-batch_write(struct serve_req *r, struct mdx_bar *bars, size_t n,
-	    const json_t *runs, long counts[3])
+batch_write(struct serve_req *r, struct mdx_bar *bars,
+	    const struct mdx_basis *basis, size_t n, const json_t *runs,
+	    long counts[3])
 {
 	struct serve *srv = r->srv;
 	struct mdx_store *ws;
@@ -242,7 +252,7 @@ batch_write(struct serve_req *r, struct mdx_bar *bars, size_t n,
 	if ((ws = serve_writer(srv, &e)) == NULL || mdx_store_begin(ws, &e))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		int rc = mdx_store_put_bar(ws, &bars[i], &e);
+		int rc = mdx_store_put_bar_as(ws, &bars[i], &basis[i], &e);
 
 		if (rc < 0) {
 			mdx_store_rollback(ws);
@@ -329,12 +339,13 @@ serve_w_post_bars(struct serve_req *r)
 		serve_fail(r, 400, "the body holds no bar records");
 		goto out;
 	}
-	if (batch_write(r, b.bars, b.n, b.runs, counts) == 0)
+	if (batch_write(r, b.bars, b.basis, b.n, b.runs, counts) == 0)
 		ret = counts_doc(r, 200, b.n, counts, json_array_size(b.runs));
 out:
 	json_decref(b.errors);
 	json_decref(b.runs);
 	mdx_free(b.bars);
+	mdx_free(b.basis);
 	return ret;
 }
 
@@ -361,6 +372,7 @@ serve_w_put_bar(struct serve_req *r)
 {
 	struct serve_bar_key k;
 	struct mdx_bar bar;
+	struct mdx_basis basis;
 	struct mdx_err e;
 	json_error_t je;
 	json_t *rec = NULL;
@@ -393,7 +405,7 @@ serve_w_put_bar(struct serve_req *r)
 		serve_fail(r, 500, "out of memory");
 		goto out;
 	}
-	if (bar_check(rec, &bar, &e)) {
+	if (bar_check(rec, &bar, &basis, &e)) {
 		char text[sizeof(e.text) + 80];
 
 		serve_fail(r, 422, "%s", mdx_err_str(&e, text, sizeof(text)));
@@ -405,7 +417,7 @@ serve_w_put_bar(struct serve_req *r)
 			   k.by_date ? "trading date" : "ts", r->var[2]);
 		goto out;
 	}
-	if (batch_write(r, &bar, 1, NULL, counts))
+	if (batch_write(r, &bar, &basis, 1, NULL, counts))
 		goto out;
 	ret = counts_doc(r, counts[MDX_PUT_INSERTED] ? 201 : 200, 1, counts, 0);
 out:
