@@ -38,7 +38,7 @@ struct item {
 	int raw;	  /* ITEM_REJECT: a raw bar (no "ts": untransformed) */
 	const char *name; /* input name (borrowed from argv, or "<stdin>") */
 	long line;	  /* line number in that input */
-	struct mdx_bar bar; /* ITEM_BAR */
+	struct mdx_bar bar;	/* ITEM_BAR */
 	struct mdx_basis basis; /* ITEM_BAR: the basis it was received on */
 	json_t *rec;		/* ITEM_RECORD: owned reference */
 	struct mdx_err e;	/* ITEM_REJECT, ITEM_NOFILE, ITEM_FATAL */

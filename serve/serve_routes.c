@@ -229,8 +229,7 @@ const struct serve_route serve_routes[] = {
 	 ROWS, serve_q_latest, "Latest bar of each symbol",
 	 "The latest bar of each symbol and interval, of the symbols named or "
 	 "of every symbol.",
-	 "mdx-query latest [SYMBOL ...] [--interval I] [--adjust A]",
-	 BAR_COLS},
+	 "mdx-query latest [SYMBOL ...] [--interval I] [--adjust A]", BAR_COLS},
 	{"GET", "/v1/actions/{symbol}", SP_FORMAT | SP_FROM | SP_TO, ROWS,
 	 serve_q_actions, "Splits and dividends of a symbol",
 	 "The stored corporate actions by ex-date: a split's ratio (new "
