@@ -32,9 +32,10 @@ extract_usage(FILE *fp)
 		"[--base-url URL] [--dry-run]\n"
 		"                   [--from DATE] [--grouped] [--interval I] "
 		"[--log-format human|json]\n"
-		"                   [--max-time S] [--rate N/min] [--retries "
-		"N] "
-		"[--retry-base MS]\n"
+		"                   [--max-time S] [--overlap N] [--rate "
+		"N/min] "
+		"[--retries N]\n"
+		"                   [--retry-base MS] [--since FILE | -]\n"
 		"                   [--symbols-file FILE] [--to DATE] "
 		"[--user-agent UA]\n"
 		"                   [--what bars|profile|actions] "
@@ -65,6 +66,8 @@ enum {
 	OPT_BASIS,
 	OPT_BASISASOF,
 	OPT_UA,
+	OPT_SINCE,
+	OPT_OVERLAP,
 };
 
 static const struct option longopts[] = {
@@ -82,11 +85,13 @@ static const struct option longopts[] = {
 	{"jobs", required_argument, NULL, 'j'},
 	{"log-format", required_argument, NULL, OPT_LOGFMT},
 	{"max-time", required_argument, NULL, OPT_MAXTIME},
+	{"overlap", required_argument, NULL, OPT_OVERLAP},
 	{"provider", required_argument, NULL, 'p'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"rate", required_argument, NULL, OPT_RATE},
 	{"retries", required_argument, NULL, OPT_RETRIES},
 	{"retry-base", required_argument, NULL, OPT_RETRYBASE},
+	{"since", required_argument, NULL, OPT_SINCE},
 	{"symbol", required_argument, NULL, OPT_SYMBOL},
 	{"symbols-file", required_argument, NULL, OPT_SYMFILE},
 	{"to", required_argument, NULL, OPT_TO},
@@ -129,6 +134,22 @@ date_opt(const char *opt, const char *val, int64_t *ms)
 		return -1;
 	}
 	*ms = (int64_t)day * MDX_MS_PER_DAY;
+	return 0;
+}
+
+/* --from/--to: a date or a time (since.c); NULL s: not given */
+static int
+when_opt(const char *opt, const char *s, const char *tz, int64_t *ms,
+	 int32_t *day, int *is_time)
+{
+	struct mdx_err e;
+
+	if (s == NULL)
+		return 0;
+	if (extract_when_parse(s, tz, ms, day, is_time, &e)) {
+		mdx_log("error", "%s: %s", opt, e.text);
+		return -1;
+	}
 	return 0;
 }
 
@@ -214,11 +235,20 @@ one_opt(int ch, const char *arg, struct extract_opts *o, int *logfmt,
 		return 0;
 	case OPT_FROM:
 		o->has_from = 1;
-		return date_opt("--from", arg, &o->from_ms) ? MDX_EXIT_USAGE
-							    : 0;
+		o->from_arg = arg; /* parsed once --tz is known */
+		return 0;
 	case OPT_TO:
 		o->has_to = 1;
-		return date_opt("--to", arg, &o->to_ms) ? MDX_EXIT_USAGE : 0;
+		o->to_arg = arg;
+		return 0;
+	case OPT_SINCE:
+		o->since = arg;
+		return 0;
+	case OPT_OVERLAP:
+		if (whole("--overlap", arg, 0, 1000, &n))
+			return MDX_EXIT_USAGE;
+		o->overlap = (int)n;
+		return 0;
 	case OPT_ASOF: {
 		int64_t ms;
 
@@ -333,6 +363,7 @@ extract_opts_parse(int argc, char **argv, struct extract_opts *o)
 	o->retry_base_ms = 500;
 	o->adjusted = -1;
 	o->basis = EXTRACT_BASIS_UNKNOWN;
+	o->overlap = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":hj:p:qVv", longopts, NULL)) !=
 	       -1) {
@@ -345,6 +376,11 @@ extract_opts_parse(int argc, char **argv, struct extract_opts *o)
 			return rc < 0 ? MDX_EXIT_OK : rc;
 	}
 	mdx_log_init("mdx-extract", logfmt, verbosity);
+	if (when_opt("--from", o->from_arg, o->tz, &o->from_ms, &o->from_day,
+		     &o->from_is_time) ||
+	    when_opt("--to", o->to_arg, o->tz, &o->to_ms, &o->to_day,
+		     &o->to_is_time))
+		return MDX_EXIT_USAGE;
 	if (o->has_from && o->has_to && o->from_ms > o->to_ms) {
 		mdx_log("error", "--from is after --to");
 		return MDX_EXIT_USAGE;

@@ -59,19 +59,32 @@ y_check(const struct extract_opts *o, struct mdx_err *e)
  * serves of intraday bars (1m: 7 days; up to 30m: 60 days; 1h: 730 days).
  */
 static void
-period(const struct extract_opts *o, long long *p1, long long *p2)
+period(const struct extract_opts *o, const struct fetch_job *j, long long *p1,
+       long long *p2)
 {
 	long long now = mdx_now_ms() / 1000;
+	int intraday = mdx_interval_intraday(o->interval);
 
-	if (o->has_from)
-		*p1 = o->from_ms / 1000 - SLACK_S;
+	if (j->has_since && intraday)
+		*p1 = j->since_ms / 1000; /* the bookmark minus --overlap */
+	else if (j->has_since)
+		*p1 = (long long)j->since_day * 86400 - SLACK_S;
+	else if (o->has_from && o->from_is_time && intraday)
+		*p1 = o->from_ms / 1000;
+	else if (o->has_from)
+		*p1 = (long long)o->from_day * 86400 - SLACK_S;
 	else if (!mdx_interval_intraday(o->interval))
 		*p1 = EPOCH_1900_S;
 	else
 		*p1 = now - 86400LL * (o->interval == MDX_I1M	? 7
 				       : o->interval == MDX_I1H ? 729
 								: 59);
-	*p2 = o->has_to ? o->to_ms / 1000 + 86400 + SLACK_S : now;
+	if (!o->has_to)
+		*p2 = now;
+	else if (o->to_is_time && intraday)
+		*p2 = o->to_ms / 1000 + 1; /* period2 is exclusive */
+	else
+		*p2 = (long long)o->to_day * 86400 + 86400 + SLACK_S;
 }
 
 /* the kinds of request: a chart (bars, and the events it holds), the
@@ -86,9 +99,9 @@ enum { Y_CHART, Y_EVENTS, Y_PROFILE };
  * --to), ask for the events first.
  */
 static int
-events_apart(const struct extract_opts *o)
+events_apart(const struct extract_opts *o, const struct fetch_job *j)
 {
-	return o->what == WHAT_BARS &&
+	return o->what == WHAT_BARS && !j->has_since &&
 	       (o->has_from || o->has_to || mdx_interval_intraday(o->interval));
 }
 
@@ -100,7 +113,7 @@ chart_get(struct fetch *f, struct fetch_job *j, struct mdx_err *e)
 	long long p1, p2;
 
 	fetch_escape(j->name, 1, sym, sizeof(sym));
-	period(o, &p1, &p2);
+	period(o, j, &p1, &p2);
 	return fetch_get(f, j, Y_CHART, e,
 			 "/v8/finance/chart/%s?period1=%lld&period2=%lld"
 			 "&interval=%s&includePrePost=%s&events=div%%7Csplit"
@@ -120,14 +133,14 @@ y_start(struct fetch *f, struct fetch_job *j, struct mdx_err *e)
 		return fetch_get(f, j, Y_PROFILE, e,
 				 "/v8/finance/chart/%s?range=1d&interval=1d",
 				 sym);
-	if (events_apart(o) && o->dry_run &&
+	if (events_apart(o, j) && o->dry_run &&
 	    fetch_get(f, j, Y_EVENTS, e,
 		      "/v8/finance/chart/%s?period1=%lld&period2=%lld"
 		      "&interval=1wk&events=div%%7Csplit",
 		      sym, (long long)EPOCH_1900_S,
 		      (long long)(mdx_now_ms() / 1000)) < 0)
 		return -1;
-	if (events_apart(o) && !o->dry_run)
+	if (events_apart(o, j) && !o->dry_run)
 		/*
 		 * All history to now, weekly: the events are dated by their
 		 * own timestamps whatever the interval, and a week holds at
@@ -189,8 +202,8 @@ num(double v, int whole)
 
 /* the bars of a chart result */
 static int
-bars(struct fetch *f, const char *sym, const json_t *res, const char *tz,
-     const char *zone, const char *as_of)
+bars(struct fetch *f, const struct fetch_job *j, const json_t *res,
+     const char *tz, const char *zone, const char *as_of)
 {
 	struct extract_ctx *c = fetch_ctx(f);
 	const json_t *ts = json_object_get(res, "timestamp");
@@ -223,12 +236,13 @@ bars(struct fetch *f, const char *sym, const json_t *res, const char *tz,
 		for (int k = 0; k < 4; k++)
 			if (at(col[k], i, &v) > 0)
 				nprice++;
-		if (nprice == 0 || !extract_in_range(c, day)) {
+		if (nprice == 0 ||
+		    !extract_bar_in_range(c, j, day, (int64_t)secs * 1000)) {
 			dropped++; /* no price at all, or the live bar */
 			continue;
 		}
 		rec = json_pack("{s:s,s:s,s:s,s:I}", "type", "bar", "symbol",
-				sym, "interval", iv, "t",
+				j->name, "interval", iv, "t",
 				(json_int_t)secs * 1000);
 		if (rec == NULL)
 			return fetch_emit(f, NULL);
@@ -366,10 +380,10 @@ y_parse(struct fetch *f, struct fetch_job *j, int kind,
 	if (o->what == WHAT_ACTIONS &&
 	    actions(f, j->name, res, zone, as_of, 1) < 0)
 		goto out;
-	if (o->what == WHAT_BARS && !events_apart(o) &&
+	if (o->what == WHAT_BARS && !events_apart(o, j) &&
 	    actions(f, j->name, res, zone, as_of, 0) < 0)
 		goto out;
-	if (o->what == WHAT_BARS && bars(f, j->name, res, tz, zone, as_of) < 0)
+	if (o->what == WHAT_BARS && bars(f, j, res, tz, zone, as_of) < 0)
 		goto out;
 	ret = 0;
 out:
@@ -388,4 +402,5 @@ const struct fetch_provider yahoo_provider = {
 	.start = y_start,
 	.classify = NULL,
 	.parse = y_parse,
+	.since = 1,
 };
