@@ -139,6 +139,16 @@ void extract_marks_release(struct extract_marks *m);
 
 struct fetch_job;
 
+/* The length of a bar of interval in ms (a month: 31 days). */
+int64_t extract_bar_ms(int interval);
+
+/*
+ * Now, epoch ms, fixed for the run: $MDX_EXTRACT_NOW (an RFC 3339 instant,
+ * for replaying recorded answers: Yahoo's range limits count back from
+ * it) when set and valid, else the clock at the first call.
+ */
+int64_t extract_now_ms(void);
+
 /*
  * Set job j to start from the bookmark last_ms minus o->overlap bars:
  * intraday bars from that instant; daily and longer from that date in

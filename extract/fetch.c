@@ -81,13 +81,14 @@ fetch_num(double v)
 int32_t
 fetch_today(void)
 {
-	return (int32_t)(mdx_now_ms() / MDX_MS_PER_DAY);
+	return (int32_t)(extract_now_ms() / MDX_MS_PER_DAY);
 }
 
 char *
 fetch_answer_date(const struct mdx_http_resp *r, char *buf)
 {
-	int64_t ms = r != NULL && r->date_ms >= 0 ? r->date_ms : mdx_now_ms();
+	int64_t ms =
+		r != NULL && r->date_ms >= 0 ? r->date_ms : extract_now_ms();
 
 	return mdx_date_format((int32_t)(ms / MDX_MS_PER_DAY), buf);
 }

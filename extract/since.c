@@ -68,9 +68,8 @@ bad:
 			   s, zone);
 }
 
-/* the length of a bar of an intraday interval, ms */
-static int64_t
-interval_ms(int interval)
+int64_t
+extract_bar_ms(int interval)
 {
 	switch (interval) {
 	case MDX_I1M:
@@ -81,8 +80,14 @@ interval_ms(int interval)
 		return 900000;
 	case MDX_I30M:
 		return 1800000;
-	default:
+	case MDX_I1H:
 		return 3600000;
+	case MDX_I1D:
+		return MDX_MS_PER_DAY;
+	case MDX_I1WK:
+		return 7 * MDX_MS_PER_DAY;
+	default:
+		return 31 * MDX_MS_PER_DAY;
 	}
 }
 
@@ -237,7 +242,7 @@ extract_mark_since(const struct extract_opts *o, int64_t last_ms,
 	j->has_since = 1;
 	if (mdx_interval_intraday(o->interval)) {
 		j->since_ms = last_ms -
-			      (int64_t)o->overlap * interval_ms(o->interval);
+			      (int64_t)o->overlap * extract_bar_ms(o->interval);
 		return mdx_tz_utc_to_local(o->tz, j->since_ms, &j->since_day,
 					   NULL, NULL, e);
 	}
@@ -247,4 +252,19 @@ extract_mark_since(const struct extract_opts *o, int64_t last_ms,
 	j->since_day -= o->overlap * interval_days(o->interval);
 	j->since_ms = (int64_t)j->since_day * MDX_MS_PER_DAY;
 	return 0;
+}
+
+int64_t
+extract_now_ms(void)
+{
+	static int64_t now = -1;
+	const char *s;
+
+	if (now < 0) {
+		s = getenv("MDX_EXTRACT_NOW");
+		if (s == NULL || *s == '\0' ||
+		    mdx_rfc3339_parse(s, &now, NULL) < 0)
+			now = mdx_now_ms();
+	}
+	return now;
 }

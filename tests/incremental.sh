@@ -8,6 +8,10 @@ ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86
 UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=86
 export ASAN_OPTIONS UBSAN_OPTIONS
 ROUTES=$FIX/http/providers.routes
+# the recorded 1m answer was made on Fri, 04 Oct 2024 12:07:44 GMT: Yahoo's
+# range limits (30 days of 1m bars) count back from then
+MDX_EXTRACT_NOW=2024-10-04T12:07:44Z
+export MDX_EXTRACT_NOW
 SPID= nserv=0
 trap 'unserve; rm -rf "$T"' EXIT
 
@@ -85,11 +89,39 @@ printf '%s\n' '{"type":"bar","symbol":"AAPL","interval":"1d","t":1609338600000,"
 n0=$(($(wc -l <"$LOG") + 1))
 status "--since raw daily bars, NVDA without a bookmark" 0 ex -p yahoo --from 2021-02-01 --to 2022-01-31 --since "$T/marks1d" NVDA
 eq "daily --since: AAPL from 2020-12-29 (its last bar 2020-12-30 minus a day) less 3 h; NVDA events then --from" \
- "$(targets $n0 | sed 's/period2=[0-9]*/period2=P2/' | tr '\n' ' ')" \
- "/v8/finance/chart/NVDA?period1=-2208988800&period2=P2&interval=1wk&events=div%7Csplit /v8/finance/chart/AAPL?period1=1609189200&period2=P2&interval=1d&includePrePost=false&events=div%7Csplit&includeAdjustedClose=true /v8/finance/chart/NVDA?period1=1612126800&period2=P2&interval=1d&includePrePost=false&events=div%7Csplit&includeAdjustedClose=true "
+ "$(targets $n0 | sed 's/period2=[0-9]*/period2=P2/' | sort | tr '\n' ' ')" \
+ "/v8/finance/chart/AAPL?period1=1609189200&period2=P2&interval=1d&includePrePost=false&events=div%7Csplit&includeAdjustedClose=true /v8/finance/chart/NVDA?period1=-2208988800&period2=P2&interval=1wk&events=div%7Csplit /v8/finance/chart/NVDA?period1=1612126800&period2=P2&interval=1d&includePrePost=false&events=div%7Csplit&includeAdjustedClose=true "
 eq "daily --since: AAPL's bars from 2020-12-29 (the bookmark wins over --from)" "$(jqr 'select(.type=="bar" and .symbol=="AAPL") | .t' "$T/.out" | head -1)" 1609252200000
 eq "daily --since: a 1m bookmark (MSFT) and the run record are not 1d bookmarks" "$(jqr 'select(.type=="bar") | .symbol' "$T/.out" | sort -u | tr '\n' ' ')" "AAPL NVDA "
 eq "daily --since: NVDA whole range" "$(jqr 'select(.type=="bar" and .symbol=="NVDA") | .t' "$T/.out" | wc -l | tr -d ' ')" 252
+
+# ---- Yahoo's range limits: windows of 7 days of 1m bars, 30 days back ----
+ROUTES=$FIX/http/incremental.routes
+serve
+echo '{"symbol":"AAPL","interval":"1m","ts":"2024-09-03T19:59:00Z"}' >"$T/old"
+status "--since 31 days back of 1m bars" 0 ex -p yahoo --interval 1m --since "$T/old"
+eq "31 days: the bookmark is older than 30 days: said so" "$(cat "$T/.err")" \
+ "mdx-extract: warning: AAPL: Yahoo serves 1m bars of the last 30 days only: asking from 1725451664, not from the bookmark; older bars are not fetched"
+eq "31 days: 5 requests of at most 7 days, back to back from now - 30 days to now" \
+ "$(targets 1 | awk '{ p1 = $0; sub(/.*period1=/, "", p1); sub(/&.*/, "", p1); p2 = $0; sub(/.*period2=/, "", p2); sub(/&.*/, "", p2); printf "%d-%d\n", p1, p2 - p1 }' | sort -n | tr '\n' ' ')" \
+ "1725451664-604800 1726056464-604800 1726661264-604800 1727266064-604800 1727870864-172800 "
+eq "31 days: no request refused (the server answers 422 over 7 days)" "$(awk '$5 != 200' "$LOG" | wc -l | tr -d ' ')" 0
+eq "31 days: each bar once (389 of 2024-10-02 and the last of 2024-10-03)" "$(jqr 'select(.type=="bar") | .t' "$T/.out" | sort -u | wc -l | tr -d ' ') $(grep -c '"type":"bar"' "$T/.out")" "390 390"
+eq "31 days: one instrument record" "$(grep -c '"type":"instrument"' "$T/.out")" 1
+status "the server refuses 8 days of 1m bars as Yahoo does" 0 curl -s -o "$T/422" -w '%{http_code}' "$BASE/v8/finance/chart/AAPL?period1=1727222400&period2=1727913601&interval=1m"
+eq "422 with Yahoo's description" "$(cat "$T/.out") $(jqr .chart.error.description "$T/422")" \
+ "422 1m data not available for startTime=1727222400 and endTime=1727913601. Only 7 days worth of 1m granularity data are allowed to be fetched per request."
+status "--from older than 30 days of 1m bars: refused" 2 ex -p yahoo --interval 1m --from 2024-09-01 AAPL
+eq "older --from: the message" "$(cat "$T/.err")" "mdx-extract: -p yahoo: Yahoo serves 1m bars of the last 30 days only: --from is older"
+status "1h bars of 2 years are one request" 0 ex -p yahoo --interval 1h --dry-run --from 2022-10-10 --to 2024-10-01 NVDA
+
+# ---- an open bar: "final":false ----
+status "an answer made while the last bar was open" 0 ex -p yahoo --interval 1m --from 2024-10-02 --to 2024-10-03 LIVE
+eq "open bar: only the 2024-10-03 16:00 bar (started 30 s before the answer's Date) is not final" \
+ "$(jqr -c 'select(.final == false) | [.t, .close]' "$T/.out")" "[1727985600000,225.669998168945]"
+eq "open bar: the others carry no final field" "$(jqr 'select(.type=="bar" and .final == null) | .t' "$T/.out" | wc -l | tr -d ' ')" 389
+mdx-transform "$T/.out" >"$T/live.canon" 2>/dev/null
+eq "open bar: mdx-transform keeps final:false" "$(jqr -c 'select(.final == false) | [.ts, .session]' "$T/live.canon")" '["2024-10-03T20:00:00Z","post"]'
 
 # refusals
 echo '{"symbol":"AAPL","interval":"1m"}' >"$T/bad"
