@@ -17,6 +17,7 @@
 #include "mdx_err.h"
 #include "mdx_http.h"
 #include "mdx_record.h"
+#include "mdx_symbol.h"
 
 enum extract_what { WHAT_BARS = 0, WHAT_PROFILE, WHAT_ACTIONS };
 
@@ -194,7 +195,10 @@ struct fetch; /* one run of an HTTP provider */
 
 /* One unit of work that succeeds or fails as a whole: a symbol, or a date. */
 struct fetch_job {
-	char name[MDX_SYMBOL_MAX + 1]; /* symbol (or YYYY-MM-DD) */
+	char name[MDX_SYMBOL_MAX + 1]; /* symbol (or YYYY-MM-DD), as in
+					  the records: the exchange's */
+	char psym[MDX_SYMBOL_MAX + 1]; /* name as the provider spells it
+					  (mdx_symbol.h): for its URLs */
 	int pending;		       /* requests queued and not finished */
 	int failed;		       /* reported as failed */
 	long records;		       /* records written for it */
@@ -262,7 +266,8 @@ struct fetch_provider {
 	int (*parse)(struct fetch *f, struct fetch_job *j, int kind,
 		     const struct mdx_http_resp *r, struct mdx_err *e);
 
-	int since; /* honours --since bookmarks (else refused) */
+	int since;	  /* honours --since bookmarks (else refused) */
+	int symbol_style; /* enum mdx_symbol_style of its URLs */
 };
 
 /*

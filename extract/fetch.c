@@ -214,6 +214,9 @@ fetch_job_add(struct fetch *f, const char *name, struct mdx_err *e)
 	j = &f->jobs[f->njobs++];
 	memset(j, 0, sizeof(*j));
 	snprintf(j->name, sizeof(j->name), "%s", name);
+	if (mdx_symbol_for(j->name, f->p->symbol_style, j->psym,
+			   sizeof(j->psym)) == NULL)
+		snprintf(j->psym, sizeof(j->psym), "%s", j->name);
 	return 0;
 }
 

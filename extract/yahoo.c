@@ -198,7 +198,7 @@ chart_get(struct fetch *f, struct fetch_job *j, struct mdx_err *e)
 	long long p1, p2, n;
 	int clamped;
 
-	fetch_escape(j->name, 1, sym, sizeof(sym));
+	fetch_escape(j->psym, 1, sym, sizeof(sym));
 	if (windows(o, j, &p1, &p2, &n, &clamped, e) < 0)
 		return -1;
 	if (clamped)
@@ -230,7 +230,7 @@ y_start(struct fetch *f, struct fetch_job *j, struct mdx_err *e)
 	const struct extract_opts *o = fetch_ctx(f)->o;
 	char sym[3 * MDX_SYMBOL_MAX + 1];
 
-	fetch_escape(j->name, 1, sym, sizeof(sym));
+	fetch_escape(j->psym, 1, sym, sizeof(sym));
 	if (o->what == WHAT_PROFILE)
 		return fetch_get(f, j, Y_PROFILE, e,
 				 "/v8/finance/chart/%s?range=1d&interval=1d",
@@ -543,4 +543,5 @@ const struct fetch_provider yahoo_provider = {
 	.classify = NULL,
 	.parse = y_parse,
 	.since = 1,
+	.symbol_style = MDX_SYMBOL_DASH,
 };

@@ -123,6 +123,18 @@ eq "open bar: the others carry no final field" "$(jqr 'select(.type=="bar" and .
 mdx-transform "$T/.out" >"$T/live.canon" 2>/dev/null
 eq "open bar: mdx-transform keeps final:false" "$(jqr -c 'select(.final == false) | [.ts, .session]' "$T/live.canon")" '["2024-10-03T20:00:00Z","post"]'
 
+# ---- symbols as each provider spells them (the S&P 500 list's BRK.B, BF.B) ----
+printf 'Symbol,Security\nBRK.B,Berkshire Hathaway\nBF.B,Brown-Forman\n' >"$T/classes.csv"
+n0=$(($(wc -l <"$LOG") + 1))
+status "yahoo BRK.B" 0 ex -p yahoo --from 2020-12-30 --to 2020-12-31 BRK.B
+eq "yahoo BRK.B: asked as BRK-B (events, then the bars)" "$(targets $n0 | grep -c '^/v8/finance/chart/BRK-B?') $(grep -c 'BRK\.B' "$LOG")" "2 0"
+eq "yahoo BRK.B: the records keep the exchange's BRK.B" "$(jqr 'select(.type=="bar" or .type=="instrument") | "\(.type) \(.symbol)"' "$T/.out" | sort | uniq -c | tr -s ' ' | tr '\n' ';')" " 2 bar BRK.B; 1 instrument BRK.B;"
+eq "yahoo BRK.B: the bar of 2020-12-30 (AAPL's body served)" "$(jqr -c 'select(.type=="bar") | [.symbol,.t,.close]' "$T/.out" | head -1)" '["BRK.B",1609338600000,133.720001220703]'
+status "alphavantage BF.B (dry run)" 0 mdx-extract -p alphavantage --dry-run --symbols-file "$T/classes.csv"
+eq "alphavantage: symbol=BRK-B and BF-B" "$(sed -n 's/.*symbol=\([^&]*\).*/\1/p' "$T/.out" | tr '\n' ' ')" "BRK-B BF-B "
+status "polygon BRK.B (dry run)" 0 mdx-extract -p polygon --dry-run --from 2023-01-03 --to 2023-01-04 --symbols-file "$T/classes.csv"
+eq "polygon: the exchange's spelling" "$(grep -o 'ticker/[^/]*/range' "$T/.out" | tr '\n' ' ')" "ticker/BRK.B/range ticker/BF.B/range "
+
 # refusals
 echo '{"symbol":"AAPL","interval":"1m"}' >"$T/bad"
 status "a bookmark without a time" 65 ex -p yahoo --interval 1m --since "$T/bad"
