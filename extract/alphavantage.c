@@ -82,7 +82,7 @@ av_start(struct fetch *f, struct fetch_job *j, struct mdx_err *e)
 	int32_t from, to, today = fetch_today();
 	int y, m, ty, tm;
 
-	fetch_escape(j->name, 0, sym, sizeof(sym));
+	fetch_escape(j->psym, 0, sym, sizeof(sym));
 	if (o->what == WHAT_PROFILE)
 		return fetch_get(f, j, AV_OVERVIEW, e,
 				 "/query?function=OVERVIEW&symbol=%s&apikey=%s",
@@ -417,4 +417,5 @@ const struct fetch_provider alphavantage_provider = {
 	.classify = av_classify,
 	.quota_spent = av_quota_spent,
 	.parse = av_parse,
+	.symbol_style = MDX_SYMBOL_DASH,
 };

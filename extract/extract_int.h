@@ -17,6 +17,7 @@
 #include "mdx_err.h"
 #include "mdx_http.h"
 #include "mdx_record.h"
+#include "mdx_symbol.h"
 
 enum extract_what { WHAT_BARS = 0, WHAT_PROFILE, WHAT_ACTIONS };
 
@@ -29,14 +30,20 @@ enum extract_basis {
 };
 
 struct extract_opts {
-	const char *provider;	/* "csv", "yahoo", ... */
-	int what;		/* enum extract_what */
-	int interval;		/* enum mdx_interval */
-	const char *tz;		/* zone of wall times (--tz) */
-	const char *symbol;	/* --symbol, or NULL */
-	const char *as_of;	/* --as-of date for profile facts, or NULL */
-	int64_t from_ms, to_ms; /* --from/--to as 00:00 UTC of the date */
+	const char *provider;	  /* "csv", "yahoo", ... */
+	int what;		  /* enum extract_what */
+	int interval;		  /* enum mdx_interval */
+	const char *tz;		  /* zone of wall times (--tz) */
+	const char *symbol;	  /* --symbol, or NULL */
+	const char *as_of;	  /* --as-of date for profile facts, or NULL */
+	int64_t from_ms, to_ms;	  /* --from/--to: the instant, or 00:00 UTC
+				     of a date */
+	int32_t from_day, to_day; /* their dates (in --tz for a time) */
 	int has_from, has_to;
+	int from_is_time, to_is_time;  /* a time, not a whole date, given */
+	const char *from_arg, *to_arg; /* as given, parsed once --tz is known */
+	const char *since;	       /* --since FILE ("-": stdin), or NULL */
+	int overlap;		       /* --overlap: bars asked again */
 	const char *base_url;	  /* --base-url, or NULL for the provider's */
 	const char *api_key_file; /* --api-key-file, or NULL */
 	const char *symbols_file; /* --symbols-file, or NULL */
@@ -89,6 +96,76 @@ int extract_symbols_load(struct extract_symbols *l,
 			 const struct extract_opts *o, char **operands, int n);
 void extract_symbols_release(struct extract_symbols *l);
 
+/*
+ * Add s to l unless it is there (a symbol of a --since bookmark).
+ * Returns 0, or the exit status of the failure (reported).
+ */
+int extract_symbols_add(struct extract_symbols *l, const char *s);
+
+/* since.c: times of --from/--to and bookmarks of --since. */
+
+/*
+ * Parse an option's time s: a date "YYYY-MM-DD" (*is_time 0, *ms its
+ * 00:00 UTC), an RFC 3339 instant, or "YYYY-MM-DD HH:MM[:SS]" (or with
+ * 'T') as a wall time in zone (*is_time 1, *ms the instant).  *day is
+ * the date (in zone for a time).  Returns 0, or -1 with e set.
+ */
+int extract_when_parse(const char *s, const char *zone, int64_t *ms,
+		       int32_t *day, int *is_time, struct mdx_err *e);
+
+struct extract_mark {
+	char sym[MDX_SYMBOL_MAX + 1]; /* the symbol */
+	int64_t ms;		      /* start of its latest bar, epoch ms */
+};
+
+struct extract_marks {
+	struct extract_mark *v; /* owned: sorted by symbol once loaded */
+	size_t n, cap;		/* used and allocated entries */
+};
+
+/*
+ * Read the bookmarks of o->since (NDJSON bars: symbol, ts or t, and an
+ * interval, records of another type or interval skipped) into m, and add
+ * their symbols to syms.  Returns 0, or the exit status of the failure
+ * (reported): MDX_EXIT_NOINPUT, MDX_EXIT_DATAERR for a bad line.
+ * Release m with extract_marks_release() either way.
+ */
+int extract_marks_load(struct extract_marks *m, const struct extract_opts *o,
+		       struct extract_symbols *syms);
+
+/* The bookmark of sym, or NULL.  Borrowed. */
+const struct extract_mark *extract_marks_find(const struct extract_marks *m,
+					      const char *sym);
+void extract_marks_release(struct extract_marks *m);
+
+struct fetch_job;
+
+/* The length of a bar of interval in ms (a month: 31 days). */
+int64_t extract_bar_ms(int interval);
+
+/*
+ * Now, epoch ms, fixed for the run: $MDX_EXTRACT_NOW (an RFC 3339 instant,
+ * for replaying recorded answers: Yahoo's range limits count back from
+ * it) when set and valid, else the clock at the first call.
+ */
+int64_t extract_now_ms(void);
+
+/*
+ * Set job j to start from the bookmark last_ms minus o->overlap bars:
+ * intraday bars from that instant; daily and longer from that date in
+ * o->tz (a week 7 days, a month 31).  Returns 0 or -1 with e set.
+ */
+int extract_mark_since(const struct extract_opts *o, int64_t last_ms,
+		       struct fetch_job *j, struct mdx_err *e);
+
+/*
+ * Is a bar starting at ms (on the date day in its zone) inside the
+ * bookmark of job j (NULL: none), else --from, and --to?  Intraday bars
+ * compare instants when a time was given, other bars dates.
+ */
+int extract_bar_in_range(const struct extract_ctx *c, const struct fetch_job *j,
+			 int32_t day, int64_t ms);
+
 /* Write rec (a reference is taken over) to the output; counts it. */
 int extract_emit(struct extract_ctx *c, json_t *rec);
 
@@ -118,12 +195,18 @@ struct fetch; /* one run of an HTTP provider */
 
 /* One unit of work that succeeds or fails as a whole: a symbol, or a date. */
 struct fetch_job {
-	char name[MDX_SYMBOL_MAX + 1]; /* symbol (or YYYY-MM-DD) */
+	char name[MDX_SYMBOL_MAX + 1]; /* symbol (or YYYY-MM-DD), as in
+					  the records: the exchange's */
+	char psym[MDX_SYMBOL_MAX + 1]; /* name as the provider spells it
+					  (mdx_symbol.h): for its URLs */
 	int pending;		       /* requests queued and not finished */
 	int failed;		       /* reported as failed */
 	long records;		       /* records written for it */
 	long long id;		       /* the provider's number for it (SEC:
 					  the CIK), 0 when none */
+	int has_since;		       /* a bookmark (--since) applies */
+	int64_t since_ms;	       /* intraday: bars from this instant */
+	int32_t since_day;	       /* daily and longer: from this date */
 };
 
 /* A provider: its defaults and the callbacks fetch.c drives. */
@@ -182,6 +265,9 @@ struct fetch_provider {
 	 */
 	int (*parse)(struct fetch *f, struct fetch_job *j, int kind,
 		     const struct mdx_http_resp *r, struct mdx_err *e);
+
+	int since;	  /* honours --since bookmarks (else refused) */
+	int symbol_style; /* enum mdx_symbol_style of its URLs */
 };
 
 /*

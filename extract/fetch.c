@@ -31,6 +31,7 @@ struct fetch {
 	char *key_esc;			/* owned: key percent-encoded, or "" */
 	const char *secrets[3];		/* key and key_esc, for redaction */
 	struct extract_symbols syms;	/* the symbols asked for */
+	struct extract_marks marks;	/* --since bookmarks */
 	char **sorted;			/* owned: syms.v sorted (not the
 					   strings), for fetch_wanted */
 	struct fetch_job *jobs;		/* owned */
@@ -80,13 +81,14 @@ fetch_num(double v)
 int32_t
 fetch_today(void)
 {
-	return (int32_t)(mdx_now_ms() / MDX_MS_PER_DAY);
+	return (int32_t)(extract_now_ms() / MDX_MS_PER_DAY);
 }
 
 char *
 fetch_answer_date(const struct mdx_http_resp *r, char *buf)
 {
-	int64_t ms = r != NULL && r->date_ms >= 0 ? r->date_ms : mdx_now_ms();
+	int64_t ms =
+		r != NULL && r->date_ms >= 0 ? r->date_ms : extract_now_ms();
 
 	return mdx_date_format((int32_t)(ms / MDX_MS_PER_DAY), buf);
 }
@@ -212,6 +214,9 @@ fetch_job_add(struct fetch *f, const char *name, struct mdx_err *e)
 	j = &f->jobs[f->njobs++];
 	memset(j, 0, sizeof(*j));
 	snprintf(j->name, sizeof(j->name), "%s", name);
+	if (mdx_symbol_for(j->name, f->p->symbol_style, j->psym,
+			   sizeof(j->psym)) == NULL)
+		snprintf(j->psym, sizeof(j->psym), "%s", j->name);
 	return 0;
 }
 
@@ -669,6 +674,32 @@ make_client(struct fetch *f, struct mdx_err *e)
 	return f->h != NULL ? 0 : -1;
 }
 
+/* --since: for bars of a provider that honours it, and standard input
+ * read once; 0 or MDX_EXIT_USAGE (reported) */
+static int
+since_check(struct fetch *f, char **operands, int n)
+{
+	const struct extract_opts *o = f->c->o;
+	const char *why = NULL;
+
+	if (o->since == NULL)
+		return 0;
+	if (!f->p->since)
+		why = "not supported by this provider yet";
+	else if (o->what != WHAT_BARS)
+		why = "applies to bars only";
+	else if (strcmp(o->since, "-") == 0 &&
+		 ((o->symbols_file && strcmp(o->symbols_file, "-") == 0)))
+		why = "standard input is also --symbols-file";
+	for (int i = 0; why == NULL && i < n; i++)
+		if (strcmp(o->since, "-") == 0 && strcmp(operands[i], "-") == 0)
+			why = "standard input is also the symbols' '-'";
+	if (why == NULL)
+		return 0;
+	mdx_log("error", "-p %s: --since: %s", f->p->name, why);
+	return MDX_EXIT_USAGE;
+}
+
 /* set everything up; 0, or the exit status of the failure (reported) */
 static int
 setup(struct fetch *f, char **operands, int n)
@@ -682,7 +713,10 @@ setup(struct fetch *f, char **operands, int n)
 		mdx_log("error", "-p %s: %s", f->p->name, e.text);
 		return MDX_EXIT_USAGE;
 	}
-	if ((rc = extract_symbols_load(&f->syms, o, operands, n)) != 0 ||
+	if ((rc = since_check(f, operands, n)) != 0 ||
+	    (rc = extract_symbols_load(&f->syms, o, operands, n)) != 0 ||
+	    (o->since != NULL &&
+	     (rc = extract_marks_load(&f->marks, o, &f->syms)) != 0) ||
 	    (rc = load_base(f)) != 0 || (rc = load_key(f)) != 0)
 		return rc;
 	if (f->syms.n > 0) {
@@ -695,9 +729,16 @@ setup(struct fetch *f, char **operands, int n)
 	if ((rc = f->p->plan ? f->p->plan(f, &e) : 1) < 0)
 		goto failed;
 	if (rc > 0) {
-		for (size_t i = 0; i < f->syms.n; i++)
-			if (fetch_job_add(f, f->syms.v[i], &e) < 0)
+		for (size_t i = 0; i < f->syms.n; i++) {
+			const struct extract_mark *m =
+				extract_marks_find(&f->marks, f->syms.v[i]);
+
+			if (fetch_job_add(f, f->syms.v[i], &e) < 0 ||
+			    (m != NULL &&
+			     extract_mark_since(
+				     o, m->ms, &f->jobs[f->njobs - 1], &e) < 0))
 				goto failed;
+		}
 		if (f->syms.n == 0) {
 			mdx_log("error",
 				"no symbols: name them as operands, with "
@@ -778,6 +819,7 @@ stats:
 out:
 	mdx_http_free(f.h);
 	extract_symbols_release(&f.syms);
+	extract_marks_release(&f.marks);
 	mdx_free(f.sorted);
 	mdx_free(f.jobs);
 	mdx_free(f.base);

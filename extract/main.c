@@ -50,11 +50,30 @@ extract_emit(struct extract_ctx *c, json_t *rec)
 int
 extract_in_range(const struct extract_ctx *c, int32_t day)
 {
-	int64_t ms = (int64_t)day * MDX_MS_PER_DAY;
-
-	if (c->o->has_from && ms < c->o->from_ms)
+	if (c->o->has_from && day < c->o->from_day)
 		return 0;
-	if (c->o->has_to && ms > c->o->to_ms)
+	if (c->o->has_to && day > c->o->to_day)
+		return 0;
+	return 1;
+}
+
+int
+extract_bar_in_range(const struct extract_ctx *c, const struct fetch_job *j,
+		     int32_t day, int64_t ms)
+{
+	const struct extract_opts *o = c->o;
+	int intraday = mdx_interval_intraday(o->interval);
+
+	if (j != NULL && j->has_since) {
+		if (intraday ? ms < j->since_ms : day < j->since_day)
+			return 0;
+	} else if (o->has_from &&
+		   (intraday && o->from_is_time ? ms < o->from_ms
+						: day < o->from_day)) {
+		return 0;
+	}
+	if (o->has_to &&
+	    (intraday && o->to_is_time ? ms > o->to_ms : day > o->to_day))
 		return 0;
 	return 1;
 }

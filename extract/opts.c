@@ -19,16 +19,18 @@ static const char synopsis[] =
 	"traded|split]\n"
 	"                   [--basis-as-of DATE] [--from DATE] [--interval I]\n"
 	"                   [--log-format human|json] [--symbol SYM] "
-	"[--to DATE] [--tz ZONE]\n"
-	"                   [--what bars|profile|actions] [FILE ...]\n"
+	"[--to DATE]\n"
+	"                   [--tz ZONE] [--what bars|profile|actions] [FILE "
+	"...]\n"
 	"       mdx-extract [-qv] -p yahoo|alphavantage|polygon|sec [-j N]\n"
 	"                   [--adjusted | --unadjusted] [--api-key-file FILE]\n"
 	"                   [--as-of DATE] [--base-url URL] [--dry-run] "
 	"[--from DATE]\n"
 	"                   [--grouped] [--interval I] "
 	"[--log-format human|json]\n"
-	"                   [--max-time S] [--rate N/min] [--retries N] "
-	"[--retry-base MS]\n"
+	"                   [--max-time S] [--overlap N] [--rate N/min] "
+	"[--retries N]\n"
+	"                   [--retry-base MS] [--since FILE | -]\n"
 	"                   [--symbols-file FILE] [--to DATE] "
 	"[--user-agent UA]\n"
 	"                   [--what bars|profile|actions] [SYMBOL ... | -]\n"
@@ -44,7 +46,7 @@ static const struct mdx_help help[] = {
 	{"--basis traded|split", "CSV: the basis of the file's prices"},
 	{"--basis-as-of DATE", "CSV: the date a split basis is as of"},
 	{"--dry-run", "print the first request of each symbol, send none"},
-	{"--from DATE", "bars from DATE (YYYY-MM-DD, inclusive)"},
+	{"--from WHEN", "bars from WHEN (a date or a time; inclusive)"},
 	{"--grouped", "Polygon: grouped daily bars, a request a session day"},
 	{"-h, --help", "print this help and exit"},
 	{"--interval I", "1m 5m 15m 30m 1h 1d 1wk 1mo (default 1d)"},
@@ -57,9 +59,11 @@ static const struct mdx_help help[] = {
 	{"--rate N/min", "requests a minute (or N/s, N/h; 0: no limit)"},
 	{"--retries N", "retries of a request, 0 to 100 (default 3)"},
 	{"--retry-base MS", "the first retry's longest wait (default 500)"},
+	{"--since FILE|-", "Yahoo: each symbol from its bookmark in FILE"},
+	{"--overlap N", "--since: ask again for the last N bars (1)"},
 	{"--symbol SYM", "CSV: the symbol of files without a symbol column"},
 	{"--symbols-file FILE", "symbols to ask for, one a line"},
-	{"--to DATE", "bars up to DATE (YYYY-MM-DD, inclusive)"},
+	{"--to WHEN", "bars up to WHEN (a date or a time; inclusive)"},
 	{"--tz ZONE", "CSV: the zone of wall times (America/New_York)"},
 	{"--user-agent UA",
 	 "the User-Agent sent (SEC: required, with a contact)"},
@@ -98,6 +102,8 @@ enum {
 	OPT_BASIS,
 	OPT_BASISASOF,
 	OPT_UA,
+	OPT_SINCE,
+	OPT_OVERLAP,
 };
 
 static const struct option longopts[] = {
@@ -115,11 +121,13 @@ static const struct option longopts[] = {
 	{"jobs", required_argument, NULL, 'j'},
 	{"log-format", required_argument, NULL, OPT_LOGFMT},
 	{"max-time", required_argument, NULL, OPT_MAXTIME},
+	{"overlap", required_argument, NULL, OPT_OVERLAP},
 	{"provider", required_argument, NULL, 'p'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"rate", required_argument, NULL, OPT_RATE},
 	{"retries", required_argument, NULL, OPT_RETRIES},
 	{"retry-base", required_argument, NULL, OPT_RETRYBASE},
+	{"since", required_argument, NULL, OPT_SINCE},
 	{"symbol", required_argument, NULL, OPT_SYMBOL},
 	{"symbols-file", required_argument, NULL, OPT_SYMFILE},
 	{"to", required_argument, NULL, OPT_TO},
@@ -162,6 +170,22 @@ date_opt(const char *opt, const char *val, int64_t *ms)
 		return -1;
 	}
 	*ms = (int64_t)day * MDX_MS_PER_DAY;
+	return 0;
+}
+
+/* --from/--to: a date or a time (since.c); NULL s: not given */
+static int
+when_opt(const char *opt, const char *s, const char *tz, int64_t *ms,
+	 int32_t *day, int *is_time)
+{
+	struct mdx_err e;
+
+	if (s == NULL)
+		return 0;
+	if (extract_when_parse(s, tz, ms, day, is_time, &e)) {
+		mdx_log("error", "%s: %s", opt, e.text);
+		return -1;
+	}
 	return 0;
 }
 
@@ -246,11 +270,20 @@ one_opt(int ch, const char *arg, struct extract_opts *o, int *logfmt,
 		return 0;
 	case OPT_FROM:
 		o->has_from = 1;
-		return date_opt("--from", arg, &o->from_ms) ? MDX_EXIT_USAGE
-							    : 0;
+		o->from_arg = arg; /* parsed once --tz is known */
+		return 0;
 	case OPT_TO:
 		o->has_to = 1;
-		return date_opt("--to", arg, &o->to_ms) ? MDX_EXIT_USAGE : 0;
+		o->to_arg = arg;
+		return 0;
+	case OPT_SINCE:
+		o->since = arg;
+		return 0;
+	case OPT_OVERLAP:
+		if (whole("--overlap", arg, 0, 1000, &n))
+			return MDX_EXIT_USAGE;
+		o->overlap = (int)n;
+		return 0;
 	case OPT_ASOF: {
 		int64_t ms;
 
@@ -362,6 +395,7 @@ extract_opts_parse(int argc, char **argv, struct extract_opts *o)
 	o->retry_base_ms = 500;
 	o->adjusted = -1;
 	o->basis = EXTRACT_BASIS_UNKNOWN;
+	o->overlap = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":hj:p:qVv", longopts, NULL)) !=
 	       -1) {
@@ -371,6 +405,11 @@ extract_opts_parse(int argc, char **argv, struct extract_opts *o)
 			return rc < 0 ? MDX_EXIT_OK : rc;
 	}
 	mdx_log_init("mdx-extract", logfmt, verbosity);
+	if (when_opt("--from", o->from_arg, o->tz, &o->from_ms, &o->from_day,
+		     &o->from_is_time) ||
+	    when_opt("--to", o->to_arg, o->tz, &o->to_ms, &o->to_day,
+		     &o->to_is_time))
+		return MDX_EXIT_USAGE;
 	if (o->has_from && o->has_to && o->from_ms > o->to_ms) {
 		return mdx_usage_error("--from is after --to");
 	}

@@ -270,6 +270,15 @@ extract_symbols_load(struct extract_symbols *l, const struct extract_opts *o,
 	return rc;
 }
 
+int
+extract_symbols_add(struct extract_symbols *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return 0;
+	return add(l, s, "--since", 0);
+}
+
 void
 extract_symbols_release(struct extract_symbols *l)
 {

@@ -29,6 +29,7 @@
  * 404 for an unknown symbol ("No data found, symbol may be delisted":
  * permanent) or 400.
  */
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
@@ -40,11 +41,52 @@
 /* Yahoo's history starts in the 1920s; yfinance asks from 1900 too */
 #define EPOCH_1900_S (-2208988800LL)
 
+/*
+ * What the chart API serves of an interval (yfinance issues #165, #356,
+ * #383, #636, #1389 quote its errors): a request may span at most span_s
+ * ("Only 7 days worth of 1m granularity data are allowed to be fetched per
+ * request") and reach back at most back_s ("The requested range must be
+ * within the last 30 days"); 0: no limit.
+ */
+struct y_limit {
+	long long span_s, back_s;
+};
+
+static struct y_limit
+limit(int interval)
+{
+	switch (interval) {
+	case MDX_I1M:
+		return (struct y_limit){7 * 86400LL, 30 * 86400LL};
+	case MDX_I5M:
+	case MDX_I15M:
+	case MDX_I30M:
+		return (struct y_limit){60 * 86400LL, 60 * 86400LL};
+	case MDX_I1H:
+		return (struct y_limit){730 * 86400LL, 730 * 86400LL};
+	default:
+		return (struct y_limit){0, 0};
+	}
+}
+
+/* more windows than this a symbol: refused (1h over 730 days is 1) */
+#define MAX_WINDOWS 64
+
 static int
 y_check(const struct extract_opts *o, struct mdx_err *e)
 {
+	struct y_limit l = limit(o->interval);
+	long long now = extract_now_ms() / 1000;
+
 	if (o->grouped)
 		return mdx_err_set(e, MDX_EUSAGE, "--grouped is polygon's");
+	if (l.back_s > 0 && o->has_from && o->what == WHAT_BARS &&
+	    o->from_ms / 1000 < now - l.back_s)
+		return mdx_err_set(e, MDX_EUSAGE,
+				   "Yahoo serves %s bars of the last %lld "
+				   "days only: --from is older",
+				   mdx_interval_name(o->interval),
+				   l.back_s / 86400);
 	return 0;
 }
 
@@ -59,24 +101,39 @@ y_check(const struct extract_opts *o, struct mdx_err *e)
  * serves of intraday bars (1m: 7 days; up to 30m: 60 days; 1h: 730 days).
  */
 static void
-period(const struct extract_opts *o, long long *p1, long long *p2)
+period(const struct extract_opts *o, const struct fetch_job *j, long long *p1,
+       long long *p2)
 {
-	long long now = mdx_now_ms() / 1000;
+	long long now = extract_now_ms() / 1000;
+	int intraday = mdx_interval_intraday(o->interval);
 
-	if (o->has_from)
-		*p1 = o->from_ms / 1000 - SLACK_S;
+	if (j->has_since && intraday)
+		*p1 = j->since_ms / 1000; /* the bookmark minus --overlap */
+	else if (j->has_since)
+		*p1 = (long long)j->since_day * 86400 - SLACK_S;
+	else if (o->has_from && o->from_is_time && intraday)
+		*p1 = o->from_ms / 1000;
+	else if (o->has_from)
+		*p1 = (long long)o->from_day * 86400 - SLACK_S;
 	else if (!mdx_interval_intraday(o->interval))
 		*p1 = EPOCH_1900_S;
 	else
 		*p1 = now - 86400LL * (o->interval == MDX_I1M	? 7
 				       : o->interval == MDX_I1H ? 729
 								: 59);
-	*p2 = o->has_to ? o->to_ms / 1000 + 86400 + SLACK_S : now;
+	if (!o->has_to)
+		*p2 = now;
+	else if (o->to_is_time && intraday)
+		*p2 = o->to_ms / 1000 + 1; /* period2 is exclusive */
+	else
+		*p2 = (long long)o->to_day * 86400 + 86400 + SLACK_S;
 }
 
 /* the kinds of request: a chart (bars, and the events it holds), the
  * events alone (all history, before the bars of a range), a profile */
 enum { Y_CHART, Y_EVENTS, Y_PROFILE };
+/* a chart request's kind is Y_CHART plus its window's number times this */
+#define Y_WINDOW 16
 
 /*
  * Does a bars run need its own events request?  A chart answer holds the
@@ -86,10 +143,51 @@ enum { Y_CHART, Y_EVENTS, Y_PROFILE };
  * --to), ask for the events first.
  */
 static int
-events_apart(const struct extract_opts *o)
+events_apart(const struct extract_opts *o, const struct fetch_job *j)
 {
-	return o->what == WHAT_BARS &&
+	return o->what == WHAT_BARS && !j->has_since &&
 	       (o->has_from || o->has_to || mdx_interval_intraday(o->interval));
+}
+
+/*
+ * The windows of a job's period: intraday periods longer than a request
+ * may span are cut into windows of that span from p1 (the last one
+ * shorter).  *n windows.  A bookmark (--since) older than Yahoo serves is
+ * moved up to the oldest time it serves, *clamped set (--from is checked
+ * by y_check); returns -1 with e set when more than MAX_WINDOWS requests
+ * would be needed.
+ */
+static int
+windows(const struct extract_opts *o, const struct fetch_job *j, long long *p1,
+	long long *p2, long long *n, int *clamped, struct mdx_err *e)
+{
+	struct y_limit l = limit(o->interval);
+	long long now = extract_now_ms() / 1000;
+
+	period(o, j, p1, p2);
+	*n = 1;
+	*clamped = 0;
+	if (l.back_s > 0 && *p1 < now - l.back_s) {
+		*p1 = now - l.back_s;
+		*clamped = 1;
+	}
+	if (l.span_s > 0 && *p2 - *p1 > l.span_s)
+		*n = (*p2 - *p1 + l.span_s - 1) / l.span_s;
+	if (*n > MAX_WINDOWS)
+		return mdx_err_set(e, MDX_EPERM,
+				   "%lld requests of %s bars: more than %d", *n,
+				   mdx_interval_name(o->interval), MAX_WINDOWS);
+	return 0;
+}
+
+/* the end of window w (period2), and whether it is the last */
+static long long
+window_end(const struct extract_opts *o, long long p1, long long p2,
+	   long long w, long long n)
+{
+	long long span = limit(o->interval).span_s;
+
+	return w + 1 < n ? p1 + (w + 1) * span : p2;
 }
 
 static int
@@ -97,16 +195,33 @@ chart_get(struct fetch *f, struct fetch_job *j, struct mdx_err *e)
 {
 	const struct extract_opts *o = fetch_ctx(f)->o;
 	char sym[3 * MDX_SYMBOL_MAX + 1];
-	long long p1, p2;
+	long long p1, p2, n;
+	int clamped;
 
-	fetch_escape(j->name, 1, sym, sizeof(sym));
-	period(o, &p1, &p2);
-	return fetch_get(f, j, Y_CHART, e,
-			 "/v8/finance/chart/%s?period1=%lld&period2=%lld"
-			 "&interval=%s&includePrePost=%s&events=div%%7Csplit"
-			 "&includeAdjustedClose=true",
-			 sym, p1, p2, mdx_interval_name(o->interval),
-			 mdx_interval_intraday(o->interval) ? "true" : "false");
+	fetch_escape(j->psym, 1, sym, sizeof(sym));
+	if (windows(o, j, &p1, &p2, &n, &clamped, e) < 0)
+		return -1;
+	if (clamped)
+		mdx_log("warning",
+			"%s: Yahoo serves %s bars of the last %lld days only: "
+			"asking from %lld, not from the bookmark; older bars "
+			"are not fetched",
+			j->name, mdx_interval_name(o->interval),
+			limit(o->interval).back_s / 86400, p1);
+	for (long long w = 0; w < n; w++) {
+		long long span = limit(o->interval).span_s;
+
+		if (fetch_get(f, j, Y_CHART + (int)w * Y_WINDOW, e,
+			      "/v8/finance/chart/%s?period1=%lld&period2=%lld"
+			      "&interval=%s&includePrePost=%s&events=div%%7C"
+			      "split&includeAdjustedClose=true",
+			      sym, p1 + w * span, window_end(o, p1, p2, w, n),
+			      mdx_interval_name(o->interval),
+			      mdx_interval_intraday(o->interval) ? "true"
+								 : "false") < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int
@@ -115,19 +230,19 @@ y_start(struct fetch *f, struct fetch_job *j, struct mdx_err *e)
 	const struct extract_opts *o = fetch_ctx(f)->o;
 	char sym[3 * MDX_SYMBOL_MAX + 1];
 
-	fetch_escape(j->name, 1, sym, sizeof(sym));
+	fetch_escape(j->psym, 1, sym, sizeof(sym));
 	if (o->what == WHAT_PROFILE)
 		return fetch_get(f, j, Y_PROFILE, e,
 				 "/v8/finance/chart/%s?range=1d&interval=1d",
 				 sym);
-	if (events_apart(o) && o->dry_run &&
+	if (events_apart(o, j) && o->dry_run &&
 	    fetch_get(f, j, Y_EVENTS, e,
 		      "/v8/finance/chart/%s?period1=%lld&period2=%lld"
 		      "&interval=1wk&events=div%%7Csplit",
 		      sym, (long long)EPOCH_1900_S,
-		      (long long)(mdx_now_ms() / 1000)) < 0)
+		      (long long)(extract_now_ms() / 1000)) < 0)
 		return -1;
-	if (events_apart(o) && !o->dry_run)
+	if (events_apart(o, j) && !o->dry_run)
 		/*
 		 * All history to now, weekly: the events are dated by their
 		 * own timestamps whatever the interval, and a week holds at
@@ -139,7 +254,7 @@ y_start(struct fetch *f, struct fetch_job *j, struct mdx_err *e)
 				 "/v8/finance/chart/%s?period1=%lld&period2="
 				 "%lld&interval=1wk&events=div%%7Csplit",
 				 sym, (long long)EPOCH_1900_S,
-				 (long long)(mdx_now_ms() / 1000));
+				 (long long)(extract_now_ms() / 1000));
 	return chart_get(f, j, e);
 }
 
@@ -187,10 +302,37 @@ num(double v, int whole)
 	return json_real(v);
 }
 
-/* the bars of a chart result */
+/*
+ * Is the bar starting at t_ms still open at the answer's time now_ms (its
+ * Date, else the fetch time)?  Intraday: until its interval has passed;
+ * daily: while today's regular session (meta.currentTradingPeriod.regular
+ * start and end, epoch s) that it belongs to is open; weekly and monthly:
+ * for 7 and 31 days from its start.  Such a bar gets "final":false.
+ */
 static int
-bars(struct fetch *f, const char *sym, const json_t *res, const char *tz,
-     const char *zone, const char *as_of)
+open_bar(const struct extract_opts *o, const json_t *meta, int64_t t_ms,
+	 int64_t now_ms)
+{
+	const json_t *reg = json_object_get(
+		json_object_get(meta, "currentTradingPeriod"), "regular");
+	double start, end;
+
+	if (mdx_interval_intraday(o->interval) || o->interval != MDX_I1D)
+		return t_ms + extract_bar_ms(o->interval) > now_ms;
+	if (fetch_number(json_object_get(reg, "start"), &start) <= 0 ||
+	    fetch_number(json_object_get(reg, "end"), &end) <= 0)
+		return 0;
+	return t_ms >= (int64_t)start * 1000 && now_ms < (int64_t)end * 1000;
+}
+
+/*
+ * The bars of a chart result; bars from end_s on (epoch s) are dropped:
+ * the live bar Yahoo appends to a window that is not the last.
+ */
+static int
+bars(struct fetch *f, const struct fetch_job *j, const json_t *res,
+     const char *tz, const char *zone, const char *as_of, long long end_s,
+     int64_t now_ms)
 {
 	struct extract_ctx *c = fetch_ctx(f);
 	const json_t *ts = json_object_get(res, "timestamp");
@@ -223,12 +365,13 @@ bars(struct fetch *f, const char *sym, const json_t *res, const char *tz,
 		for (int k = 0; k < 4; k++)
 			if (at(col[k], i, &v) > 0)
 				nprice++;
-		if (nprice == 0 || !extract_in_range(c, day)) {
+		if (nprice == 0 || secs >= (double)end_s ||
+		    !extract_bar_in_range(c, j, day, (int64_t)secs * 1000)) {
 			dropped++; /* no price at all, or the live bar */
 			continue;
 		}
 		rec = json_pack("{s:s,s:s,s:s,s:I}", "type", "bar", "symbol",
-				sym, "interval", iv, "t",
+				j->name, "interval", iv, "t",
 				(json_int_t)secs * 1000);
 		if (rec == NULL)
 			return fetch_emit(f, NULL);
@@ -245,6 +388,9 @@ bars(struct fetch *f, const char *sym, const json_t *res, const char *tz,
 		 * split- and dividend-adjusted, as of the answer */
 		fetch_set_basis(f, rec, as_of);
 		fetch_set(f, rec, "source", json_string("yahoo"));
+		if (open_bar(c->o, json_object_get(res, "meta"),
+			     (int64_t)secs * 1000, now_ms))
+			fetch_set(f, rec, "final", json_false());
 		if (fetch_emit(f, rec) < 0)
 			return -1;
 	}
@@ -330,10 +476,16 @@ y_parse(struct fetch *f, struct fetch_job *j, int kind,
 	json_t *root = fetch_json(r, e), *chart, *err, *res, *meta;
 	const char *tz, *zone = "America/New_York";
 	char as_of[MDX_DATE_LEN];
-	int ret = -1;
+	int ret = -1, w = kind / Y_WINDOW, clamped;
+	long long p1, p2, n, end_s = LLONG_MAX;
+	int64_t now_ms = r->date_ms >= 0 ? r->date_ms : extract_now_ms();
 
 	if (root == NULL)
 		return -1;
+	kind %= Y_WINDOW;
+	if (kind == Y_CHART && windows(o, j, &p1, &p2, &n, &clamped, e) == 0 &&
+	    w + 1 < n)
+		end_s = window_end(o, p1, p2, w, n);
 	fetch_answer_date(r, as_of);
 	chart = json_object_get(root, "chart");
 	err = json_object_get(chart, "error");
@@ -360,16 +512,18 @@ y_parse(struct fetch *f, struct fetch_job *j, int kind,
 		ret = 0;
 		goto out;
 	}
-	if (o->what != WHAT_ACTIONS && instrument(f, j->name, meta) < 0)
+	if (o->what != WHAT_ACTIONS && w == 0 &&
+	    instrument(f, j->name, meta) < 0)
 		goto out;
 	/* a symbol's actions come before its bars */
 	if (o->what == WHAT_ACTIONS &&
 	    actions(f, j->name, res, zone, as_of, 1) < 0)
 		goto out;
-	if (o->what == WHAT_BARS && !events_apart(o) &&
+	if (o->what == WHAT_BARS && !events_apart(o, j) &&
 	    actions(f, j->name, res, zone, as_of, 0) < 0)
 		goto out;
-	if (o->what == WHAT_BARS && bars(f, j->name, res, tz, zone, as_of) < 0)
+	if (o->what == WHAT_BARS &&
+	    bars(f, j, res, tz, zone, as_of, end_s, now_ms) < 0)
 		goto out;
 	ret = 0;
 out:
@@ -388,4 +542,6 @@ const struct fetch_provider yahoo_provider = {
 	.start = y_start,
 	.classify = NULL,
 	.parse = y_parse,
+	.since = 1,
+	.symbol_style = MDX_SYMBOL_DASH,
 };

@@ -13,6 +13,7 @@
 #define LOAD_INT_H
 
 #include <pthread.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -70,6 +71,12 @@ int reader_start(struct reader *r, int nfiles, char **files, struct mdx_err *e);
 
 /* The next chunk, in order, waiting for it; the last holds ITEM_END. */
 struct chunk *reader_next(struct reader *r);
+
+/*
+ * As reader_next, but waiting only until deadline_ms (mdx_mono_ms()):
+ * NULL when no chunk came by then.
+ */
+struct chunk *reader_next_until(struct reader *r, int64_t deadline_ms);
 
 /* Give back the chunk reader_next returned, once its items are used. */
 void reader_done(struct reader *r);

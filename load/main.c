@@ -36,15 +36,20 @@ struct load {
 	long long raw;	      /* raw bars (no "ts") rejected */
 	const char *raw_name; /* where the first one was: input name */
 	long raw_line;	      /* and line */
+	int64_t interval_ms;  /* --commit-interval, 0: none */
+	int64_t begun_ms;     /* mdx_mono_ms() when the open batch began */
 	int status;	      /* exit status of a fatal error, else 0 */
 };
 
 static const char synopsis[] =
-	"usage: mdx-load [-hqVv] [--batch N] [--db FILE] "
-	"[--log-format human|json] [FILE ...]\n";
+	"usage: mdx-load [-hqVv] [--batch N] [--commit-interval S] [--db "
+	"FILE]\n"
+	"                [--log-format human|json] [FILE ...]\n";
 
 static const struct mdx_help help[] = {
 	{"--batch N", "records a transaction (default 5000)"},
+	{"--commit-interval S",
+	 "commit an open batch after S seconds (default 1; 0: never)"},
 	{"--db FILE", "the store (default $MDX_DB, else ./market.db)"},
 	{"-h, --help", "print this help and exit"},
 	{"--log-format human|json", "diagnostics as text or JSON lines"},
@@ -53,6 +58,26 @@ static const struct mdx_help help[] = {
 	{"-v, --verbose", "also report each committed batch"},
 	{NULL, NULL},
 };
+
+/* --commit-interval: seconds, 0 to 3600, decimals allowed; 0 is none */
+static int
+interval_opt(const char *s, int64_t *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end != '\0' || !(v >= 0 && v <= 3600)) {
+		mdx_usage_error(
+			"--commit-interval: '%.32s' is not seconds from "
+			"0 to 3600",
+			s);
+		return -1;
+	}
+	*ms = (int64_t)(v * 1000 + 0.5);
+	return 0;
+}
 
 /* a fatal error: report it and keep its exit status (the first one) */
 static void
@@ -145,6 +170,8 @@ store_item(struct load *l, struct item *it)
 		fatal(l, &e);
 		return -1;
 	}
+	if (l->pending == 0)
+		l->begun_ms = mdx_mono_ms();
 	if (it->kind == ITEM_BAR) {
 		kind = MDX_KIND_BAR;
 		rc = mdx_store_put_bar_as(l->s, &it->bar, &it->basis, &e);
@@ -344,10 +371,23 @@ load_all(struct load *l, int n, char **files)
 		return l->status;
 	}
 	while (rc == 0) {
-		struct chunk *c = reader_next(&r);
+		/* an open transaction is committed --commit-interval after
+		 * it began, whether more input comes or not */
+		int timed = l->pending > 0 && l->interval_ms > 0;
+		struct chunk *c =
+			timed ? reader_next_until(&r,
+						  l->begun_ms + l->interval_ms)
+			      : reader_next(&r);
 
+		if (c == NULL) {
+			rc = commit(l);
+			continue;
+		}
 		rc = load_chunk(l, c, &noinput);
 		reader_done(&r);
+		if (rc == 0 && timed &&
+		    mdx_mono_ms() >= l->begun_ms + l->interval_ms)
+			rc = commit(l);
 	}
 	reader_finish(&r);
 	if (l->status == 0)
@@ -371,6 +411,7 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"batch", required_argument, NULL, 'b'},
+		{"commit-interval", required_argument, NULL, 'c'},
 		{"db", required_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
 		{"log-format", required_argument, NULL, 'l'},
@@ -379,7 +420,7 @@ main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	struct load l = {.batch = DEFAULT_BATCH};
+	struct load l = {.batch = DEFAULT_BATCH, .interval_ms = 1000};
 	const char *db = NULL;
 	struct mdx_err e;
 	int c, verbosity = 0, logfmt = MDX_LOG_HUMAN, status;
@@ -402,6 +443,10 @@ main(int argc, char **argv)
 					"from 1 to %ld",
 					optarg, MAX_BATCH);
 			}
+			break;
+		case 'c':
+			if (interval_opt(optarg, &l.interval_ms) < 0)
+				return MDX_EXIT_USAGE;
 			break;
 		case 'd':
 			db = optarg;

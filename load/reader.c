@@ -6,11 +6,13 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "load_int.h"
 #include "mdx_alloc.h"
 #include "mdx_ndjson.h"
 #include "mdx_session.h"
+#include "mdx_time.h"
 
 /* the chunk to fill, waiting for a free one; NULL when asked to stop */
 static struct chunk *
@@ -238,6 +240,35 @@ reader_next(struct reader *r)
 	while (r->consumed == r->produced)
 		pthread_cond_wait(&r->cv, &r->mu);
 	c = &r->ring[r->consumed % LOAD_CHUNKS];
+	pthread_mutex_unlock(&r->mu);
+	return c;
+}
+
+struct chunk *
+reader_next_until(struct reader *r, int64_t deadline_ms)
+{
+	struct chunk *c = NULL;
+	struct timespec ts;
+
+	/* pthread_cond_timedwait counts on CLOCK_REALTIME: the deadline on
+	 * the monotonic clock becomes a delay from now on it */
+	int64_t left = deadline_ms - mdx_mono_ms();
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (left < 0)
+		left = 0;
+	ts.tv_sec += (time_t)(left / 1000);
+	ts.tv_nsec += (long)(left % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&r->mu);
+	while (r->consumed == r->produced &&
+	       pthread_cond_timedwait(&r->cv, &r->mu, &ts) == 0)
+		;
+	if (r->consumed != r->produced)
+		c = &r->ring[r->consumed % LOAD_CHUNKS];
 	pthread_mutex_unlock(&r->mu);
 	return c;
 }

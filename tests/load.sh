@@ -288,9 +288,9 @@ fi
 
 # --help: the synopsis, then one line for each option
 "$LOAD" --help >"$tmp/help"
-if [ "$(head -n 1 "$tmp/help")" = "usage: mdx-load [-hqVv] [--batch N] [--db FILE] [--log-format human|json] [FILE ...]" ] &&
+if [ "$(head -n 2 "$tmp/help" | tr -s ' ')" = "$(printf 'usage: mdx-load [-hqVv] [--batch N] [--commit-interval S] [--db FILE]\n [--log-format human|json] [FILE ...]')" ] &&
 	grep -q '^  --batch N  *records a transaction (default 5000)$' "$tmp/help" &&
-	[ "$(grep -c '^  -' "$tmp/help")" = 7 ]; then
+	[ "$(grep -c '^  -' "$tmp/help")" = 8 ]; then
 	ok
 else
 	bad "--help: $(cat "$tmp/help")"

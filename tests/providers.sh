@@ -128,7 +128,8 @@ eq "BTC-USD: 4 all-null bars dropped and counted" "$(run '[.in,.out,.dropped] | 
 eq "BTC-USD: no bar of 2020-04-17 (all null)" "$(jqr 'select(.t==1587081600000) | .close' "$T/.out")" ""
 eq "BTC-USD zone UTC" "$(jqr 'select(.type=="bar") | .tz' "$T/.out" | sort -u)" "UTC"
 
-status "yahoo AAPL 1m" 0 ex -p yahoo --interval 1m --from 2024-10-02 --to 2024-10-02 AAPL
+# Yahoo serves 1m bars of 30 days back: counted from the recording's Date
+status "yahoo AAPL 1m" 0 env MDX_EXTRACT_NOW=2024-10-04T12:07:44Z mdx-extract --base-url "$BASE" --rate 0 --retry-base 20 -p yahoo --interval 1m --from 2024-10-02 --to 2024-10-02 AAPL
 eq "1m: intraday asks for extended hours" "$(grep -c 'interval=1m&includePrePost=true' "$LOG")" 1
 eq "1m: the all-null minute and the live bar of 2024-10-03 dropped (in: 391 bars, 5 events)" "$(run '[.in,.dropped] | @csv')" "396,2"
 eq "1m: bars 09:30-15:59 New York" "$(jqr 'select(.type=="bar") | .t' "$T/.out" | sed -n '1p;$p' | tr '\n' ' ')" "1727875800000 1727899140000 "

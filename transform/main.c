@@ -3,6 +3,7 @@
  * See mdx-transform(1).
  */
 #include <errno.h>
+#include <poll.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,29 @@ static const struct option longopts[] = {
 };
 
 /* read one input to the end; returns 0, or -1 when it could not be read */
+/*
+ * When the input holds no whole line more and nothing is ready to read (a
+ * slow pipe: a live stream), write out the bars held for duplicates and
+ * flush: every record reaches the next stage before the next read waits.
+ * Duplicates are then replaced only among the records that came together;
+ * mdx-load's upsert makes a later one harmless.
+ */
+static void
+stream_idle(struct tf *t, const struct mdx_ndjson_reader *r, FILE *fp)
+{
+	struct pollfd p = {.fd = fileno(fp), .events = POLLIN};
+
+	if ((r->in_pos < r->in_len &&
+	     memchr(r->in + r->in_pos, '\n', r->in_len - r->in_pos) != NULL) ||
+	    poll(&p, 1, 0) != 0)
+		return;
+	tf_flush(t);
+	if (fflush(t->out) != 0 && !t->io_failed) {
+		mdx_log("error", "<stdout>: write error: %s", strerror(errno));
+		t->io_failed = 1;
+	}
+}
+
 static int
 transform_file(struct tf *t, const char *path)
 {
@@ -94,6 +118,7 @@ transform_file(struct tf *t, const char *path)
 		tf_record(t, rec, r.name, r.line);
 		if (t->io_failed)
 			break;
+		stream_idle(t, &r, fp);
 	}
 	mdx_ndjson_release(&r);
 	if (!is_stdin)

@@ -46,6 +46,14 @@
  *				then carries the day it was recorded, not
  *				today's (libmicrohttpd's own Date is left
  *				out when a route names one)
+ *		maxspan=S	as Yahoo's chart API for an intraday interval:
+ *				a request whose period2 - period1 is over S
+ *				seconds is answered 422 with Yahoo's error
+ *				("1m data not available for startTime=...
+ *				and endTime=.... Only 7 days worth of 1m
+ *				granularity data are allowed to be fetched
+ *				per request.", as quoted in yfinance issues
+ *				#165 and #959), log KIND "span"
  *		script=STEP[,STEP...]
  *				how the first requests to this route are
  *				answered, one step each; after the last step,
@@ -70,8 +78,8 @@
  * MS is CLOCK_MONOTONIC in ms with three decimals (the same clock as the
  * client's mdx_mono_ms), CONN a number per TCP connection, TARGET the raw
  * request target, STATUS the status answered (0 for a drop), KIND one of
- * route, gzip, fault, drop, stall, noroute, limited.  The line is written when
- *the request arrives, before any delay.
+ * route, gzip, fault, drop, stall, noroute, limited, span.  The line is written
+ *when the request arrives, before any delay.
  *
  * One thread per connection, so delays and stalls of one connection never
  * hold up another.  libmicrohttpd's own error log is off: drops and stalls
@@ -141,6 +149,7 @@ struct route {
 	struct blob location; /* Location header, or data NULL */
 	char *date;	      /* owned: recorded Date header, or NULL */
 	long delay_ms;	      /* per-route delay */
+	long maxspan_s;	      /* maxspan option, 0: none */
 	struct step *steps;   /* owned: the script, repeats expanded */
 	int nsteps;	      /* steps in the script */
 	long hits;	      /* requests seen (under lock) */
@@ -494,6 +503,9 @@ routes_load(const char *file)
 					err(1, NULL);
 			} else if (strncmp(opt, "delay=", 6) == 0)
 				r->delay_ms = num(opt + 6, 0, 3600000, where);
+			else if (strncmp(opt, "maxspan=", 8) == 0)
+				r->maxspan_s = num(opt + 8, 1,
+						   100L * 366 * 86400, where);
 			else if (strcmp(opt, "gzip") == 0)
 				r->gzip = 1;
 			else if (strcmp(opt, "chunked") == 0)
@@ -629,6 +641,50 @@ route_find(const char *target)
 
 /* ---- answering ---- */
 
+/* the query parameter name of target as a number into *v; 0 or -1 */
+static int
+query_num(const char *target, const char *name, long long *v)
+{
+	const char *q = strchr(target, '?');
+	size_t n = strlen(name);
+	char *end;
+
+	while (q != NULL) {
+		q++;
+		if (strncmp(q, name, n) == 0 && q[n] == '=') {
+			*v = strtoll(q + n + 1, &end, 10);
+			return end == q + n + 1 ? -1 : 0;
+		}
+		q = strchr(q, '&');
+	}
+	return -1;
+}
+
+/* Yahoo's 422 for a period over the route's maxspan, into buf; 1 when the
+ * request is over it */
+static int
+over_span(const struct route *r, const char *target, char *buf, size_t n)
+{
+	long long p1, p2;
+	char iv[16] = "1m";
+	const char *i = strstr(target, "interval=");
+
+	if (r->maxspan_s <= 0 || query_num(target, "period1", &p1) < 0 ||
+	    query_num(target, "period2", &p2) < 0 || p2 - p1 <= r->maxspan_s)
+		return 0;
+	if (i != NULL)
+		snprintf(iv, sizeof(iv), "%.*s", (int)strcspn(i + 9, "&"),
+			 i + 9);
+	snprintf(buf, n,
+		 "{\"chart\":{\"result\":null,\"error\":{\"code\":"
+		 "\"Unprocessable Entity\",\"description\":\"%s data not "
+		 "available for startTime=%lld and endTime=%lld. Only %ld "
+		 "days worth of %s granularity data are allowed to be "
+		 "fetched per request.\"}}}",
+		 iv, p1, p2, r->maxspan_s / 86400, iv);
+	return 1;
+}
+
 static void
 log_line(struct MHD_Connection *c, const char *method, const char *target,
 	 int status, const char *kind, double t)
@@ -739,7 +795,7 @@ answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	struct route *r;
 	const struct step *s = NULL;
 	const char *kind = "route", *type = "application/json";
-	char *echo = NULL, fault[96], date[64];
+	char *echo = NULL, fault[96], date[64], span[512];
 	const void *data = NULL;
 	size_t len = 0;
 	long hit = 0;
@@ -805,6 +861,19 @@ answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		MHD_add_response_header(resp, "Content-Type",
 					"application/json;charset=utf-8");
 		ret = MHD_queue_response(c, 404, resp);
+		MHD_destroy_response(resp);
+		return ret;
+	}
+	if (over_span(r, rq->target, span, sizeof(span))) {
+		log_line(c, method, rq->target, 422, "span", t);
+		nap(latency_ms);
+		resp = MHD_create_response_from_buffer(strlen(span), span,
+						       MHD_RESPMEM_MUST_COPY);
+		if (resp == NULL)
+			return MHD_NO;
+		MHD_add_response_header(resp, "Content-Type",
+					"application/json;charset=utf-8");
+		ret = MHD_queue_response(c, 422, resp);
 		MHD_destroy_response(resp);
 		return ret;
 	}

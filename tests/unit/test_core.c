@@ -15,6 +15,7 @@
 #include "mdx_ndjson.h"
 #include "mdx_output.h"
 #include "mdx_record.h"
+#include "mdx_symbol.h"
 #include "mdx_time.h"
 #include "t.h"
 
@@ -528,6 +529,30 @@ alloc_failure(void)
 	mdx_free(b);
 }
 
+/* share classes of the S&P 500 list (shared/data/csv/sp500_constituents.csv:
+ * BRK.B, BF.B) as Yahoo and Alpha Vantage spell them; exchange suffixes kept */
+static void
+provider_symbols(void)
+{
+	char b[32];
+
+	T_EQ_STR(mdx_symbol_for("BRK.B", MDX_SYMBOL_DASH, b, sizeof(b)),
+		 "BRK-B");
+	T_EQ_STR(mdx_symbol_for("BF.B", MDX_SYMBOL_DASH, b, sizeof(b)), "BF-B");
+	T_EQ_STR(mdx_symbol_for("BRK.B", MDX_SYMBOL_EXCHANGE, b, sizeof(b)),
+		 "BRK.B");
+	T_EQ_STR(mdx_symbol_for("OCDO.L", MDX_SYMBOL_DASH, b, sizeof(b)),
+		 "OCDO.L");
+	T_EQ_STR(mdx_symbol_for("ORSTED.CO", MDX_SYMBOL_DASH, b, sizeof(b)),
+		 "ORSTED.CO");
+	T_EQ_STR(mdx_symbol_for("BTC-USD", MDX_SYMBOL_DASH, b, sizeof(b)),
+		 "BTC-USD");
+	T_EQ_STR(mdx_symbol_for("AAPL", MDX_SYMBOL_DASH, b, sizeof(b)), "AAPL");
+	T_EQ_STR(mdx_symbol_for("7203.T", MDX_SYMBOL_DASH, b, sizeof(b)),
+		 "7203.T");
+	T_OK(mdx_symbol_for("BRK.B", MDX_SYMBOL_DASH, b, 5) == NULL);
+}
+
 int
 main(void)
 {
@@ -537,6 +562,7 @@ main(void)
 	T_RUN(rfc3339);
 	T_RUN(zones);
 	T_RUN(symbols_intervals);
+	T_RUN(provider_symbols);
 	T_RUN(format_matches_jansson);
 	T_RUN(decimal_fast_path);
 	T_RUN(canonical_round_trip);
