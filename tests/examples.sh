@@ -123,4 +123,40 @@ status "demo.sh" 0 sh -c 'cd "$1" && MDX_DB="$2" MDX_BUILD="$3" sh examples/demo
 ok "demo prints AAPL's bars up to 2018-02-07" grep -q '159.54' "$T/.out"
 ok "demo lists the six symbols" grep -q 'XOM' "$T/.out"
 
+# --- the manual pages as a reader sees them --------------------------------
+# mandoc's partial-implicit macros (Sq, Dq, Fl, Op) run to the end of the
+# line: one too many on a line nests quotes, flags or brackets
+if command -v mandoc >/dev/null 2>&1; then
+	# render PAGE: the page as text, one paragraph a line
+	render() { mandoc -Tutf8 "$1" | col -b | tr '\t\n' '  ' | sed 's/  */ /g'; }
+	render man/mdx-load.1 >"$T/load.txt"
+	render man/mdx-serve.1 >"$T/serve.txt"
+	render man/mdx-records.5 >"$T/records.txt"
+	render man/mdx-query.1 >"$T/query.txt"
+	render man/mdx.7 >"$T/mdx.txt"
+	for m in man/*.[157]; do
+		eq "$m: no quote opened inside another" "$(mandoc -Tutf8 "$m" | col -b |
+			sed -e 's/‘/\x01/g' -e 's/’/\x02/g' -e 's/“/\x03/g' -e 's/”/\x04/g' |
+			LC_ALL=C awk '{ n = split($0, c, "")
+				for (i = 1; i <= n; i++) {
+					if (c[i] == "\001") { if (s) { print NR ": " $0; exit } s = 1 }
+					if (c[i] == "\002") s = 0
+					if (c[i] == "\003") { if (d) { print NR ": " $0; exit } d = 1 }
+					if (c[i] == "\004") d = 0 } }')" ""
+	done
+	ok "mdx-load(1): updated_at and created_at quoted apart" \
+		grep -qF "(‘updated_at’ moves, ‘created_at’ stays)" "$T/load.txt"
+	ok "mdx-serve(1): --max-age's default is text, not flags" \
+		grep -qF "(--max-age, default 0: revalidate each time)" "$T/serve.txt"
+	ok "mdx-records(5): the two time examples quoted apart" \
+		grep -qF "(“2024-01-05”, “2024-01-05 16:00:00”)" "$T/records.txt"
+	ok "mdx-query(1): bars' options stand alone" \
+		grep -qF "bars symbol ... [--from date] [--to date] [--interval interval] [--limit n]" "$T/query.txt"
+	ok "mdx(7) names mdx-serve" grep -qF "mdx-serve(1) gives the same answers" "$T/mdx.txt"
+	ok "mdx(7) gives exit status 66" grep -qF ", 66 no input" "$T/mdx.txt"
+	ok "mdx(7) gives exit status 74" grep -qF ", 74 an I/O error" "$T/mdx.txt"
+else
+	fail "mandoc is installed" "scripts/deps.sh installs it"
+fi
+
 finish
