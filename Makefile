@@ -1,4 +1,7 @@
-# mdx - market data toolchain.  Plain make; see README.md.
+# mdx - market data toolchain.  Plain make; see README.md.  Every target
+# that builds runs scripts/deps.sh first (as root it installs the missing
+# Debian packages); on a machine without make, sh scripts/check.sh and
+# sh scripts/demo.sh do that and then run make check and make demo.
 #
 #   make                  build lib/libmdx.a and the binaries into $(BUILD)/
 #   make check            build and run every test (tests/run.sh)
