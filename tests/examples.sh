@@ -127,6 +127,9 @@ ok "demo lists the six symbols" grep -q 'XOM' "$T/.out"
 # mandoc's partial-implicit macros (Sq, Dq, Fl, Op) run to the end of the
 # line: one too many on a line nests quotes, flags or brackets
 if command -v mandoc >/dev/null 2>&1; then
+	# col(1) drops what is not ASCII in the C locale: read UTF-8
+	LC_ALL=C.UTF-8
+	export LC_ALL
 	# render PAGE: the page as text, one paragraph a line
 	render() { mandoc -Tutf8 "$1" | col -b | tr '\t\n' '  ' | sed 's/  */ /g'; }
 	render man/mdx-load.1 >"$T/load.txt"

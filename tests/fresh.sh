@@ -8,10 +8,12 @@
 #   sh scripts/demo.sh     must exit 0 and print AAPL's 2018-02-07 close
 #   sh scripts/check.sh    must exit 0 with "N passed, 0 failed"
 # printing the wall time of each.  In the second root it then runs
-# make install (and man mdx-load), make uninstall and make lint.
+# make install (and man mdx-load), make uninstall and make lint.  A third
+# root gets only make (apt-get install make) and runs `make -j2 demo`: the
+# Makefile's own first run (scripts/deps.sh, then pkg-config) must link.
 # It unmounts and removes everything, on failure and on a signal too.
 #
-# It takes about ten minutes, so it runs only when asked (.ci/run asks on CI
+# It takes about fifteen minutes, so it runs only when asked (.ci/run asks on CI
 # as root); otherwise, and when not root, without debootstrap (installed
 # with apt-get as root when missing) or without the Debian mirror, it says
 # why and counts nothing.  Inside the root it never runs (MDX_FRESH_INSIDE).
@@ -33,7 +35,7 @@ skip() {
 
 [ -n "${MDX_FRESH_INSIDE:-}" ] && skip "already inside a fresh root (MDX_FRESH_INSIDE is set)"
 [ "${MDX_FRESH:-}" = 1 ] ||
-	skip "set MDX_FRESH=1 to build a minbase Debian root and run the README's two commands in it (as root, about 10 minutes)"
+	skip "set MDX_FRESH=1 to build a minbase Debian root and run the README's two commands in it (as root, about 15 minutes)"
 [ "$(id -u)" -eq 0 ] || skip "not root (debootstrap, chroot and mount need root)"
 PATH=$PATH:/usr/sbin:/sbin
 export PATH
@@ -132,11 +134,12 @@ else
 fi
 rm -rf "$base/var/cache/apt/archives"/*.deb "$base/var/lib/apt/lists"/*_Packages 2>/dev/null
 
-# run NAME SCRIPT [AFTER]: a new copy of the root, the clone, ../shared,
-# the mounts; `sh scripts/SCRIPT` run there first, timed, into $tmp/NAME.log
+# run NAME COMMAND [SETUP [AFTER]]: a new copy of the root, the clone,
+# ../shared, the mounts; SETUP (untimed), then COMMAND, timed, into
+# $tmp/NAME.log, then the function AFTER
 head=$(git rev-parse HEAD)
 run() {
-	name=$1 script=$2 after=${3:-}
+	name=$1 command=$2 setup=${3:-} after=${4:-}
 	root=$tmp/root-$name
 	cp -a "$base" "$root" || return 1
 	mkdir -p "$root/work"
@@ -158,12 +161,15 @@ run() {
 			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 			sh -c "cd /work/mdx && $1"
 	}
-	echo "fresh: $name: sh scripts/$script in a new root"
+	echo "fresh: $name: $command, in a new root"
+	if [ -n "$setup" ]; then
+		inside "$setup" >"$tmp/$name.setup.log" 2>&1 || tail -n 20 "$tmp/$name.setup.log"
+	fi
 	t0=$(now)
-	inside "sh scripts/$script" >"$tmp/$name.log" 2>&1
+	inside "$command" >"$tmp/$name.log" 2>&1
 	rc=$?
 	secs=$(($(now) - t0))
-	echo "fresh: $name: sh scripts/$script: exit $rc, wall time ${secs} s"
+	echo "fresh: $name: $command: exit $rc, wall time ${secs} s"
 	[ "$rc" -eq 0 ] || tail -n 40 "$tmp/$name.log"
 	eval "rc_$name=$rc secs_$name=$secs"
 	if [ -n "$after" ]; then $after; fi
@@ -191,14 +197,19 @@ after_check() {
 	check "make lint on the fresh root" "$lrc" 0
 }
 
-run demo demo.sh || check "set up the demo root" failed ok
+run demo "sh scripts/demo.sh" || check "set up the demo root" failed ok
 check "sh scripts/demo.sh exits 0" "${rc_demo:-}" 0
 check "the demo prints AAPL's close of 2018-02-07" "$(grep -q '159\.54' "$tmp/demo.log" 2>/dev/null && echo yes)" yes
-run check check.sh after_check || check "set up the check root" failed ok
+run check "sh scripts/check.sh" "" after_check || check "set up the check root" failed ok
 check "sh scripts/check.sh exits 0" "${rc_check:-}" 0
 check "make check ends with N passed, 0 failed" \
 	"$(tail -n 1 "$tmp/check.log" 2>/dev/null | grep -cE '^[0-9]+ passed, 0 failed$')" 1
 grep -E '^[0-9]+ passed, [0-9]+ failed$' "$tmp/check.log" 2>/dev/null | tail -n 1 | sed 's/^/fresh: inside: /'
-echo "fresh: wall time: sh scripts/demo.sh ${secs_demo:-?} s, sh scripts/check.sh ${secs_check:-?} s"
+run make "make -j2 demo" "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq make" ||
+	check "set up the make root" failed ok
+check "make -j2 demo, make's first run, exits 0" "${rc_make:-}" 0
+check "and links: the demo prints AAPL's close of 2018-02-07" \
+	"$(grep -q '159\.54' "$tmp/make.log" 2>/dev/null && echo yes)" yes
+echo "fresh: wall time: sh scripts/demo.sh ${secs_demo:-?} s, sh scripts/check.sh ${secs_check:-?} s, make -j2 demo (make preinstalled) ${secs_make:-?} s"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
