@@ -20,6 +20,7 @@ static const struct provider {
 	{"alphavantage", NULL, &alphavantage_provider},
 	{"csv", csv_extract, NULL},
 	{"polygon", NULL, &polygon_provider},
+	{"sec", NULL, &sec_provider},
 	{"yahoo", NULL, &yahoo_provider},
 };
 
@@ -89,7 +90,7 @@ operate(int argc, char **argv)
 	if (prov == NULL) {
 		mdx_log("error",
 			"-p: unknown provider '%.32s' (known: alphavantage, "
-			"csv, polygon, yahoo)",
+			"csv, polygon, sec, yahoo)",
 			o.provider);
 		return MDX_EXIT_USAGE;
 	}

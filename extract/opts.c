@@ -23,8 +23,10 @@ extract_usage(FILE *fp)
 		"[--interval I]\n"
 		"                   [--log-format human|json] [--symbol SYM] "
 		"[--to DATE] [--tz ZONE]\n"
-		"                   [--what bars|profile|actions] [FILE ...]\n"
-		"       mdx-extract [-qv] -p yahoo|alphavantage|polygon "
+		"                   [--what bars|profile|actions] "
+		"[--basis traded|split]\n"
+		"                   [--basis-as-of DATE] [FILE ...]\n"
+		"       mdx-extract [-qv] -p yahoo|alphavantage|polygon|sec "
 		"[-j N] [--adjusted | --unadjusted]\n"
 		"                   [--api-key-file FILE] [--as-of DATE] "
 		"[--base-url URL] [--dry-run]\n"
@@ -34,8 +36,9 @@ extract_usage(FILE *fp)
 		"N] "
 		"[--retry-base MS]\n"
 		"                   [--symbols-file FILE] [--to DATE] "
-		"[--what bars|profile|actions]\n"
-		"                   [SYMBOL ... | -]\n"
+		"[--user-agent UA]\n"
+		"                   [--what bars|profile|actions] "
+		"[SYMBOL ... | -]\n"
 		"       mdx-extract -h | -V\n");
 }
 
@@ -59,6 +62,9 @@ enum {
 	OPT_RETRIES,
 	OPT_RETRYBASE,
 	OPT_SYMFILE,
+	OPT_BASIS,
+	OPT_BASISASOF,
+	OPT_UA,
 };
 
 static const struct option longopts[] = {
@@ -66,6 +72,8 @@ static const struct option longopts[] = {
 	{"api-key-file", required_argument, NULL, OPT_KEYFILE},
 	{"as-of", required_argument, NULL, OPT_ASOF},
 	{"base-url", required_argument, NULL, OPT_BASE},
+	{"basis", required_argument, NULL, OPT_BASIS},
+	{"basis-as-of", required_argument, NULL, OPT_BASISASOF},
 	{"dry-run", no_argument, NULL, OPT_DRYRUN},
 	{"from", required_argument, NULL, OPT_FROM},
 	{"grouped", no_argument, NULL, OPT_GROUPED},
@@ -84,6 +92,7 @@ static const struct option longopts[] = {
 	{"to", required_argument, NULL, OPT_TO},
 	{"tz", required_argument, NULL, OPT_TZ},
 	{"unadjusted", no_argument, NULL, OPT_UNADJUSTED},
+	{"user-agent", required_argument, NULL, OPT_UA},
 	{"verbose", no_argument, NULL, 'v'},
 	{"version", no_argument, NULL, 'V'},
 	{"what", required_argument, NULL, OPT_WHAT},
@@ -276,6 +285,29 @@ one_opt(int ch, const char *arg, struct extract_opts *o, int *logfmt,
 	case OPT_SYMFILE:
 		o->symbols_file = arg;
 		return 0;
+	case OPT_BASIS:
+		if (strcmp(arg, "traded") != 0 && strcmp(arg, "split") != 0) {
+			mdx_log("error",
+				"--basis: '%.32s' is not traded or split", arg);
+			return MDX_EXIT_USAGE;
+		}
+		o->basis = arg[0] == 't' ? EXTRACT_BASIS_TRADED
+					 : EXTRACT_BASIS_SPLIT;
+		return 0;
+	case OPT_BASISASOF: {
+		int64_t ms;
+
+		o->basis_as_of = arg;
+		return date_opt("--basis-as-of", arg, &ms) ? MDX_EXIT_USAGE : 0;
+	}
+	case OPT_UA:
+		if (arg[0] == '\0' || strpbrk(arg, "\r\n") != NULL) {
+			mdx_log("error",
+				"--user-agent: empty or holds a line break");
+			return MDX_EXIT_USAGE;
+		}
+		o->user_agent = arg;
+		return 0;
 	default:
 		return -2;
 	}
@@ -300,6 +332,7 @@ extract_opts_parse(int argc, char **argv, struct extract_opts *o)
 	o->max_time_s = 120;
 	o->retry_base_ms = 500;
 	o->adjusted = -1;
+	o->basis = EXTRACT_BASIS_UNKNOWN;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":hj:p:qVv", longopts, NULL)) !=
 	       -1) {
