@@ -13,11 +13,12 @@ set -u
 # build and test: compiler, libraries (-dev), pkg-config, tzdata, and the
 # tools the test suites use (jq reads results, curl talks to mdx-serve,
 # mandoc lints man pages, man-db is the man(1) that reads the installed
-# pages and `man -l`)
+# pages and `man -l`, xmllint checks the SVG charts, time(1) measures the
+# memory transform uses: without them those checks are skipped)
 case ${1:-} in
 "") need="gcc make pkg-config libcurl4-openssl-dev libjansson-dev
 libsqlite3-dev curl libcsv-dev libmicrohttpd-dev tzdata jq mandoc man-db
-sqlite3 ca-certificates" ;;
+sqlite3 ca-certificates libxml2-utils time" ;;
 # clang-format pulls in LLVM (about 150 MB): only make lint needs it
 lint) need="clang-format mandoc" ;;
 *) echo "usage: deps.sh [lint]" >&2; exit 2 ;;
