@@ -1,4 +1,7 @@
-# mdx - market data toolchain.  Plain make; see README.md.
+# mdx - market data toolchain.  Plain make; see README.md.  Every target
+# that builds runs scripts/deps.sh first (as root it installs the missing
+# Debian packages); on a machine without make, sh scripts/check.sh and
+# sh scripts/demo.sh do that and then run make check and make demo.
 #
 #   make                  build lib/libmdx.a and the binaries into $(BUILD)/
 #   make check            build and run every test (tests/run.sh)
@@ -6,6 +9,7 @@
 #   make bench            benchmarks (skip politely without ../shared/data)
 #   make lint             mandoc -Tlint, style greps, clang-format check
 #   make install          PREFIX=/usr/local DESTDIR=
+#   make uninstall        the same PREFIX and DESTDIR: removes what install put
 #   make check SANITIZE=1 the same with ASan and UBSan, in build-san/
 
 VERSION = 0.1.0
@@ -23,9 +27,16 @@ else
 BUILD ?= build
 endif
 
+# The libraries' flags come from pkg-config, asked only after scripts/deps.sh
+# has installed what is missing: $(BUILD)/config.mk is made first (make
+# remakes an included makefile before anything else, then starts over with
+# it, -j or not), so the first build on a fresh machine links.  Targets that
+# build nothing do not need it.
 PKGS = libcurl jansson sqlite3 libmicrohttpd
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+NOCONFIG = clean deps lint uninstall
+ifneq ($(filter-out $(NOCONFIG),$(or $(MAKECMDGOALS),all)),)
+include $(BUILD)/config.mk
+endif
 # libcsv ships no pkg-config file
 LIBS = $(PKG_LIBS) -lcsv -lpthread -lm
 
@@ -58,6 +69,12 @@ TOOL_BINS = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 MANPAGES = $(sort $(wildcard man/*.[157]))
 
 all: $(LIBMDX) $(BINS)
+
+$(BUILD)/config.mk: Makefile scripts/deps.sh
+	sh scripts/deps.sh
+	@mkdir -p $(BUILD)
+	cf=$$(pkg-config --cflags $(PKGS)) && lf=$$(pkg-config --libs $(PKGS)) && \
+	printf 'PKG_CFLAGS = %s\nPKG_LIBS = %s\n' "$$cf" "$$lf" >$@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h) $(wildcard */*_int.h)
 	@mkdir -p $(dir $@)
@@ -102,6 +119,7 @@ bench: all tests
 	MDX_BUILD=$(BUILD) sh bench/run.sh
 
 lint:
+	sh scripts/deps.sh lint
 	sh scripts/lint.sh
 
 install: all
@@ -111,8 +129,14 @@ install: all
 	for m in $(MANPAGES); do \
 		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 
+# removes only the files install puts, never a directory
+uninstall:
+	for b in $(BIN_NAMES); do rm -f $(DESTDIR)$(BINDIR)/$$b; done
+	for m in $(MANPAGES); do \
+		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+
 clean:
 	rm -rf build build-san
 
-.PHONY: all tests deps check demo bench lint install clean
+.PHONY: all tests deps check demo bench lint install uninstall clean
 .SECONDARY:

@@ -9,7 +9,7 @@ PATH=$B:$PATH
 export PATH
 db=${MDX_DB:-market.db}
 echo "== loading examples/data/*.csv into $db"
-bash examples/etl.sh -d "$db" examples/data/*.csv
+sh examples/etl.sh -d "$db" examples/data/*.csv
 echo "== symbols"
 mdx-query --db "$db" symbols -f table
 echo "== AAPL, last sessions of January 2018"

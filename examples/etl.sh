@@ -1,15 +1,17 @@
-#!/bin/bash
-# examples/etl.sh - one pipeline run: extract, transform, load.
+#!/bin/sh
+# examples/etl.sh - one pipeline run: extract, transform, load.  POSIX sh
+# (dash, bash): each stage's status is kept, no pipefail needed.
 #
 #   etl.sh [-d DB] [-r REJECTS] [-p PROVIDER] [--] SOURCE...
 #
 # SOURCE is CSV files for -p csv (the default), symbols for the HTTP
-# providers.  Exit status: 0 all loaded; 1 partial (some rows or symbols
-# rejected or failed: see stderr and the runs table); 75 temporary failure
-# (rate limit, network: cron may simply retry); anything else a failure.
-# The first failing stage decides, in pipeline order.
+# providers.  The programs are found in PATH (cron's is /usr/bin:/bin: see
+# examples/crontab).  Exit status: 0 all loaded; 1 partial (some rows or
+# symbols rejected or failed: see stderr and the runs table); 75 temporary
+# failure (rate limit, network: cron may simply retry); 2 usage; 127 a
+# program not found in PATH; anything else a failure.  The first failing
+# stage decides, in pipeline order.
 set -u
-set -o pipefail 2>/dev/null || { echo "etl.sh: this shell has no pipefail; run it with bash" >&2; exit 70; }
 
 db=${MDX_DB:-market.db} rejects="" provider=csv
 while getopts d:r:p: opt; do
@@ -21,9 +23,15 @@ while getopts d:r:p: opt; do
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -gt 0 ] || { echo "etl.sh: no source given" >&2; exit 2; }
+[ $# -gt 0 ] || { echo "etl.sh: no source given (usage: etl.sh [-d DB] [-r REJECTS] [-p PROVIDER] SOURCE...)" >&2; exit 2; }
+for t in mdx-extract mdx-transform mdx-load; do
+	command -v "$t" >/dev/null 2>&1 || {
+		echo "etl.sh: $t not found in PATH=$PATH (make install, and set PATH; cron's is /usr/bin:/bin)" >&2
+		exit 127
+	}
+done
 
-# PIPESTATUS is bash's; keep each stage's status portably in files instead
+# keep each stage's status in a file: PIPESTATUS and pipefail are not POSIX
 st=$(mktemp -d) || exit 70
 trap 'rm -rf "$st"' EXIT
 { mdx-extract -p "$provider" "$@"; echo $? >"$st/extract"; } |
