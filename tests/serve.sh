@@ -414,6 +414,14 @@ grep '^2017-11-24,.*,AAPL$' "$K" | awk -F, '{ printf "{\"symbol\":\"AAPL\",\"int
 get "$write_URL/v1/bars" -X POST --data-binary @"$T/fri.ndjson" -H "$AUTH"
 eq "POST 2017-11-24" "$code $(field .received)" "200 1"
 eq "POSTed bar labelled early_close" "$(mdx-query --db "$T/write.db" bars AAPL --from 2017-11-24 --to 2017-11-24 -f ndjson | jq -r '.session + " " + (.close | tostring)')" "early_close 174.97"
+# the price basis is mdx-load's (lib/store.c): with AAPL's 4:1 split of
+# 2020-08-31 in the store, Yahoo's split-adjusted 2020-08-28 bar (close
+# 124.8075 as of 2021-11-13) POSTed is stored as traded, 499.23
+printf '%s\n' '{"type":"action","symbol":"AAPL","date":"2020-08-31","kind":"split","ratio":4,"source":"yahoo"}' | mdx-load -q --db "$T/write.db"
+printf '%s\n' '{"symbol":"AAPL","interval":"1d","time":"2020-08-28","open":126.0124969482422,"high":126.44249725341797,"low":124.57749938964844,"close":124.80750274658203,"volume":187630000,"basis":"split","basis_as_of":"2021-11-13","source":"yahoo"}' >"$T/split.ndjson"
+get "$write_URL/v1/bars" -X POST --data-binary @"$T/split.ndjson" -H "$AUTH"
+eq "POST a split-basis bar" "$code $(field .inserted)" "200 1"
+eq "stored as traded (x4), split-adjusted on read" "$(mdx-query --db "$T/write.db" bars AAPL --from 2020-08-28 --to 2020-08-28 -f ndjson | jq -r '[.close, .volume] | @csv') $(mdx-query --db "$T/write.db" bars AAPL --from 2020-08-28 --to 2020-08-28 --adjust split -f ndjson | jq -r .close)" "499.2300109863281,46907500 124.80750274658203"
 # mdx-serve(1)'s "load bars over HTTP" example, verbatim from the page
 # but for the file, the key file and the address, against this server
 sed -n '/^Load bars from the pipeline over HTTP/,/^\.Ed/p' man/mdx-serve.1 |
