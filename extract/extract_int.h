@@ -228,6 +228,15 @@ int fetch_emit(struct fetch *f, json_t *rec);
  */
 void fetch_set(struct fetch *f, json_t *rec, const char *key, json_t *v);
 
+/*
+ * Reject a value of a response that mdx cannot represent (a timestamp
+ * past year 9999, a volume past 2^53): reported as "SYM: field 'f': what
+ * V out of range" and counted as a rejected row (the run is partial),
+ * never written wrapped or rounded.
+ */
+void fetch_reject(struct fetch *f, const char *sym, const char *field,
+		  const char *what, double v);
+
 /* Count rows read from responses, and rows dropped (out of range, no
  * price). */
 void fetch_count(struct fetch *f, long in, long dropped);

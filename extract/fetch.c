@@ -240,6 +240,16 @@ fetch_emit(struct fetch *f, json_t *rec)
 }
 
 void
+fetch_reject(struct fetch *f, const char *sym, const char *field,
+	     const char *what, double v)
+{
+	mdx_log("error", "%s: field '%s': %s %.15g out of range", sym, field,
+		what, v);
+	f->c->bad_rows++;
+	f->c->run->rejected++;
+}
+
+void
 fetch_count(struct fetch *f, long in, long dropped)
 {
 	f->c->run->in += in;

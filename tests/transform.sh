@@ -114,6 +114,18 @@ printf 'start,end,phase\n2022-06-01,2022-05-01,backwards\n' >"$T/badph"
 status "bad phases file" 65 mdx-transform --phases "$T/badph" "$T/c1"
 ok "bad phases row named" grep -q "badph:2: end is before start" "$T/.err"
 
+# issue 15: what cannot be written back exactly is rejected
+printf '%s\n' '{"type":"bar","symbol":"AAPL","interval":"1h","ts":"9999-12-31T23:00:00-05:00","open":1,"high":1,"low":1,"close":1}' \
+ '{"type":"bar","symbol":"AAPL","interval":"1h","ts":"2023-01-03T15:00:00Z","open":1,"high":1,"low":1,"close":1}' >"$T/y10k"
+status "instant past year 9999 rejected" 1 mdx-transform "$T/y10k"
+eq "past 9999: the reason" "$(cat "$T/.err" | head -1)" \
+ "mdx-transform: $T/y10k:1: field 'ts': '9999-12-31T23:00:00-05:00' is outside years 0000..9999 in UTC"
+eq "past 9999: never written clamped" "$(jqr 'select(.type=="bar") | .ts' "$T/.out" | tr '\n' ' ')" "2023-01-03T15:00:00Z "
+printf '{"type":"bar","symbol":"AAPL","interval":"1d","time":"2023-01-03","open":130.28,"high":130.9,"low":124.17,"close":125.07\000}\n{"type":"bar","symbol":"AAPL","interval":"1d","time":"2023-01-04","open":126.89,"high":128.6557,"low":125.08,"close":126.36}\n' >"$T/nul"
+status "NUL after a number rejected" 1 mdx-transform "$T/nul"
+eq "NUL: the reason" "$(head -1 "$T/.err")" "mdx-transform: $T/nul:1: NUL byte in line"
+eq "NUL: the other bar flows" "$(jqr 'select(.type=="bar") | .date' "$T/.out" | tr "\n" " ")" "2023-01-04 "
+
 status "unknown option" 2 mdx-transform --bogus
 status "missing file" 66 mdx-transform "$T/nonexistent"
 finish

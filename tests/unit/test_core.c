@@ -70,6 +70,47 @@ rfc3339(void)
 	T_EQ_INT(mdx_rfc3339_parse("2023-01-03T25:00:00Z", &ms, NULL), -1);
 }
 
+/* issue 15: an instant that RFC 3339 cannot write back is refused, not
+ * written with its year clamped */
+static void
+year_range(void)
+{
+	char buf[MDX_RFC3339_LEN];
+	struct mdx_err e;
+	int64_t ms;
+	int32_t day;
+
+	mdx_err_clear(&e);
+	T_EQ_INT(mdx_rfc3339_parse("9999-12-31T23:00:00-05:00", &ms, &e), -1);
+	T_OK(strstr(e.text, "outside years 0000..9999") != NULL);
+	T_EQ_INT(mdx_rfc3339_parse("0000-01-01T00:00:00+00:01", &ms, NULL), -1);
+	T_EQ_INT(mdx_rfc3339_parse("9999-12-31T23:59:59.999Z", &ms, NULL), 0);
+	T_EQ_INT(ms, MDX_MS_MAX);
+	T_EQ_STR(mdx_rfc3339_format(ms, buf), "9999-12-31T23:59:59.999Z");
+	T_EQ_INT(mdx_rfc3339_parse("0000-01-01T00:00:00Z", &ms, NULL), 0);
+	T_EQ_INT(ms, MDX_MS_MIN);
+	T_EQ_STR(mdx_rfc3339_format(ms, buf), "0000-01-01T00:00:00Z");
+	T_EQ_INT(mdx_days_from_civil(0, 1, 1), MDX_DAY_MIN);
+	T_EQ_INT(mdx_days_from_civil(9999, 12, 31), MDX_DAY_MAX);
+	/* in range in UTC, but the local date is 10000-01-01 */
+	T_EQ_INT(mdx_tz_utc_to_local("Asia/Tokyo", MDX_MS_MAX - 3600000, &day,
+				     NULL, NULL, NULL),
+		 -1);
+	T_EQ_INT(mdx_tz_utc_to_local("UTC", MDX_MS_MAX + 1, &day, NULL, NULL,
+				     NULL),
+		 -1);
+	/* seconds from a provider: no wrapped product */
+	T_EQ_INT(mdx_ms_from_secs(1e16, &ms), -1);
+	T_EQ_INT(mdx_ms_from_secs(-1e300, &ms), -1);
+	T_EQ_INT(mdx_ms_from_secs(NAN, &ms), -1);
+	T_EQ_INT(mdx_ms_from_secs(1612189800, &ms), 0);
+	T_EQ_INT(ms, 1612189800000LL);
+	T_EQ_INT(mdx_ms_from_double(1e30, &ms), -1);
+	T_EQ_INT(mdx_ms_from_double(1672722000000.5, &ms), -1);
+	T_EQ_INT(mdx_ms_from_double(1672722000000.0, &ms), 0);
+	T_EQ_INT(ms, 1672722000000LL);
+}
+
 static void
 zones(void)
 {
@@ -360,6 +401,22 @@ ndjson_reader(void)
 	json_decref(o);
 	mdx_ndjson_release(&r);
 	fclose(fp);
+
+	/* issue 15: a NUL byte right after a number makes the line bad */
+	static const char nul[] = "{\"a\":1\0}\n{\"b\":12\0\n{\"c\":3}\n";
+	fp = memfile(nul, sizeof(nul) - 1);
+	mdx_ndjson_init(&r, fp, "mem");
+	mdx_err_clear(&e);
+	T_EQ_INT(mdx_ndjson_next(&r, &o, &e), -1);
+	T_EQ_INT(e.line, 1);
+	T_OK(strstr(e.text, "NUL") != NULL);
+	T_EQ_INT(mdx_ndjson_next(&r, &o, &e), -1);
+	T_EQ_INT(e.line, 2);
+	T_EQ_INT(mdx_ndjson_next(&r, &o, &e), 1);
+	T_EQ_INT(r.line, 3);
+	json_decref(o);
+	mdx_ndjson_release(&r);
+	fclose(fp);
 }
 
 static void
@@ -404,6 +461,7 @@ main(void)
 	T_RUN(canonical_round_trip);
 	T_RUN(actions_instruments);
 	T_RUN(ndjson_reader);
+	T_RUN(year_range);
 	T_RUN(args_redacted);
 	T_RUN(alloc_failure);
 	return t_done();
