@@ -36,6 +36,7 @@ enum {
 	OPT_CURSOR_KEY_FILE,
 	OPT_DB,
 	OPT_GRACE,
+	OPT_HEADER_TIMEOUT,
 	OPT_LISTEN,
 	OPT_LOG_FORMAT,
 	OPT_MAX_AGE,
@@ -59,6 +60,7 @@ static const struct option longopts[] = {
 	{"cursor-key-file", required_argument, NULL, OPT_CURSOR_KEY_FILE},
 	{"db", required_argument, NULL, OPT_DB},
 	{"grace", required_argument, NULL, OPT_GRACE},
+	{"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
 	{"help", no_argument, NULL, 'h'},
 	{"listen", required_argument, NULL, OPT_LISTEN},
 	{"log-format", required_argument, NULL, OPT_LOG_FORMAT},
@@ -90,9 +92,10 @@ usage(FILE *fp)
 		"[--cursor-key-file FILE]\n"
 		"                 [--cache-size SIZE] [--max-age S] [--cors "
 		"ORIGIN]\n"
-		"                 [--timeout S] [--max-connections N] "
-		"[--max-per-ip N]\n"
-		"                 [--max-body SIZE] [--max-url SIZE] "
+		"                 [--timeout S] [--header-timeout S] "
+		"[--max-connections N]\n"
+		"                 [--max-per-ip N] "
+		"[--max-body SIZE] [--max-url SIZE] "
 		"[--max-header SIZE]\n"
 		"                 [--rate-limit N] [--query-timeout MS] "
 		"[--grace S]\n"
@@ -282,6 +285,13 @@ parse_options(int argc, char **argv, struct serve_conf *c, int *logfmt,
 						   optarg);
 			c->threads = (int)n;
 			break;
+		case OPT_HEADER_TIMEOUT:
+			if (serve_parse_long(optarg, 1, 86400, &n))
+				return usage_error("--header-timeout: '%s' is "
+						   "not 1 to 86400 seconds",
+						   optarg);
+			c->header_timeout = (unsigned)n;
+			break;
 		case OPT_TIMEOUT:
 			if (serve_parse_long(optarg, 1, 86400, &n))
 				return usage_error("--timeout: '%s' is not 1 "
@@ -452,6 +462,7 @@ main(int argc, char **argv)
 				.port = "8080",
 				.cache_bytes = 64 << 20,
 				.timeout = 30,
+				.header_timeout = 5,
 				.max_conns = 1024,
 				.max_per_ip = 64,
 				.max_body = 8 << 20,

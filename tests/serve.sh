@@ -456,6 +456,29 @@ held=$code
 for p in $holders; do wait "$p"; done
 get "$small_URL/health"
 eq "per-address connection limit" "$held $code" "000 200"
+# issue 15: slow senders from one address hold its --max-per-ip slots
+# only for the --header-timeout (default 5 s), not for the --timeout (30)
+start hdr "$DB" --max-per-ip 3 --timeout 30
+holders=""
+for i in 1 2 3; do
+	(n=0; while [ $n -lt 28 ]; do printf 'G'; sleep 0.5; n=$((n + 1)); done) |
+		curl -s --max-time 16 telnet://127.0.0.1:"${hdr_URL##*:}" >/dev/null 2>&1 &
+	holders="$holders $!"
+done
+t0=$(date +%s%N)
+sleep 0.5
+get "$hdr_URL/health"
+held=$code
+while [ "$code" != 200 ] && [ $((($(date +%s%N) - t0) / 1000000)) -lt 20000 ]; do
+	sleep 0.25
+	get "$hdr_URL/health"
+done
+freed=$((($(date +%s%N) - t0) / 1000000))
+eq "slow senders: slots held, then freed at the header timeout" \
+ "$held $code $([ $freed -ge 4000 ] && [ $freed -le 8000 ] && echo in-time || echo "$freed ms")" "000 200 in-time"
+for p in $holders; do wait "$p"; done
+get "$hdr_URL/metrics"
+ok "slow senders counted as header timeouts" grep -q '^mdx_http_request_timeouts_total 3$' "$T/body"
 sleep 1
 get "$small_URL/ready"
 eq "ready: stale past --ready-max-age" "$code $(field .status)" "503 stale"
