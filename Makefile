@@ -7,6 +7,8 @@
 #   make lint             mandoc -Tlint, style greps, clang-format check
 #   make install          PREFIX=/usr/local DESTDIR=
 #   make check SANITIZE=1 the same with ASan and UBSan, in build-san/
+#   make fuzz             libFuzzer harnesses, FUZZ_SECONDS each (clang)
+#   make mutate           the mutants of bench/mutate.sh, and the kill rate
 
 VERSION = 0.1.0
 PREFIX ?= /usr/local
@@ -17,8 +19,11 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 ifeq ($(SANITIZE),1)
 BUILD ?= build-san
-CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-LDFLAGS += -fsanitize=address,undefined
+# gcc's -fsanitize=undefined leaves out float-cast-overflow (a double too
+# big for its integer type): asked for by name, with clang as with gcc
+SAN = -fsanitize=address,undefined,float-cast-overflow
+CFLAGS = -O1 -g -fno-omit-frame-pointer $(SAN) -fno-sanitize-recover=all
+LDFLAGS += $(SAN)
 else
 BUILD ?= build
 endif
@@ -104,6 +109,16 @@ bench: all tests
 lint:
 	sh scripts/lint.sh
 
+# libFuzzer harnesses (tests/fuzz/run.sh; clang): FUZZ_SECONDS each
+# (default 60), failing on any finding; mutation testing (bench/mutate.sh)
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
+fuzz-smoke:
+	FUZZ_SECONDS=3 sh tests/fuzz/run.sh
+mutate: all tests
+	MDX_BUILD=$(BUILD) sh bench/mutate.sh
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
@@ -112,7 +127,7 @@ install: all
 		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
-.PHONY: all tests deps check demo bench lint install clean
+.PHONY: all tests deps check demo bench lint install clean fuzz fuzz-smoke mutate
 .SECONDARY:

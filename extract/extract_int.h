@@ -171,6 +171,16 @@ struct fetch_provider {
 int fetch_run(struct extract_ctx *c, const struct fetch_provider *p,
 	      char **operands, int n);
 
+/*
+ * Hand body (len bytes, NUL after them) to p's parse as the answer to
+ * request kind of a job named name, without HTTP: what a next page asks
+ * for is printed to c->out as "GET url" (as --dry-run does).  For the
+ * fuzz harnesses (tests/fuzz/).  Returns what parse returns.
+ */
+int fetch_parse_body(struct extract_ctx *c, const struct fetch_provider *p,
+		     const char *name, int kind, const char *body, size_t len,
+		     struct mdx_err *e);
+
 /* The run's context (and through it the options), and its base URL
  * (no trailing '/'). */
 struct extract_ctx *fetch_ctx(const struct fetch *f);

@@ -638,6 +638,29 @@ failed:
 }
 
 int
+fetch_parse_body(struct extract_ctx *c, const struct fetch_provider *p,
+		 const char *name, int kind, const char *body, size_t len,
+		 struct mdx_err *e)
+{
+	char base[] = "http://127.0.0.1", none[] = "";
+	struct fetch f = {0};
+	struct fetch_job j = {0};
+	struct mdx_http_resp r = {0};
+
+	f.c = c;
+	f.p = p;
+	f.base = base;
+	f.key_esc = none;
+	snprintf(j.name, sizeof(j.name), "%s", name);
+	r.url = base;
+	r.status = 200;
+	r.body = body;
+	r.len = len;
+	r.attempts = 1;
+	return p->parse(&f, &j, kind, &r, e);
+}
+
+int
 fetch_run(struct extract_ctx *c, const struct fetch_provider *p,
 	  char **operands, int n)
 {

@@ -333,6 +333,9 @@ eq "pipeline alphavantage: IBM close and dividend on 2024-11-12" "$(mdx-query --
 ex -p polygon --from 2023-01-03 --to 2023-01-10 AAPL 2>/dev/null | mdx-transform 2>/dev/null | mdx-load -q --db "$T/p.db"
 eq "pipeline polygon: AAPL 2023-01-03" "$(mdx-query --db "$T/p.db" bars AAPL --from 2023-01-03 --to 2023-01-03 -f csv | tr -d "\r" | tail -1 | cut -d, -f4,5,9,11,12,13)" \
  "2023-01-03T05:00:00Z,2023-01-03,125.07,112117471,125.725,1021065"
+eq "pipeline polygon: weekly VWAP = sum(vw x v) / sum(v) of the days" \
+ "$(mdx-query --db "$T/p.db" resample AAPL --to 1wk -f csv | tr -d '\r' | awk -F, 'NR == 2 { printf "%s %s %.6f", $5, $11, $12 }')" \
+ "2023-01-03 369689627 126.613466"
 eq "pipeline: extract's run record stored" "$(mdx-query --db "$T/p.db" runs -f csv | grep -c ',mdx-extract,')" 1
 
 # ---- issue 15: provider numbers that cannot be represented are rejected

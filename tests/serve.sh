@@ -192,6 +192,12 @@ get "$main_URL/v1/latest?symbols=AAPL" -H "If-None-Match: $etag"
 eq "304" "$code $(wc -c <"$T/body") $(hdr ETag)" "304 0 $etag"
 get "$main_URL/v1/latest?symbols=AAPL" -H "If-None-Match: \"0000000000000000\", W/$etag"
 eq "304 on a list with W/" "$code" 304
+# a second check of the weak comparison (issue 15): a HEAD of another
+# route with the weak form alone
+get "$main_URL/v1/bars/AAPL?from=2018-02-01&to=2018-02-07" -I
+betag=$(hdr ETag)
+get "$main_URL/v1/bars/AAPL?from=2018-02-01&to=2018-02-07" -I -H "If-None-Match: W/$betag"
+eq "304 on W/ alone, HEAD of bars" "$(printf '%s' "$betag" | grep -c '^"') $code" "1 304"
 get "$main_URL/v1/latest?symbols=AAPL" -H 'If-None-Match: "0000000000000000"'
 eq "200 on another ETag" "$code" 200
 get "$main_URL/v1/latest?symbols=AAPL&format=csv"

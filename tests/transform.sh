@@ -114,6 +114,15 @@ printf 'start,end,phase\n2022-06-01,2022-05-01,backwards\n' >"$T/badph"
 status "bad phases file" 65 mdx-transform --phases "$T/badph" "$T/c1"
 ok "bad phases row named" grep -q "badph:2: end is before start" "$T/.err"
 
+# second end-to-end checks (issue 15's mutation run): 1h bars are
+# intraday (their wall time kept, not the day's start), and a +hh:mm
+# offset is east of UTC
+printf '%s\n' '{"type":"bar","symbol":"AAPL","interval":"1h","time":"2023-01-03 10:00","tz":"America/New_York","open":130.28,"high":130.9,"low":124.17,"close":125.07}' \
+ '{"type":"bar","symbol":"AAPL","interval":"1h","ts":"2023-01-03T20:30:00+05:30","open":130.28,"high":130.9,"low":124.17,"close":125.07}' >"$T/1h"
+status "1h bars" 0 mdx-transform "$T/1h"
+eq "1h bar at 10:00 New York: 15:00Z, regular session" "$(jqr 'select(.type=="bar") | "\(.ts) \(.date) \(.session)"' "$T/.out" | head -1)" "2023-01-03T15:00:00Z 2023-01-03 regular"
+eq "+05:30 offset: 15:00Z" "$(jqr 'select(.type=="bar") | .ts' "$T/.out" | tail -1)" "2023-01-03T15:00:00Z"
+
 # issue 15: what cannot be written back exactly is rejected
 printf '%s\n' '{"type":"bar","symbol":"AAPL","interval":"1h","ts":"9999-12-31T23:00:00-05:00","open":1,"high":1,"low":1,"close":1}' \
  '{"type":"bar","symbol":"AAPL","interval":"1h","ts":"2023-01-03T15:00:00Z","open":1,"high":1,"low":1,"close":1}' >"$T/y10k"

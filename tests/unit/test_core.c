@@ -92,6 +92,13 @@ year_range(void)
 	T_EQ_STR(mdx_rfc3339_format(ms, buf), "0000-01-01T00:00:00Z");
 	T_EQ_INT(mdx_days_from_civil(0, 1, 1), MDX_DAY_MIN);
 	T_EQ_INT(mdx_days_from_civil(9999, 12, 31), MDX_DAY_MAX);
+	/* the Gregorian 400-year rule (a survivor of bench/mutate.sh) */
+	T_EQ_INT(mdx_date_parse("2000-02-29", &day, NULL), 0);
+	T_EQ_INT(day, 11016);
+	T_EQ_INT(mdx_date_parse("1900-02-29", &day, NULL), -1);
+	T_EQ_INT(mdx_date_parse("2100-02-29", &day, NULL), -1);
+	T_EQ_INT(mdx_rfc3339_parse("2000-02-29T14:30:00Z", &ms, NULL), 0);
+	T_EQ_INT(ms, 951834600000LL);
 	/* in range in UTC, but the local date is 10000-01-01 */
 	T_EQ_INT(mdx_tz_utc_to_local("Asia/Tokyo", MDX_MS_MAX - 3600000, &day,
 				     NULL, NULL, NULL),
@@ -104,6 +111,8 @@ year_range(void)
 	T_EQ_INT(mdx_ms_from_secs(-1e300, &ms), -1);
 	T_EQ_INT(mdx_ms_from_secs(NAN, &ms), -1);
 	T_EQ_INT(mdx_ms_from_secs(1612189800, &ms), 0);
+	T_EQ_INT(ms, 1612189800000LL);
+	T_EQ_INT(mdx_ms_from_secs(1612189800.75, &ms), 0); /* whole seconds */
 	T_EQ_INT(ms, 1612189800000LL);
 	T_EQ_INT(mdx_ms_from_double(1e30, &ms), -1);
 	T_EQ_INT(mdx_ms_from_double(1672722000000.5, &ms), -1);
