@@ -1,7 +1,7 @@
 /*
  * fuzz_provider.c - libFuzzer harness of one provider's answer parser
- * (extract/yahoo.c, alphavantage.c or polygon.c, chosen at compile time
- * with -DFUZZ_PROVIDER=yahoo_provider ...), fed a body from memory through
+ * (extract/yahoo.c, alphavantage.c, polygon.c or sec.c, chosen at compile
+ * time with -DFUZZ_PROVIDER=yahoo_provider ...), fed a body from memory through
  * fetch_parse_body (no HTTP).  The first byte of the input chooses the
  * options, the rest is the body:
  *	bits 0-1  --what: 0 bars, 1 profile, 2 actions

@@ -20,6 +20,8 @@ CC=${FUZZ_CC:-clang}
 O=build-fuzz
 F=tests/fuzz
 ALL="time ndjson roundtrip csv yahoo alphavantage polygon serve"
+# SEC EDGAR's parser (extract/sec.c) once it is in the tree
+[ -f extract/sec.c ] && ALL="$ALL sec"
 NAMES=${*:-$ALL}
 
 if ! command -v "$CC" >/dev/null 2>&1; then
@@ -122,6 +124,11 @@ seeds() {
 		seed polygon 011 $H/polygon/ticker_details_v3_AAPL.json
 		seed polygon 016 $H/polygon/splits_v3.json
 		seed polygon 022 $H/polygon/dividends_v3.json ;;
+	sec)
+		for f in $H/sec/*.json; do
+			[ -f "$f" ] || continue
+			seed sec 000 "$f"; seed sec 004 "$f"; seed sec 001 "$f"
+		done ;;
 	serve)
 		head -n 3 tests/cases/load/01-load-twice/1.ndjson >"$O/body"
 		seed serve 004 "$O/body" ;;
@@ -135,7 +142,7 @@ for n in $NAMES; do
 	case $n in
 	time | ndjson | roundtrip) bin "$n" "$F/fuzz_$n.c" "$LIBOBJ" || exit 2 ;;
 	csv) bin csv "$F/fuzz_csv.c" "$EXOBJ $LIBOBJ" || exit 2 ;;
-	yahoo | alphavantage | polygon)
+	yahoo | alphavantage | polygon | sec)
 		bin "$n" "$F/fuzz_provider.c" "$EXOBJ $LIBOBJ" -DFUZZ_PROVIDER="${n}_provider" || exit 2 ;;
 	serve) bin serve "$F/fuzz_serve.c" "$SVOBJ $LIBOBJ" || exit 2 ;;
 	*) echo "fuzz: no harness '$n' ($ALL)" >&2; exit 2 ;;
