@@ -102,8 +102,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			 * have been rejected here (issue 15) */
 			if (big(rec, "volume") || big(rec, "trades")) {
 				fprintf(stderr, "bad bar: a count of %g\n",
-					json_number_value(
-						json_object_get(rec, "volume")));
+					json_number_value(json_object_get(
+						rec, "volume")));
 				abort();
 			}
 			mdx_bar_read(rec, &co, &b, &e);

@@ -85,8 +85,8 @@ check_output(int fd)
 			 * have been rejected here (issue 15) */
 			if (big(rec, "volume") || big(rec, "trades")) {
 				fprintf(stderr, "bad bar: a count of %g\n",
-					json_number_value(
-						json_object_get(rec, "volume")));
+					json_number_value(json_object_get(
+						rec, "volume")));
 				abort();
 			}
 			mdx_bar_read(rec, &co, &b, &e);
@@ -146,8 +146,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(body, data + 1, size - 1);
 	body[size - 1] = '\0';
 	mdx_err_clear(&e);
-	fetch_parse_body(&c, p, "AAPL", (data[0] >> 2) & 7, body, size - 1,
-			 &e);
+	fetch_parse_body(&c, p, "AAPL", (data[0] >> 2) & 7, body, size - 1, &e);
 	fflush(c.out);
 	check_output(fd);
 	fclose(c.out);

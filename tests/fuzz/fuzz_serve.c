@@ -64,8 +64,8 @@ target(const char *s)
 	    (r.route = route_find(&r, r.allow, sizeof(r.allow))) >= 0) {
 		/* the parameter parsers the handlers call first */
 		if (serve_q_dates(&r, &q) == 0 &&
-		    q_limit(&r, 100, 10000, 0, &lim) == 0 &&
-		    r.var[0] != NULL && serve_symbol_var(&r, r.var[0]) == 0 &&
+		    q_limit(&r, 100, 10000, 0, &lim) == 0 && r.var[0] != NULL &&
+		    serve_symbol_var(&r, r.var[0]) == 0 &&
 		    strcmp(serve_routes[r.route].tmpl,
 			   "/v1/bars/{symbol}/{interval}/{ts}") == 0)
 			serve_bar_key(&r, &k);
