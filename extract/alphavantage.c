@@ -352,9 +352,13 @@ overview(struct fetch *f, const char *sym, const json_t *root,
 	    v >= 0)
 		fetch_set(f, rec, "market_cap", fetch_num(v));
 	if (fetch_number(json_object_get(root, "SharesOutstanding"), &v) > 0 &&
-	    v >= 0 && v < 9e15)
-		fetch_set(f, rec, "shares_outstanding",
-			  json_integer((json_int_t)llround(v)));
+	    v >= 0) {
+		if (v < 9e15)
+			fetch_set(f, rec, "shares_outstanding",
+				  json_integer((json_int_t)llround(v)));
+		else /* reported, the other facts kept */
+			fetch_reject(f, sym, "shares_outstanding", "number", v);
+	}
 	fetch_set(f, rec, "as_of",
 		  json_string(as_of ? as_of
 				    : mdx_date_format(fetch_today(), today)));

@@ -352,6 +352,8 @@ status "polygon t 1e30 and v 1e30: rejected" 1 ex -p polygon --from 2023-01-03 -
 eq "polygon 1e30: the good bar only" "$(jqr 'select(.type=="bar") | [.t,.volume] | @csv' "$T/.out")" "1672722000000,112117471"
 eq "polygon 1e30: the reasons" "$(grep -c -e "BIGT: field 't': epoch ms 1e+30 out of range" -e "BIGT: field 'volume': number 1e+30 out of range" "$T/.err")" 2
 eq "polygon 1e30: run record" "$(run '[.status,.rejected] | @csv')" '"partial",2'
+status "alphavantage SharesOutstanding 1e30: rejected" 1 ex -p alphavantage --what profile --as-of 2020-06-05 BIGS
+eq "AV shares 1e30: the reason, the other facts kept" "$(grep -c "BIGS: field 'shares_outstanding': number 1e+30 out of range" "$T/.err") $(jqr 'select(.type=="instrument") | [.market_cap, has("shares_outstanding")] | @csv' "$T/.out")" "1 114698313728,false"
 # a next_url that carries Polygon's apiKey= already: the key is not added
 # twice (has_key is case-insensitive: apiKey, apikey)
 status "polygon next_url with apiKey" 0 ex -p polygon --from 2023-01-04 --to 2023-01-10 AAPL
