@@ -613,6 +613,7 @@ ob_real(struct obuf *ob, double v, int present)
 	if (strspn(tmp, "-0123456789") == (size_t)n) {
 		tmp[n++] = '.';
 		tmp[n++] = '0';
+		tmp[n] = '\0'; /* strchr below must not read past it */
 	}
 	/* as jansson: no '+' and no leading zeros in the exponent */
 	char *ex = strchr(tmp, 'e');

@@ -123,6 +123,12 @@ status "1h bars" 0 mdx-transform "$T/1h"
 eq "1h bar at 10:00 New York: 15:00Z, regular session" "$(jqr 'select(.type=="bar") | "\(.ts) \(.date) \(.session)"' "$T/.out" | head -1)" "2023-01-03T15:00:00Z 2023-01-03 regular"
 eq "+05:30 offset: 15:00Z" "$(jqr 'select(.type=="bar") | .ts' "$T/.out" | tail -1)" "2023-01-03T15:00:00Z"
 
+# found by tests/fuzz/fuzz_roundtrip: a whole price of 1e9 or more after
+# one written with an exponent kept that exponent
+printf '%s\n' '{"type":"bar","symbol":"AAPL","interval":"1d","time":"2022-01-05","open":9.2233720368547758e21,"high":9.3e21,"low":1,"close":11730405685}' >"$T/bigpx"
+status "big prices" 0 mdx-transform "$T/bigpx"
+eq "big prices written as read" "$(grep -o '"open":[^,]*,"high":[^,]*,"low":[^,]*,"close":[^,]*,' "$T/.out")" '"open":9.22337203685478e21,"high":9.3e21,"low":1.0,"close":11730405685.0,'
+
 # issue 15: what cannot be written back exactly is rejected
 printf '%s\n' '{"type":"bar","symbol":"AAPL","interval":"1h","ts":"9999-12-31T23:00:00-05:00","open":1,"high":1,"low":1,"close":1}' \
  '{"type":"bar","symbol":"AAPL","interval":"1h","ts":"2023-01-03T15:00:00Z","open":1,"high":1,"low":1,"close":1}' >"$T/y10k"

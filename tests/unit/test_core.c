@@ -329,6 +329,37 @@ canonical_round_trip(void)
 	json_decref(back);
 }
 
+/* found by tests/fuzz/fuzz_roundtrip (issue 15): a whole price of 1e9 or
+ * more written after one in exponent form took that one's exponent
+ * ("close":11730405685.0478e21) */
+static void
+canonical_big_prices(void)
+{
+	struct mdx_bar b = {.symbol = "AAPL",
+			    .interval = MDX_I1D,
+			    .ts = 1641358800000LL,
+			    .date = 18997,
+			    .open = 9.2233720368547758e21,
+			    .high = 9.3e21,
+			    .low = 1,
+			    .close = 11730405685,
+			    .has = MDX_HAS_OPEN | MDX_HAS_HIGH | MDX_HAS_LOW};
+	char *buf = NULL, *dumped;
+	size_t cap = 0;
+	json_t *j = mdx_bar_to_json(&b);
+	long n = mdx_bar_format(&b, NULL, &buf, &cap);
+
+	T_OK(n > 0);
+	T_OK(strstr(buf, "\"open\":9.22337203685478e21,") != NULL);
+	T_OK(strstr(buf, "\"close\":11730405685.0,") != NULL);
+	dumped = json_dumps(j, MDX_JSON_FLAGS);
+	T_OK(dumped != NULL && strlen(dumped) + 1 == (size_t)n &&
+	     memcmp(dumped, buf, strlen(dumped)) == 0);
+	free(dumped);
+	json_decref(j);
+	mdx_free(buf);
+}
+
 static void
 actions_instruments(void)
 {
@@ -468,6 +499,7 @@ main(void)
 	T_RUN(format_matches_jansson);
 	T_RUN(decimal_fast_path);
 	T_RUN(canonical_round_trip);
+	T_RUN(canonical_big_prices);
 	T_RUN(actions_instruments);
 	T_RUN(ndjson_reader);
 	T_RUN(year_range);
