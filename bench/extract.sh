@@ -68,8 +68,9 @@ ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
 awk -F, 'NR > 1 && NR <= 501 { print $1 }' "$LIST" >"$T/500.txt"
 N=$(wc -l <"$T/500.txt")
 extract() {
-	"$B/mdx-extract" -p yahoo --base-url "$BASE" -q \
-		--from 2020-01-01 --to 2021-01-04 "$@" >"$T/out" 2>"$T/err"
+	# no --from/--to: one request a symbol (a range adds one for the
+	# symbol's events up to today; see extract/yahoo.c)
+	"$B/mdx-extract" -p yahoo --base-url "$BASE" -q "$@" >"$T/out" 2>"$T/err"
 	echo $? >"$T/rc"
 }
 

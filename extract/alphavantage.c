@@ -4,7 +4,8 @@
  *	GET /query?function=TIME_SERIES_DAILY&symbol=&outputsize=&apikey=
  *	    (TIME_SERIES_DAILY_ADJUSTED with --adjusted or --what actions)
  *	GET /query?function=TIME_SERIES_INTRADAY&symbol=&interval=1min
- *	    &month=YYYY-MM&outputsize=full&apikey=    (one request a month)
+ *	    &month=YYYY-MM&adjusted=false&outputsize=full&apikey=
+ *					      (one request a month)
  *	GET /query?function=OVERVIEW&symbol=&apikey=  (--what profile)
  *
  * What comes back (see ../shared/data/alphavantage): numbers as strings,
@@ -17,6 +18,16 @@
  * "Information" body (temporary: retried), a bad call or symbol as
  * "Error Message" (permanent); an "Information" about a premium endpoint
  * or feature, or the demo key, is permanent too.
+ *
+ * Basis (BASIS-SPEC.md): the OHLC and volume of TIME_SERIES_DAILY and
+ * _ADJUSTED are as traded ("basis":"traded"); "5. adjusted close" is
+ * split- and dividend-adjusted as of the answer, so a bar that has it
+ * carries "basis_as_of", the answer's HTTP Date (else the fetch time).
+ * Intraday series are split- and dividend-adjusted unless asked with
+ * adjusted=false, which mdx-extract always sends.  Dividends ("7. dividend
+ * amount") are as paid and splits ("8. split coefficient") are new shares
+ * per old: every one of the answer becomes an action record, written
+ * before the symbol's bars.
  */
 #include <math.h>
 #include <string.h>
@@ -84,8 +95,8 @@ av_start(struct fetch *f, struct fetch_job *j, struct mdx_err *e)
 		if (!o->has_from)
 			return fetch_get(f, j, AV_SERIES, e,
 					 "/query?function=TIME_SERIES_INTRADAY"
-					 "&symbol=%s&interval=%s&outputsize="
-					 "full&apikey=%s",
+					 "&symbol=%s&interval=%s&adjusted=false"
+					 "&outputsize=full&apikey=%s",
 					 sym, iv, key);
 		/* one request a month, oldest first */
 		mdx_civil_from_days(from, &y, &m, NULL);
@@ -95,7 +106,8 @@ av_start(struct fetch *f, struct fetch_job *j, struct mdx_err *e)
 			if (fetch_get(f, j, AV_SERIES, e,
 				      "/query?function=TIME_SERIES_INTRADAY"
 				      "&symbol=%s&interval=%s&month=%04d-%02d"
-				      "&outputsize=full&apikey=%s",
+				      "&adjusted=false&outputsize=full"
+				      "&apikey=%s",
 				      sym, iv, y, m, key) < 0)
 				return -1;
 		}
@@ -232,8 +244,30 @@ entry_actions(struct fetch *f, const char *sym, const char *date,
 	return 0;
 }
 
+/* every action of the series, whatever the range (before the bars) */
 static int
-series(struct fetch *f, const char *sym, const json_t *root, struct mdx_err *e)
+all_actions(struct fetch *f, const char *sym, const json_t *ser)
+{
+	const char *when;
+	json_t *entry;
+
+	json_object_foreach ((json_t *)ser, when, entry) {
+		char date[MDX_DATE_LEN];
+		int32_t day;
+
+		snprintf(date, sizeof(date), "%.10s", when);
+		if (mdx_date_parse(date, &day, NULL) < 0 ||
+		    !json_is_object(entry))
+			continue; /* reported with the bars */
+		if (entry_actions(f, sym, date, entry) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+series(struct fetch *f, const char *sym, const json_t *root,
+       const struct mdx_http_resp *r, struct mdx_err *e)
 {
 	static const char *const names[][2] = {{"open", "open"},
 					       {"high", "high"},
@@ -245,6 +279,7 @@ series(struct fetch *f, const char *sym, const json_t *root, struct mdx_err *e)
 	const char *iv = mdx_interval_name(o->interval), *k, *when;
 	const json_t *ser = NULL;
 	long in = 0, dropped = 0;
+	char as_of[MDX_DATE_LEN];
 	json_t *entry;
 
 	json_object_foreach ((json_t *)root, k, entry) {
@@ -254,6 +289,9 @@ series(struct fetch *f, const char *sym, const json_t *root, struct mdx_err *e)
 	if (ser == NULL)
 		return mdx_err_set(e, MDX_EPERM,
 				   "no time series in the response");
+	fetch_answer_date(r, as_of);
+	if (o->what == WHAT_BARS && all_actions(f, sym, ser) < 0)
+		return -1;
 	json_object_foreach ((json_t *)ser, when, entry) {
 		char date[MDX_DATE_LEN];
 		int32_t day;
@@ -307,9 +345,11 @@ series(struct fetch *f, const char *sym, const json_t *root, struct mdx_err *e)
 			dropped++;
 			continue;
 		}
+		fetch_set(f, rec, "basis", json_string("traded"));
+		if (json_object_get(rec, "adj_close") != NULL)
+			fetch_set(f, rec, "basis_as_of", json_string(as_of));
 		fetch_set(f, rec, "source", json_string("alphavantage"));
-		if (fetch_emit(f, rec) < 0 ||
-		    entry_actions(f, sym, date, entry) < 0)
+		if (fetch_emit(f, rec) < 0)
 			return -1;
 	}
 	fetch_count(f, in, dropped);
@@ -376,7 +416,7 @@ av_parse(struct fetch *f, struct fetch_job *j, int kind,
 	if (root == NULL)
 		return -1;
 	ret = kind == AV_OVERVIEW ? overview(f, j->name, root, e)
-				  : series(f, j->name, root, e);
+				  : series(f, j->name, root, r, e);
 	json_decref(root);
 	return ret;
 }

@@ -9,6 +9,19 @@
  * constituents lists (--what profile).  Empty and "null" cells are missing
  * values.  Each physical line is fed to libcsv in turn so that messages can
  * name the line where a row ends.
+ *
+ * Basis (BASIS-SPEC.md, mdx-extract(1)): --basis traded|split and
+ * --basis-as-of DATE say it; else the layout does where it can.  Alpha
+ * Vantage's daily-adjusted layout (a column named split_coefficient or
+ * dividend_amount) is as traded, its adjusted_close dated by --basis-as-of when
+ * given.  Yahoo's download (an Adj Close column, not Alpha Vantage's)
+ * is split-adjusted as of the download day, which the file does not say:
+ * --basis-as-of DATE alone makes it "split" as of DATE; without it the
+ * bars carry no basis (read as traded) and a warning names the option.
+ * Any other layout (Kaggle's all_stocks_5yr, Stooq) says nothing: its bars
+ * carry a basis only when the options give one.  A file with action
+ * columns has its actions written before its bars: the bars of the
+ * current symbol are held until the symbol changes or the file ends.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -89,6 +102,11 @@ struct csv_state {
 	char **cells;	/* the current row's fields (owned) */
 	size_t ncells, cap;
 	int nomem;
+	int basis;	   /* the file's basis: enum extract_basis */
+	const char *as_of; /* its basis_as_of, or NULL */
+	json_t *held;	   /* owned: bars held until the actions of their
+			      symbol are out (files with action columns) */
+	char held_sym[MDX_SYMBOL_MAX + 1]; /* the symbol of the held bars */
 };
 
 static void
@@ -273,6 +291,36 @@ extract_split_ratio(double r)
 	return r;
 }
 
+/* "basis" and "basis_as_of" of the file on rec (a bar or a dividend) */
+static void
+set_basis(struct csv_state *s, json_t *rec, int has_adj)
+{
+	if (s->basis == EXTRACT_BASIS_UNKNOWN)
+		return; /* read as traded */
+	json_object_set_new(rec, "basis",
+			    json_string(s->basis == EXTRACT_BASIS_SPLIT
+						? "split"
+						: "traded"));
+	/* a split basis always has its date; a traded bar's adj_close has
+	 * one when it is known */
+	if (s->as_of != NULL && (s->basis == EXTRACT_BASIS_SPLIT || has_adj))
+		json_object_set_new(rec, "basis_as_of", json_string(s->as_of));
+}
+
+/* write the held bars */
+static void
+flush_held(struct csv_state *s)
+{
+	size_t i;
+	json_t *b;
+
+	if (s->held == NULL)
+		return;
+	json_array_foreach (s->held, i, b)
+		extract_emit(s->c, json_incref(b));
+	json_array_clear(s->held);
+}
+
 static void
 emit_actions(struct csv_state *s, const char *sym, const char *date)
 {
@@ -283,6 +331,9 @@ emit_actions(struct csv_state *s, const char *sym, const char *date)
 		a = json_pack("{s:s,s:s,s:s,s:s,s:f,s:s}", "type", "action",
 			      "symbol", sym, "date", date, "kind", "dividend",
 			      "amount", v, "source", "csv");
+		/* a split-adjusted file's dividends are split-adjusted too */
+		if (a != NULL && s->basis == EXTRACT_BASIS_SPLIT)
+			set_basis(s, a, 0);
 		extract_emit(s->c, a);
 	}
 	if (num(s, COL_SPLIT, "split_coefficient", &v) == 1 && v != 1 &&
@@ -359,10 +410,63 @@ bar_row(struct csv_state *s)
 		s->c->run->dropped++;
 		return;
 	}
+	set_basis(s, rec, json_object_get(rec, "adj_close") != NULL);
 	json_object_set_new(rec, "source", json_string("csv"));
-	extract_emit(s->c, rec);
-	if (s->col[COL_DIV] >= 0 || s->col[COL_SPLIT] >= 0)
-		emit_actions(s, sym, date);
+	if (s->held == NULL) {
+		extract_emit(s->c, rec);
+		return;
+	}
+	/* actions first: hold the bar until its symbol's actions are out */
+	if (strcmp(s->held_sym, sym) != 0) {
+		flush_held(s);
+		snprintf(s->held_sym, sizeof(s->held_sym), "%s", sym);
+	}
+	emit_actions(s, sym, date);
+	if (json_array_append_new(s->held, rec) < 0)
+		s->nomem = 1;
+}
+
+/* is the header cell of column k (still in s->cells) name? */
+static int
+header_is(const struct csv_state *s, int k, const char *name)
+{
+	char buf[64];
+
+	if (s->col[k] < 0 || (size_t)s->col[k] >= s->ncells)
+		return 0;
+	lower(buf, s->cells[s->col[k]], sizeof(buf));
+	return strcmp(buf, name) == 0;
+}
+
+/*
+ * The file's basis, once its header is read: the options, else the
+ * layout's (see the top of this file).  Warns about a Yahoo download
+ * without --basis-as-of.
+ */
+static void
+file_basis(struct csv_state *s)
+{
+	const struct extract_opts *o = s->c->o;
+	int av = header_is(s, COL_SPLIT, "split_coefficient") ||
+		 header_is(s, COL_DIV, "dividend_amount");
+	int yahoo = !av && s->col[COL_ADJ] >= 0;
+
+	s->as_of = o->basis_as_of;
+	if (o->basis != EXTRACT_BASIS_UNKNOWN)
+		s->basis = o->basis;
+	else if (av)
+		s->basis = EXTRACT_BASIS_TRADED;
+	else if (yahoo && o->basis_as_of != NULL)
+		s->basis = EXTRACT_BASIS_SPLIT;
+	else
+		s->basis = EXTRACT_BASIS_UNKNOWN;
+	if (yahoo && s->basis == EXTRACT_BASIS_UNKNOWN && o->what == WHAT_BARS)
+		mdx_log("warning",
+			"%s: Adj Close column (a Yahoo download): prices are "
+			"split-adjusted as of the download day; give "
+			"--basis-as-of DATE (or --basis traded); read as "
+			"traded",
+			s->file);
 }
 
 static void
@@ -448,6 +552,12 @@ on_row(int term, void *priv)
 	}
 	if (!s->header_done) {
 		read_header(s);
+		if (s->c->o->what != WHAT_PROFILE)
+			file_basis(s);
+		if (s->c->o->what == WHAT_BARS &&
+		    (s->col[COL_DIV] >= 0 || s->col[COL_SPLIT] >= 0) &&
+		    (s->held = json_array()) == NULL)
+			s->nomem = 1;
 		if (s->c->o->what != WHAT_PROFILE &&
 		    (s->col[COL_TIME] < 0 || s->col[COL_CLOSE] < 0)) {
 			struct mdx_err e;
@@ -547,8 +657,11 @@ csv_file(struct extract_ctx *c, const char *path)
 		mdx_log("warning", "%s: empty file", s.file);
 	ret = s.header_done < 0 ? -1 : 0;
 out_free:
+	if (!s.nomem)
+		flush_held(&s); /* also the rows before a bad line */
 	csv_free(&p);
 out_close:
+	json_decref(s.held);
 	row_clear(&s);
 	mdx_free(s.cells);
 	mdx_free(s.fsymbol);
@@ -564,6 +677,14 @@ csv_extract(struct extract_ctx *c, char **files, int nfiles)
 	int ret = 0;
 	char *dash[] = {"-"};
 
+	if (c->o->basis == EXTRACT_BASIS_SPLIT && c->o->basis_as_of == NULL) {
+		mdx_log("error",
+			"--basis split needs --basis-as-of DATE: the day the "
+			"file's prices were adjusted to (for a download, the "
+			"day of the download)");
+		c->whole_status = MDX_EXIT_USAGE;
+		return -1;
+	}
 	if (nfiles == 0) {
 		files = dash;
 		nfiles = 1;

@@ -20,6 +20,14 @@
 
 enum extract_what { WHAT_BARS = 0, WHAT_PROFILE, WHAT_ACTIONS };
 
+/* --basis: the price basis of a CSV file (BASIS-SPEC.md, mdx-records(5)) */
+enum extract_basis {
+	EXTRACT_BASIS_UNKNOWN = -1, /* not given: known from the layout */
+	EXTRACT_BASIS_TRADED = 0,   /* "traded": as traded that day */
+	EXTRACT_BASIS_SPLIT = 1,    /* "split": back-adjusted for splits up
+				       to --basis-as-of */
+};
+
 struct extract_opts {
 	const char *provider;	/* "csv", "yahoo", ... */
 	int what;		/* enum extract_what */
@@ -41,6 +49,9 @@ struct extract_opts {
 	int adjusted;		  /* --adjusted 1, --unadjusted 0, else -1 */
 	int grouped;		  /* --grouped (polygon) */
 	int dry_run;		  /* --dry-run */
+	int basis;		  /* --basis: enum extract_basis */
+	const char *basis_as_of;  /* --basis-as-of DATE, or NULL */
+	const char *user_agent;	  /* --user-agent, or NULL */
 	int progress;		  /* stderr is a terminal and not -q */
 };
 
@@ -111,6 +122,8 @@ struct fetch_job {
 	int pending;		       /* requests queued and not finished */
 	int failed;		       /* reported as failed */
 	long records;		       /* records written for it */
+	long long id;		       /* the provider's number for it (SEC:
+					  the CIK), 0 when none */
 };
 
 /* A provider: its defaults and the callbacks fetch.c drives. */
@@ -121,6 +134,9 @@ struct fetch_provider {
 				   when no key is used */
 	double rate;		/* default requests a minute */
 	const char *user_agent; /* NULL: libcurl's mdx/VERSION */
+	const char *ua_env;	/* environment variable that gives the
+				   User-Agent when --user-agent does not,
+				   or NULL */
 
 	/* Check the options for this provider; -1 with e set (usage). */
 	int (*check)(const struct extract_opts *o, struct mdx_err *e);
@@ -131,6 +147,13 @@ struct fetch_provider {
 	 * 1 for one job a symbol (as when NULL), -1 with e set.
 	 */
 	int (*plan)(struct fetch *f, struct mdx_err *e);
+
+	/*
+	 * Once the client is made and before any job starts: what the whole
+	 * run needs first (SEC: the ticker->CIK map), with fetch_get_sync().
+	 * Returns 0, or -1 with e set: the run fails as a whole.  NULL: none.
+	 */
+	int (*prepare)(struct fetch *f, struct mdx_err *e);
 
 	/* Queue the first request(s) of job j with fetch_get(). */
 	int (*start)(struct fetch *f, struct fetch_job *j, struct mdx_err *e);
@@ -216,6 +239,20 @@ int fetch_job_add(struct fetch *f, const char *name, struct mdx_err *e);
 int fetch_get(struct fetch *f, struct fetch_job *j, int kind, struct mdx_err *e,
 	      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/*
+ * GET url at once, outside any job, and hand the answer to parse (with u);
+ * returns when it is done.  With --dry-run the request is printed and
+ * parse is not called.  Returns 0, or -1 with e set (the request's error
+ * or parse's).
+ */
+int fetch_get_sync(struct fetch *f, const char *url,
+		   int (*parse)(void *u, const struct mdx_http_resp *r,
+				struct mdx_err *e),
+		   void *u, struct mdx_err *e);
+
+/* The jobs of the run: *n of them.  Borrowed. */
+struct fetch_job *fetch_jobs(struct fetch *f, size_t *n);
+
 /* As fetch_get, with a whole URL (a next page that a response named). */
 int fetch_get_url(struct fetch *f, struct fetch_job *j, int kind,
 		  const char *url, struct mdx_err *e);
@@ -273,9 +310,25 @@ json_t *fetch_num(double v);
 /* Today's date (UTC) as days since the epoch. */
 int32_t fetch_today(void);
 
+/*
+ * The day an answer was made, "YYYY-MM-DD" into buf (MDX_DATE_LEN bytes):
+ * the UTC date of its HTTP Date header (mdx_http_resp.date_ms), else of
+ * the time now (the fetch time).  This is the basis_as_of of the prices
+ * in the answer (BASIS-SPEC.md).  Returns buf.
+ */
+char *fetch_answer_date(const struct mdx_http_resp *r, char *buf);
+
+/*
+ * Set "basis" to "split" and "basis_as_of" to as_of on rec (a bar or a
+ * dividend whose values are back-adjusted for splits up to as_of), or
+ * "basis" to "traded" when as_of is NULL.
+ */
+void fetch_set_basis(struct fetch *f, json_t *rec, const char *as_of);
+
 /* The providers. */
 extern const struct fetch_provider yahoo_provider;
 extern const struct fetch_provider alphavantage_provider;
 extern const struct fetch_provider polygon_provider;
+extern const struct fetch_provider sec_provider;
 
 #endif

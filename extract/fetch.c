@@ -84,6 +84,22 @@ fetch_today(void)
 }
 
 char *
+fetch_answer_date(const struct mdx_http_resp *r, char *buf)
+{
+	int64_t ms = r != NULL && r->date_ms >= 0 ? r->date_ms : mdx_now_ms();
+
+	return mdx_date_format((int32_t)(ms / MDX_MS_PER_DAY), buf);
+}
+
+void
+fetch_set_basis(struct fetch *f, json_t *rec, const char *as_of)
+{
+	fetch_set(f, rec, "basis", json_string(as_of ? "split" : "traded"));
+	if (as_of != NULL)
+		fetch_set(f, rec, "basis_as_of", json_string(as_of));
+}
+
+char *
 fetch_escape(const char *s, int path, char *buf, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -355,6 +371,77 @@ fetch_classify(const struct mdx_http_resp *r, int verdict, struct mdx_err *e)
 
 static int on_done(const struct mdx_http_resp *r, const struct mdx_err *e);
 
+struct fetch_job *
+fetch_jobs(struct fetch *f, size_t *n)
+{
+	*n = f->njobs;
+	return f->jobs;
+}
+
+/* what a request of fetch_get_sync() carries */
+struct sync_req {
+	struct fetch *f; /* the run */
+	int (*parse)(void *, const struct mdx_http_resp *, struct mdx_err *);
+	void *u;	  /* parse's argument */
+	struct mdx_err e; /* why it failed */
+	int rc;		  /* 0, or -1 when it failed */
+};
+
+static int
+on_sync_done(const struct mdx_http_resp *r, const struct mdx_err *e)
+{
+	struct sync_req *q = r->user;
+
+	mdx_log("debug", "GET %s: HTTP %ld, %zu bytes, %d attempt%s", r->url,
+		r->status, r->len, r->attempts, r->attempts == 1 ? "" : "s");
+	if (e->code != MDX_OK) {
+		q->e = *e;
+		q->rc = -1;
+		return 0;
+	}
+	q->f->c->run->pages++;
+	if ((q->rc = q->parse(q->u, r, &q->e)) < 0 && q->e.file[0] == '\0')
+		mdx_err_where(&q->e, r->url, 0);
+	return 0;
+}
+
+int
+fetch_get_sync(struct fetch *f, const char *url,
+	       int (*parse)(void *u, const struct mdx_http_resp *r,
+			    struct mdx_err *e),
+	       void *u, struct mdx_err *e)
+{
+	struct mdx_http_req req = {0};
+	struct sync_req q = {f, parse, u, {0}, 0};
+
+	if (f->h == NULL) {
+		char buf[4096];
+
+		mdx_http_redact(url, f->secrets, buf, sizeof(buf));
+		if (fprintf(f->c->out, "GET %s\n", buf) < 0) {
+			f->c->io_failed = 1;
+			return mdx_err_set(e, MDX_EIO, "<stdout>: %s",
+					   strerror(errno));
+		}
+		return 0;
+	}
+	mdx_err_clear(&q.e);
+	req.url = url;
+	req.secrets = f->secrets;
+	req.user = &q;
+	req.classify = f->p->classify ? f->p->classify : fetch_classify;
+	req.done = on_sync_done;
+	if (mdx_http_add(f->h, &req, e) < 0 || mdx_http_run(f->h, e) < 0)
+		return -1;
+	if (q.rc < 0) {
+		*e = q.e;
+		if (e->code == MDX_OK)
+			e->code = MDX_EPERM;
+		return -1;
+	}
+	return 0;
+}
+
 int
 fetch_get_url(struct fetch *f, struct fetch_job *j, int kind, const char *url,
 	      struct mdx_err *e)
@@ -584,7 +671,10 @@ make_client(struct fetch *f, struct mdx_err *e)
 	ho.retries = o->retries;
 	ho.max_time_ms = o->max_time_s * 1000;
 	ho.backoff_base_ms = o->retry_base_ms;
-	ho.user_agent = f->p->user_agent;
+	ho.user_agent = o->user_agent ? o->user_agent : f->p->user_agent;
+	if (o->user_agent == NULL && f->p->ua_env != NULL &&
+	    getenv(f->p->ua_env) != NULL && *getenv(f->p->ua_env) != '\0')
+		ho.user_agent = getenv(f->p->ua_env);
 	f->h = mdx_http_new(&ho, e);
 	return f->h != NULL ? 0 : -1;
 }
@@ -674,6 +764,19 @@ fetch_run(struct extract_ctx *c, const struct fetch_provider *p,
 	f.started = mdx_mono_ms();
 	if ((c->whole_status = setup(&f, operands, n)) != 0)
 		goto out;
+	if (p->prepare != NULL) {
+		mdx_err_clear(&e);
+		if (p->prepare(&f, &e) < 0) {
+			/* the run cannot start: every symbol fails */
+			if (!c->io_failed) {
+				mdx_log_err("error", &e);
+				for (size_t i = 0; i < f.njobs; i++)
+					mdx_run_fail(c->run, f.jobs[i].name);
+				c->whole_status = mdx_exit_for(e.code);
+			}
+			goto stats;
+		}
+	}
 	progress(&f, 1);
 	for (size_t i = 0; i < f.njobs && !c->io_failed; i++) {
 		mdx_err_clear(&e);
@@ -691,6 +794,9 @@ fetch_run(struct extract_ctx *c, const struct fetch_provider *p,
 			c->whole_status = mdx_exit_for(e.code);
 			ret = -1;
 		}
+	}
+stats:
+	if (f.h != NULL) {
 		mdx_http_stats(f.h, &st);
 		c->run->requests = st.requests;
 		c->run->retries = st.retries;

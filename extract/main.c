@@ -20,6 +20,7 @@ static const struct provider {
 	{"alphavantage", NULL, &alphavantage_provider},
 	{"csv", csv_extract, NULL},
 	{"polygon", NULL, &polygon_provider},
+	{"sec", NULL, &sec_provider},
 	{"yahoo", NULL, &yahoo_provider},
 };
 
@@ -87,11 +88,10 @@ operate(int argc, char **argv)
 		if (strcmp(providers[i].name, o.provider) == 0)
 			prov = &providers[i];
 	if (prov == NULL) {
-		mdx_log("error",
-			"-p: unknown provider '%.32s' (known: alphavantage, "
-			"csv, polygon, yahoo)",
+		return mdx_usage_error(
+			"-p: unknown provider '%.32s' (known: "
+			"alphavantage, csv, polygon, sec, yahoo)",
 			o.provider);
-		return MDX_EXIT_USAGE;
 	}
 	mdx_run_start(&run, "mdx-extract", argc, argv, secret_opts);
 	c.o = &o;

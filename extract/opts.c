@@ -14,29 +14,65 @@
 #include "mdx_record.h"
 #include "mdx_time.h"
 
+static const char synopsis[] =
+	"usage: mdx-extract [-qv] [-p csv] [--as-of DATE] [--basis "
+	"traded|split]\n"
+	"                   [--basis-as-of DATE] [--from DATE] [--interval I]\n"
+	"                   [--log-format human|json] [--symbol SYM] "
+	"[--to DATE] [--tz ZONE]\n"
+	"                   [--what bars|profile|actions] [FILE ...]\n"
+	"       mdx-extract [-qv] -p yahoo|alphavantage|polygon|sec [-j N]\n"
+	"                   [--adjusted | --unadjusted] [--api-key-file FILE]\n"
+	"                   [--as-of DATE] [--base-url URL] [--dry-run] "
+	"[--from DATE]\n"
+	"                   [--grouped] [--interval I] "
+	"[--log-format human|json]\n"
+	"                   [--max-time S] [--rate N/min] [--retries N] "
+	"[--retry-base MS]\n"
+	"                   [--symbols-file FILE] [--to DATE] "
+	"[--user-agent UA]\n"
+	"                   [--what bars|profile|actions] [SYMBOL ... | -]\n"
+	"       mdx-extract -h | -V\n";
+
+static const struct mdx_help help[] = {
+	{"--adjusted", "Polygon: ask for split-adjusted bars"},
+	{"--unadjusted", "Polygon: bars as traded (the default)"},
+	{"--api-key-file FILE", "read the API key from FILE's first line"},
+	{"--as-of DATE",
+	 "the date of profile facts (default today; CSV: as_of)"},
+	{"--base-url URL", "send the provider's requests to URL"},
+	{"--basis traded|split", "CSV: the basis of the file's prices"},
+	{"--basis-as-of DATE", "CSV: the date a split basis is as of"},
+	{"--dry-run", "print the first request of each symbol, send none"},
+	{"--from DATE", "bars from DATE (YYYY-MM-DD, inclusive)"},
+	{"--grouped", "Polygon: grouped daily bars, a request a session day"},
+	{"-h, --help", "print this help and exit"},
+	{"--interval I", "1m 5m 15m 30m 1h 1d 1wk 1mo (default 1d)"},
+	{"-j, --jobs N", "requests at once, 1 to 256 (default 4)"},
+	{"--log-format human|json", "diagnostics as text or JSON lines"},
+	{"--max-time S", "a request's longest time, retries included (120)"},
+	{"-p, --provider P",
+	 "csv (default), yahoo, alphavantage, polygon or sec"},
+	{"-q, --quiet", "errors only, no progress line"},
+	{"--rate N/min", "requests a minute (or N/s, N/h; 0: no limit)"},
+	{"--retries N", "retries of a request, 0 to 100 (default 3)"},
+	{"--retry-base MS", "the first retry's longest wait (default 500)"},
+	{"--symbol SYM", "CSV: the symbol of files without a symbol column"},
+	{"--symbols-file FILE", "symbols to ask for, one a line"},
+	{"--to DATE", "bars up to DATE (YYYY-MM-DD, inclusive)"},
+	{"--tz ZONE", "CSV: the zone of wall times (America/New_York)"},
+	{"--user-agent UA",
+	 "the User-Agent sent (SEC: required, with a contact)"},
+	{"-V, --version", "print the version and exit"},
+	{"-v, --verbose", "more diagnostics: a line a finished request"},
+	{"--what KIND", "bars (default), profile or actions"},
+	{NULL, NULL},
+};
+
 void
 extract_usage(FILE *fp)
 {
-	fprintf(fp,
-		"usage: mdx-extract [-qv] [-p csv] [--as-of DATE] [--from "
-		"DATE] "
-		"[--interval I]\n"
-		"                   [--log-format human|json] [--symbol SYM] "
-		"[--to DATE] [--tz ZONE]\n"
-		"                   [--what bars|profile|actions] [FILE ...]\n"
-		"       mdx-extract [-qv] -p yahoo|alphavantage|polygon "
-		"[-j N] [--adjusted | --unadjusted]\n"
-		"                   [--api-key-file FILE] [--as-of DATE] "
-		"[--base-url URL] [--dry-run]\n"
-		"                   [--from DATE] [--grouped] [--interval I] "
-		"[--log-format human|json]\n"
-		"                   [--max-time S] [--rate N/min] [--retries "
-		"N] "
-		"[--retry-base MS]\n"
-		"                   [--symbols-file FILE] [--to DATE] "
-		"[--what bars|profile|actions]\n"
-		"                   [SYMBOL ... | -]\n"
-		"       mdx-extract -h | -V\n");
+	mdx_help_print(fp, synopsis, help);
 }
 
 enum {
@@ -59,6 +95,9 @@ enum {
 	OPT_RETRIES,
 	OPT_RETRYBASE,
 	OPT_SYMFILE,
+	OPT_BASIS,
+	OPT_BASISASOF,
+	OPT_UA,
 };
 
 static const struct option longopts[] = {
@@ -66,6 +105,8 @@ static const struct option longopts[] = {
 	{"api-key-file", required_argument, NULL, OPT_KEYFILE},
 	{"as-of", required_argument, NULL, OPT_ASOF},
 	{"base-url", required_argument, NULL, OPT_BASE},
+	{"basis", required_argument, NULL, OPT_BASIS},
+	{"basis-as-of", required_argument, NULL, OPT_BASISASOF},
 	{"dry-run", no_argument, NULL, OPT_DRYRUN},
 	{"from", required_argument, NULL, OPT_FROM},
 	{"grouped", no_argument, NULL, OPT_GROUPED},
@@ -84,6 +125,7 @@ static const struct option longopts[] = {
 	{"to", required_argument, NULL, OPT_TO},
 	{"tz", required_argument, NULL, OPT_TZ},
 	{"unadjusted", no_argument, NULL, OPT_UNADJUSTED},
+	{"user-agent", required_argument, NULL, OPT_UA},
 	{"verbose", no_argument, NULL, 'v'},
 	{"version", no_argument, NULL, 'V'},
 	{"what", required_argument, NULL, OPT_WHAT},
@@ -100,9 +142,9 @@ whole(const char *opt, const char *val, long min, long max, long *out)
 	errno = 0;
 	v = strtol(val, &end, 10);
 	if (errno != 0 || end == val || *end != '\0' || v < min || v > max) {
-		mdx_log("error",
-			"%s: '%.32s' is not a whole number in %ld..%ld", opt,
-			val, min, max);
+		mdx_usage_error("%s: '%.32s' is not a whole number from %ld "
+				"to %ld",
+				opt, val, min, max);
 		return -1;
 	}
 	*out = v;
@@ -116,7 +158,7 @@ date_opt(const char *opt, const char *val, int64_t *ms)
 	int32_t day;
 
 	if (mdx_date_parse(val, &day, &e)) {
-		mdx_log("error", "%s: %s", opt, e.text);
+		mdx_usage_error("%s: %s", opt, e.text);
 		return -1;
 	}
 	*ms = (int64_t)day * MDX_MS_PER_DAY;
@@ -144,8 +186,9 @@ rate_opt(const char *val, double *rate)
 				*rate = v * units[i].per_min;
 				return 0;
 			}
-	mdx_log("error",
-		"--rate: '%.32s' is not N/min, N/s or N/h (0: no limit)", val);
+	mdx_usage_error("--rate: '%.32s' is not N/min, N/s or N/h (0: no "
+			"limit)",
+			val);
 	return -1;
 }
 
@@ -159,8 +202,7 @@ what_opt(const char *val, int *what)
 			*what = i;
 			return 0;
 		}
-	mdx_log("error", "--what: '%.32s' is not bars, profile or actions",
-		val);
+	mdx_usage_error("--what: '%.32s' is not bars, profile or actions", val);
 	return -1;
 }
 
@@ -197,9 +239,8 @@ one_opt(int ch, const char *arg, struct extract_opts *o, int *logfmt,
 		return what_opt(arg, &o->what) ? MDX_EXIT_USAGE : 0;
 	case OPT_SYMBOL:
 		if (!mdx_symbol_valid(arg)) {
-			mdx_log("error", "--symbol: invalid symbol '%.40s'",
-				arg);
-			return MDX_EXIT_USAGE;
+			return mdx_usage_error(
+				"--symbol: invalid symbol '%.40s'", arg);
 		}
 		o->symbol = arg;
 		return 0;
@@ -218,27 +259,24 @@ one_opt(int ch, const char *arg, struct extract_opts *o, int *logfmt,
 	}
 	case OPT_INTERVAL:
 		if ((o->interval = mdx_interval_parse(arg)) < 0) {
-			mdx_log("error",
+			return mdx_usage_error(
 				"--interval: '%.32s' is not one of 1m 5m 15m "
 				"30m 1h 1d 1wk 1mo",
 				arg);
-			return MDX_EXIT_USAGE;
 		}
 		return 0;
 	case OPT_TZ:
 		if (!mdx_tz_valid(arg)) {
-			mdx_log("error", "--tz: unknown time zone '%.64s'",
-				arg);
-			return MDX_EXIT_USAGE;
+			return mdx_usage_error(
+				"--tz: unknown time zone '%.64s'", arg);
 		}
 		o->tz = arg;
 		return 0;
 	case OPT_LOGFMT:
 		if ((*logfmt = mdx_log_format_parse(arg)) < 0) {
-			mdx_log("error",
+			return mdx_usage_error(
 				"--log-format: '%.32s' is not human or json",
 				arg);
-			return MDX_EXIT_USAGE;
 		}
 		return 0;
 	case OPT_ADJUSTED:
@@ -276,6 +314,29 @@ one_opt(int ch, const char *arg, struct extract_opts *o, int *logfmt,
 	case OPT_SYMFILE:
 		o->symbols_file = arg;
 		return 0;
+	case OPT_BASIS:
+		if (strcmp(arg, "traded") != 0 && strcmp(arg, "split") != 0) {
+			mdx_log("error",
+				"--basis: '%.32s' is not traded or split", arg);
+			return MDX_EXIT_USAGE;
+		}
+		o->basis = arg[0] == 't' ? EXTRACT_BASIS_TRADED
+					 : EXTRACT_BASIS_SPLIT;
+		return 0;
+	case OPT_BASISASOF: {
+		int64_t ms;
+
+		o->basis_as_of = arg;
+		return date_opt("--basis-as-of", arg, &ms) ? MDX_EXIT_USAGE : 0;
+	}
+	case OPT_UA:
+		if (arg[0] == '\0' || strpbrk(arg, "\r\n") != NULL) {
+			mdx_log("error",
+				"--user-agent: empty or holds a line break");
+			return MDX_EXIT_USAGE;
+		}
+		o->user_agent = arg;
+		return 0;
 	default:
 		return -2;
 	}
@@ -300,21 +361,18 @@ extract_opts_parse(int argc, char **argv, struct extract_opts *o)
 	o->max_time_s = 120;
 	o->retry_base_ms = 500;
 	o->adjusted = -1;
+	o->basis = EXTRACT_BASIS_UNKNOWN;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":hj:p:qVv", longopts, NULL)) !=
 	       -1) {
-		if ((rc = one_opt(ch, optarg, o, &logfmt, &verbosity)) == -2) {
-			mdx_log_bad_option(ch, argv);
-			extract_usage(stderr);
-			return MDX_EXIT_USAGE;
-		}
+		if ((rc = one_opt(ch, optarg, o, &logfmt, &verbosity)) == -2)
+			return mdx_log_bad_option(ch, argv);
 		if (rc != 0)
 			return rc < 0 ? MDX_EXIT_OK : rc;
 	}
 	mdx_log_init("mdx-extract", logfmt, verbosity);
 	if (o->has_from && o->has_to && o->from_ms > o->to_ms) {
-		mdx_log("error", "--from is after --to");
-		return MDX_EXIT_USAGE;
+		return mdx_usage_error("--from is after --to");
 	}
 	/* a progress line would garble JSON diagnostics */
 	o->progress = verbosity >= 0 && logfmt == MDX_LOG_HUMAN &&

@@ -2,9 +2,9 @@
  * polygon.c - mdx-extract -p polygon (DESIGN.md section 5):
  *
  *	GET /v2/aggs/ticker/{sym}/range/{n}/{span}/{from}/{to}
- *	    ?adjusted=true&sort=asc&limit=50000&apiKey=       (bars)
+ *	    ?adjusted=false&sort=asc&limit=50000&apiKey=      (bars)
  *	GET /v2/aggs/grouped/locale/us/market/stocks/{date}
- *	    ?adjusted=true&apiKey=                (--grouped: a date a request)
+ *	    ?adjusted=false&apiKey=               (--grouped: a date a request)
  *	GET /v3/reference/tickers/{sym}?apiKey=   (--what profile)
  *	GET /v3/reference/splits?ticker=&limit=1000&apiKey=
  *	GET /v3/reference/dividends?ticker=&limit=1000&apiKey=
@@ -18,6 +18,14 @@
  * back.  Polygon's own 429 is retried; 403 (plan) and 404 are permanent.
  * The answer is taken to be the range asked for: no bar is dropped as out
  * of range.
+ *
+ * Basis (BASIS-SPEC.md): bars are asked for as traded (adjusted=false;
+ * --adjusted asks adjusted=true), and the answer's own "adjusted" field
+ * says what they are: false "basis":"traded", true "basis":"split" as of
+ * the answer's HTTP Date (else the fetch time); without the field, what
+ * was asked.  Splits and dividends (--what actions) are as paid: ratio
+ * split_to/split_from on the execution_date, cash_amount on the
+ * ex_dividend_date.
  */
 #include <math.h>
 #include <string.h>
@@ -89,7 +97,7 @@ p_start(struct fetch *f, struct fetch_job *j, struct mdx_err *e)
 {
 	const struct extract_opts *o = fetch_ctx(f)->o;
 	const char *key = fetch_key(f);
-	const char *adj = o->adjusted == 0 ? "false" : "true";
+	const char *adj = o->adjusted == 1 ? "true" : "false";
 	char sym[3 * MDX_SYMBOL_MAX + 1], d1[MDX_DATE_LEN], d2[MDX_DATE_LEN];
 	int32_t to = o->has_to ? (int32_t)(o->to_ms / MDX_MS_PER_DAY)
 			       : fetch_today();
@@ -236,9 +244,13 @@ put(struct fetch *f, const char *sym, json_t *rec, const char *key,
 }
 
 static int
-aggs(struct fetch *f, struct fetch_job *j, int kind, const json_t *root)
+aggs(struct fetch *f, struct fetch_job *j, int kind, const json_t *root,
+     const struct mdx_http_resp *r)
 {
 	const char *iv = mdx_interval_name(fetch_ctx(f)->o->interval);
+	const json_t *adjusted = json_object_get(root, "adjusted");
+	char day[MDX_DATE_LEN];
+	const char *as_of = NULL;
 	const json_t *res = json_object_get(root, "results");
 	static const char *const px[][2] = {
 		{"o", "open"}, {"h", "high"}, {"l", "low"}, {"c", "close"}};
@@ -246,6 +258,9 @@ aggs(struct fetch *f, struct fetch_job *j, int kind, const json_t *root)
 	size_t i;
 	json_t *b;
 
+	if (json_is_boolean(adjusted) ? json_is_true(adjusted)
+				      : fetch_ctx(f)->o->adjusted == 1)
+		as_of = fetch_answer_date(r, day);
 	json_array_foreach (res, i, b) {
 		const char *sym = j->name;
 		json_t *rec;
@@ -294,6 +309,7 @@ aggs(struct fetch *f, struct fetch_job *j, int kind, const json_t *root)
 			json_decref(rec);
 			continue;
 		}
+		fetch_set_basis(f, rec, as_of);
 		fetch_set(f, rec, "source", json_string("polygon"));
 		if (fetch_emit(f, rec) < 0)
 			return -1;
@@ -422,7 +438,7 @@ p_parse(struct fetch *f, struct fetch_job *j, int kind,
 	switch (kind) {
 	case P_AGGS:
 	case P_GROUPED:
-		ret = aggs(f, j, kind, root);
+		ret = aggs(f, j, kind, root, r);
 		break;
 	case P_TICKER:
 		ret = ticker(f, j, root, e);

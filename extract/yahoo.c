@@ -1,9 +1,20 @@
 /*
  * yahoo.c - mdx-extract -p yahoo: Yahoo Finance's chart API v8
- * (DESIGN.md section 5), one request a symbol:
+ * (DESIGN.md section 5), for each symbol:
  *
  *	GET /v8/finance/chart/{symbol}?period1=&period2=&interval=
  *	    &includePrePost=&events=div%7Csplit&includeAdjustedClose=true
+ *
+ * and, for bars of a range or intraday bars, first one request for all the
+ * symbol's events up to today (see events_apart()):
+ *
+ *	GET /v8/finance/chart/{symbol}?period1=-2208988800&period2={now}
+ *	    &interval=1wk&events=div%7Csplit
+ *
+ * Prices are on Yahoo's basis (BASIS-SPEC.md): open, high, low, close and
+ * volume back-adjusted for splits, adjclose also for dividends, dividend
+ * amounts split-adjusted, all as of the day of the answer (its HTTP Date,
+ * else the fetch time): "basis":"split" and "basis_as_of" on each record.
  *
  * What comes back (see ../shared/data/yahoo): times in epoch seconds,
  * arrays indicators.quote[0].{open,high,low,close,volume} whose entries
@@ -63,25 +74,73 @@ period(const struct extract_opts *o, long long *p1, long long *p2)
 	*p2 = o->has_to ? o->to_ms / 1000 + 86400 + SLACK_S : now;
 }
 
+/* the kinds of request: a chart (bars, and the events it holds), the
+ * events alone (all history, before the bars of a range), a profile */
+enum { Y_CHART, Y_EVENTS, Y_PROFILE };
+
+/*
+ * Does a bars run need its own events request?  A chart answer holds the
+ * events of its period only, and extract reports all of a symbol's splits
+ * and dividends up to today (BASIS-SPEC.md): so unless the bars' period is
+ * already all history to now (daily or longer bars without --from and
+ * --to), ask for the events first.
+ */
 static int
-y_start(struct fetch *f, struct fetch_job *j, struct mdx_err *e)
+events_apart(const struct extract_opts *o)
+{
+	return o->what == WHAT_BARS &&
+	       (o->has_from || o->has_to || mdx_interval_intraday(o->interval));
+}
+
+static int
+chart_get(struct fetch *f, struct fetch_job *j, struct mdx_err *e)
 {
 	const struct extract_opts *o = fetch_ctx(f)->o;
 	char sym[3 * MDX_SYMBOL_MAX + 1];
 	long long p1, p2;
 
 	fetch_escape(j->name, 1, sym, sizeof(sym));
-	if (o->what == WHAT_PROFILE)
-		return fetch_get(f, j, 0, e,
-				 "/v8/finance/chart/%s?range=1d&interval=1d",
-				 sym);
 	period(o, &p1, &p2);
-	return fetch_get(f, j, 0, e,
+	return fetch_get(f, j, Y_CHART, e,
 			 "/v8/finance/chart/%s?period1=%lld&period2=%lld"
 			 "&interval=%s&includePrePost=%s&events=div%%7Csplit"
 			 "&includeAdjustedClose=true",
 			 sym, p1, p2, mdx_interval_name(o->interval),
 			 mdx_interval_intraday(o->interval) ? "true" : "false");
+}
+
+static int
+y_start(struct fetch *f, struct fetch_job *j, struct mdx_err *e)
+{
+	const struct extract_opts *o = fetch_ctx(f)->o;
+	char sym[3 * MDX_SYMBOL_MAX + 1];
+
+	fetch_escape(j->name, 1, sym, sizeof(sym));
+	if (o->what == WHAT_PROFILE)
+		return fetch_get(f, j, Y_PROFILE, e,
+				 "/v8/finance/chart/%s?range=1d&interval=1d",
+				 sym);
+	if (events_apart(o) && o->dry_run &&
+	    fetch_get(f, j, Y_EVENTS, e,
+		      "/v8/finance/chart/%s?period1=%lld&period2=%lld"
+		      "&interval=1wk&events=div%%7Csplit",
+		      sym, (long long)EPOCH_1900_S,
+		      (long long)(mdx_now_ms() / 1000)) < 0)
+		return -1;
+	if (events_apart(o) && !o->dry_run)
+		/*
+		 * All history to now, weekly: the events are dated by their
+		 * own timestamps whatever the interval, and a week holds at
+		 * most one dividend or split of a stock (monthly and
+		 * quarterly bars are known to lose a dividend when two fall
+		 * into one bar); a fifth of the bytes of daily bars.
+		 */
+		return fetch_get(f, j, Y_EVENTS, e,
+				 "/v8/finance/chart/%s?period1=%lld&period2="
+				 "%lld&interval=1wk&events=div%%7Csplit",
+				 sym, (long long)EPOCH_1900_S,
+				 (long long)(mdx_now_ms() / 1000));
+	return chart_get(f, j, e);
 }
 
 /* entry i of array a as a number: 1, 0 (null or absent), -1 */
@@ -131,7 +190,7 @@ num(double v, int whole)
 /* the bars of a chart result */
 static int
 bars(struct fetch *f, const char *sym, const json_t *res, const char *tz,
-     const char *zone)
+     const char *zone, const char *as_of)
 {
 	struct extract_ctx *c = fetch_ctx(f);
 	const json_t *ts = json_object_get(res, "timestamp");
@@ -192,6 +251,9 @@ bars(struct fetch *f, const char *sym, const json_t *res, const char *tz,
 			}
 			fetch_set(f, rec, "volume", num(v, 1));
 		}
+		/* Yahoo's OHLC and volume are split-adjusted, its adjclose
+		 * split- and dividend-adjusted, as of the answer */
+		fetch_set_basis(f, rec, as_of);
 		fetch_set(f, rec, "source", json_string("yahoo"));
 		if (fetch_emit(f, rec) < 0)
 			return -1;
@@ -200,13 +262,19 @@ bars(struct fetch *f, const char *sym, const json_t *res, const char *tz,
 	return 0;
 }
 
-/* events.dividends and events.splits as action records */
+/*
+ * events.splits and events.dividends as action records, splits first:
+ * all of them, or with in_range those inside --from/--to.  A split's
+ * ratio is numerator/denominator; a dividend's amount is split-adjusted
+ * as of the answer (as_of), and says so.
+ */
 static int
-actions(struct fetch *f, const char *sym, const json_t *res, const char *zone)
+actions(struct fetch *f, const char *sym, const json_t *res, const char *zone,
+	const char *as_of, int in_range)
 {
 	struct extract_ctx *c = fetch_ctx(f);
 	const json_t *ev = json_object_get(res, "events");
-	static const char *const kinds[] = {"dividends", "splits"};
+	static const char *const kinds[] = {"splits", "dividends"};
 
 	for (int k = 0; k < 2; k++) {
 		const char *key;
@@ -230,12 +298,12 @@ actions(struct fetch *f, const char *sym, const json_t *res, const char *zone)
 					     secs);
 				continue;
 			}
-			if (!extract_in_range(c, day)) {
+			if (in_range && !extract_in_range(c, day)) {
 				fetch_count(f, 0, 1);
 				continue;
 			}
 			mdx_date_format(day, date);
-			if (k == 0) {
+			if (k == 1) {
 				if (fetch_number(json_object_get(e, "amount"),
 						 &a) <= 0 ||
 				    !(a > 0))
@@ -245,6 +313,8 @@ actions(struct fetch *f, const char *sym, const json_t *res, const char *zone)
 					"action", "symbol", sym, "date", date,
 					"kind", "dividend", "amount",
 					fetch_num(a), "source", "yahoo");
+				if (rec != NULL)
+					fetch_set_basis(f, rec, as_of);
 			} else {
 				if (fetch_number(
 					    json_object_get(e, "numerator"),
@@ -275,11 +345,12 @@ y_parse(struct fetch *f, struct fetch_job *j, int kind,
 	const struct extract_opts *o = fetch_ctx(f)->o;
 	json_t *root = fetch_json(r, e), *chart, *err, *res, *meta;
 	const char *tz, *zone = "America/New_York";
+	char as_of[MDX_DATE_LEN];
 	int ret = -1;
 
-	(void)kind;
 	if (root == NULL)
 		return -1;
+	fetch_answer_date(r, as_of);
 	chart = json_object_get(root, "chart");
 	err = json_object_get(chart, "error");
 	res = json_array_get(json_object_get(chart, "result"), 0);
@@ -297,11 +368,24 @@ y_parse(struct fetch *f, struct fetch_job *j, int kind,
 		zone = tz;
 	else
 		tz = NULL; /* transform then takes its default zone */
+	if (kind == Y_EVENTS) {
+		/* all the events, then the bars' own request */
+		if (actions(f, j->name, res, zone, as_of, 0) < 0 ||
+		    chart_get(f, j, e) < 0)
+			goto out;
+		ret = 0;
+		goto out;
+	}
 	if (o->what != WHAT_ACTIONS && instrument(f, j->name, meta) < 0)
 		goto out;
-	if (o->what == WHAT_BARS && bars(f, j->name, res, tz, zone) < 0)
+	/* a symbol's actions come before its bars */
+	if (o->what == WHAT_ACTIONS &&
+	    actions(f, j->name, res, zone, as_of, 1) < 0)
 		goto out;
-	if (o->what != WHAT_PROFILE && actions(f, j->name, res, zone) < 0)
+	if (o->what == WHAT_BARS && !events_apart(o) &&
+	    actions(f, j->name, res, zone, as_of, 0) < 0)
+		goto out;
+	if (o->what == WHAT_BARS && bars(f, j->name, res, tz, zone, as_of) < 0)
 		goto out;
 	ret = 0;
 out:

@@ -54,6 +54,11 @@ mdx_db_path(const char *opt)
 static const char *log_prog = "mdx";
 static int log_format = MDX_LOG_HUMAN;
 static int log_verbosity;
+static int log_tty;   /* stderr is a terminal */
+static int log_drawn; /* a status line of ours is on the screen */
+
+/* erases the cursor's row, whoever wrote it: carriage return, then EL */
+#define CLEAR_LINE "\r\033[K"
 
 void
 mdx_log_init(const char *prog, int format, int verbosity)
@@ -61,6 +66,39 @@ mdx_log_init(const char *prog, int format, int verbosity)
 	log_prog = prog;
 	log_format = format;
 	log_verbosity = verbosity;
+	log_tty = isatty(STDERR_FILENO);
+}
+
+int
+mdx_log_status_shown(void)
+{
+	return log_tty && log_format == MDX_LOG_HUMAN && log_verbosity >= 0;
+}
+
+void
+mdx_log_status(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (!mdx_log_status_shown())
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\r%s: %s\033[K", log_prog, msg);
+	fflush(stderr);
+	log_drawn = 1;
+}
+
+void
+mdx_log_status_clear(void)
+{
+	if (!log_drawn)
+		return;
+	fputs(CLEAR_LINE, stderr);
+	fflush(stderr);
+	log_drawn = 0;
 }
 
 int
@@ -108,6 +146,11 @@ log_line(const char *level, const char *msg, const struct mdx_err *e)
 			return;
 		}
 	}
+	/* on a terminal, erase any status line on this row first (ours or
+	 * another tool's): the message then starts at the left margin */
+	if (log_tty)
+		fputs(CLEAR_LINE, stderr);
+	log_drawn = 0;
 	if (strcmp(level, "warning") == 0)
 		fprintf(stderr, "%s: warning: %s\n", log_prog, msg);
 	else
@@ -142,7 +185,20 @@ mdx_log_err(const char *level, const struct mdx_err *e)
 	log_line(level, msg, e);
 }
 
-void
+int
+mdx_usage_error(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	mdx_log("error", "%s; see '%s --help'", msg, log_prog);
+	return MDX_EXIT_USAGE;
+}
+
+int
 mdx_log_bad_option(int c, char **argv)
 {
 	char shortopt[3] = {'-', (char)optopt, '\0'};
@@ -151,9 +207,31 @@ mdx_log_bad_option(int c, char **argv)
 	if (strncmp(opt, "--", 2) != 0)
 		opt = shortopt;
 	if (c == ':')
-		mdx_log("error", "option '%s' needs a value", opt);
-	else
-		mdx_log("error", "unknown option '%s'", opt);
+		return mdx_usage_error("option '%s' needs a value", opt);
+	return mdx_usage_error("unknown option '%s'", opt);
+}
+
+void
+mdx_help_print(FILE *fp, const char *synopsis, const struct mdx_help *help)
+{
+	int w = 0;
+
+	for (size_t i = 0; help[i].opt != NULL; i++) {
+		int n = (int)strlen(help[i].opt);
+
+		if (n > w && n <= 28)
+			w = n;
+	}
+	fputs(synopsis, fp);
+	fputs("options:\n", fp);
+	for (size_t i = 0; help[i].opt != NULL; i++) {
+		if ((int)strlen(help[i].opt) > w)
+			fprintf(fp, "  %s\n  %-*s  %s\n", help[i].opt, w, "",
+				help[i].text);
+		else
+			fprintf(fp, "  %-*s  %s\n", w, help[i].opt,
+				help[i].text);
+	}
 }
 
 int
@@ -285,6 +363,49 @@ mdx_run_fail(struct mdx_run *r, const char *symbol)
 	json_array_append_new(r->failed, json_string(symbol));
 }
 
+const char *
+mdx_kind_name(int kind)
+{
+	static const char *const names[MDX_KIND_N] = {
+		"bars", "instruments", "facts", "actions", "runs"};
+
+	return kind >= 0 && kind < MDX_KIND_N ? names[kind] : "?";
+}
+
+/* mdx-load's counts into its run record o; -1 when out of memory */
+static int
+run_load_json(const struct mdx_run *r, json_t *o)
+{
+	const struct mdx_run_kind *bars = &r->kinds[MDX_KIND_BAR];
+	json_t *kinds = json_object();
+	int bad = kinds == NULL;
+
+	/* the top-level counts are of bars, as before kinds came */
+	bad |= json_object_set_new(o, "inserted", json_integer(bars->inserted));
+	bad |= json_object_set_new(o, "updated", json_integer(bars->updated));
+	bad |= json_object_set_new(o, "unchanged",
+				   json_integer(bars->unchanged));
+	for (int k = 0; k < MDX_KIND_N && !bad; k++) {
+		const struct mdx_run_kind *c = &r->kinds[k];
+
+		if (k != MDX_KIND_BAR &&
+		    c->inserted + c->updated + c->unchanged == 0)
+			continue;
+		bad |= json_object_set_new(
+			kinds, mdx_kind_name(k),
+			json_pack("{s:I,s:I,s:I}", "inserted",
+				  (json_int_t)c->inserted, "updated",
+				  (json_int_t)c->updated, "unchanged",
+				  (json_int_t)c->unchanged));
+	}
+	bad |= json_object_set_new(o, "kinds", kinds);
+	bad |= json_object_set_new(o, "facts_no_as_of",
+				   json_integer(r->facts_no_as_of));
+	bad |= json_object_set_new(o, "rolled_back",
+				   json_integer(r->rolled_back));
+	return bad ? -1 : 0;
+}
+
 json_t *
 mdx_run_to_json(const struct mdx_run *r)
 {
@@ -301,10 +422,9 @@ mdx_run_to_json(const struct mdx_run *r)
 		"duplicates", (json_int_t)r->duplicates);
 	if (o == NULL)
 		return NULL;
-	if (strcmp(r->tool, "mdx-load") == 0) {
-		json_object_set_new(o, "inserted", json_integer(r->inserted));
-		json_object_set_new(o, "updated", json_integer(r->updated));
-		json_object_set_new(o, "unchanged", json_integer(r->unchanged));
+	if (strcmp(r->tool, "mdx-load") == 0 && run_load_json(r, o)) {
+		json_decref(o);
+		return NULL;
 	}
 	if (strcmp(r->tool, "mdx-extract") == 0) {
 		json_object_set_new(o, "requests", json_integer(r->requests));

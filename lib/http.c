@@ -59,6 +59,7 @@ struct http_req {
 	char *ctype;	     /* owned: Content-Type of the last attempt */
 	char *redirect;	     /* owned: Location of a 3xx, absolute */
 	long ra_ms;	     /* Retry-After of the last attempt, or -1 */
+	int64_t date_ms;     /* Date of the last attempt, epoch ms, or -1 */
 	long status;	     /* HTTP status of the last attempt, or 0 */
 	int toobig;	     /* the last attempt went over max_body */
 	int oom;	     /* an allocation failed in a callback */
@@ -562,6 +563,7 @@ mdx_http_add(struct mdx_http *h, const struct mdx_http_req *req,
 	r->classify = req->classify;
 	r->done = req->done;
 	r->ra_ms = -1;
+	r->date_ms = -1;
 	if ((r->url = mdx_strdup(req->url)) == NULL)
 		goto nomem;
 	n = mdx_http_redact(r->url, req->secrets, NULL, 0);
@@ -727,6 +729,7 @@ resp_fill(const struct http_req *r, int64_t now, struct mdx_http_resp *resp)
 	resp->len = r->len;
 	resp->content_type = r->ctype;
 	resp->retry_after_ms = r->ra_ms;
+	resp->date_ms = r->date_ms;
 	resp->attempts = r->attempts;
 	resp->elapsed_ms = r->first_us ? (now - r->first_us) / 1000 : 0;
 	resp->user = r->user;
@@ -868,6 +871,7 @@ on_header(char *p, size_t size, size_t nmemb, void *ud)
 		mdx_free(r->ctype);
 		r->ctype = NULL;
 		r->ra_ms = -1;
+		r->date_ms = -1;
 	} else if ((v = header_value(p, n, "Content-Type", &vl)) != NULL) {
 		mdx_free(r->ctype);
 		if ((r->ctype = mdx_strndup(v, vl)) == NULL)
@@ -879,6 +883,16 @@ on_header(char *p, size_t size, size_t nmemb, void *ud)
 			memcpy(tmp, v, vl);
 			tmp[vl] = '\0';
 			r->ra_ms = mdx_http_retry_after_ms(tmp, mdx_now_ms());
+		}
+	} else if ((v = header_value(p, n, "Date", &vl)) != NULL) {
+		char tmp[128];
+		time_t t;
+
+		if (vl < sizeof(tmp)) {
+			memcpy(tmp, v, vl);
+			tmp[vl] = '\0';
+			t = curl_getdate(tmp, NULL);
+			r->date_ms = t == (time_t)-1 ? -1 : (int64_t)t * 1000;
 		}
 	}
 	return n;
@@ -966,6 +980,7 @@ attempt_start(struct mdx_http *h, struct http_req *r, int64_t now)
 	mdx_free(r->ctype);
 	r->ctype = NULL;
 	r->ra_ms = -1;
+	r->date_ms = -1;
 	r->status = 0;
 	r->toobig = 0;
 	if (r->oom)

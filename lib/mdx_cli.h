@@ -74,12 +74,47 @@ void mdx_log(const char *level, const char *fmt, ...)
 void mdx_log_err(const char *level, const struct mdx_err *e);
 
 /*
+ * A status line (mdx-load's progress counter) on stderr, redrawn in place:
+ * mdx_log_status prints "\rprog: TEXT" and clears to the end of the line
+ * (ECMA-48 EL, ESC [ K); mdx_log_status_clear erases it again.  Both do
+ * nothing unless stderr is a terminal, the log format is human and the
+ * verbosity not quiet: mdx_log_status_shown() says whether they draw.
+ * On a terminal every other message (mdx_log, mdx_log_err, also of other
+ * tools of a pipeline sharing it) begins with "\r" and EL, so it erases a
+ * status line left on the cursor's row instead of running into it.
+ */
+int mdx_log_status_shown(void);
+void mdx_log_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void mdx_log_status_clear(void);
+
+/*
+ * Report a usage error in one line, "prog: TEXT; see 'prog --help'", and
+ * return MDX_EXIT_USAGE (the synopsis is left to --help).
+ */
+int mdx_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
  * Report the option that getopt_long(3) stopped at: c is what it returned
  * ('?' for an unknown option, ':' for a missing value; call getopt_long
  * with opterr = 0 and an option string that starts with ':').  Prints
- * "prog: unknown option '--x'" or "prog: option '--db' needs a value".
+ * "prog: unknown option '--x'; see 'prog --help'" or "prog: option '--db'
+ * needs a value; see 'prog --help'", and returns MDX_EXIT_USAGE.
  */
-void mdx_log_bad_option(int c, char **argv);
+int mdx_log_bad_option(int c, char **argv);
+
+/* One line of --help: an option (with its value) and what it does. */
+struct mdx_help {
+	const char *opt;  /* "--db FILE", "-q, --quiet" */
+	const char *text; /* one line, no full stop */
+};
+
+/*
+ * Print --help on fp: the synopsis as given (lines ending in newlines),
+ * then "options:" and one line per entry of help (ended by an entry whose
+ * opt is NULL), the texts aligned in one column.
+ */
+void mdx_help_print(FILE *fp, const char *synopsis,
+		    const struct mdx_help *help);
 
 /*
  * Map an error code to the exit status a whole failure of that kind gets.
@@ -101,6 +136,30 @@ int mdx_close_stdout(int status);
  */
 char *mdx_args_string(int argc, char **argv, const char *const *secret_opts);
 
+/*
+ * The kinds of record mdx-load stores, each counted on its own: a bar, an
+ * instrument (its row in instruments), a fact (its row in
+ * instrument_facts, from the same record), an action, a run record.
+ */
+enum mdx_kind {
+	MDX_KIND_BAR = 0,
+	MDX_KIND_INSTRUMENT,
+	MDX_KIND_FACT,
+	MDX_KIND_ACTION,
+	MDX_KIND_RUN,
+	MDX_KIND_N
+};
+
+/* Plural names of the kinds ("bars", "instruments", "facts", ...). */
+const char *mdx_kind_name(int kind);
+
+/* What mdx-load did with the rows of one kind (committed rows only). */
+struct mdx_run_kind {
+	long long inserted;  /* new rows (runs: recorded) */
+	long long updated;   /* rows whose values changed */
+	long long unchanged; /* identical rows (runs: already stored) */
+};
+
 /* What a tool counts in its run record (DESIGN.md section 2, "Run"). */
 struct mdx_run {
 	const char *tool;   /* "mdx-extract" ... (borrowed) */
@@ -108,7 +167,9 @@ struct mdx_run {
 	int64_t finished;   /* epoch ms UTC, 0: now when written */
 	const char *status; /* "ok", "partial" or "failed" (borrowed) */
 	long long in, out, rejected, dropped, duplicates;
-	long long inserted, updated, unchanged;	   /* mdx-load */
+	struct mdx_run_kind kinds[MDX_KIND_N];	   /* mdx-load: per kind */
+	long long facts_no_as_of;		   /* mdx-load: facts dropped */
+	long long rolled_back;			   /* mdx-load: not committed */
 	long long requests, retries, pages, bytes; /* mdx-extract */
 	json_t *failed; /* owned: array of failed symbols, or NULL */
 	char *args;	/* owned: from mdx_args_string, or NULL */
@@ -124,7 +185,10 @@ void mdx_run_fail(struct mdx_run *r, const char *symbol);
 /*
  * The run record of r as a new JSON object (type "run"), finished now if
  * r->finished is 0.  Counters that a tool does not use (still 0 and
- * irrelevant to it) are written anyway: readers ignore them.
+ * irrelevant to it) are written anyway: readers ignore them.  mdx-load's
+ * record adds inserted, updated and unchanged (of bars), and "kinds", an
+ * object with one {"inserted","updated","unchanged"} object for each
+ * kind that had rows, "facts_no_as_of" and "rolled_back" (mdx-records(5)).
  */
 json_t *mdx_run_to_json(const struct mdx_run *r);
 

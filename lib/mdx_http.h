@@ -135,6 +135,11 @@ struct mdx_http_resp {
 	const char *content_type; /* Content-Type, or NULL */
 	long retry_after_ms;	  /* Retry-After in ms from when it arrived
 				     (delta-seconds or HTTP-date), or -1 */
+	int64_t date_ms;	  /* the response's Date header (RFC 9110
+				     section 6.6.1: when the server made
+				     the answer) as epoch ms UTC, or -1
+				     when absent or not an HTTP-date; the
+				     providers date a price basis by it */
 	int attempts;		  /* attempts sent so far, this one included
 				     (redirect hops are not attempts) */
 	int64_t elapsed_ms;	  /* since the first attempt was sent */

@@ -113,9 +113,11 @@ void mdx_store_rollback(struct mdx_store *s);
 
 /* What an upsert did. */
 enum mdx_put {
-	MDX_PUT_INSERTED = 0, /* a new row */
-	MDX_PUT_UPDATED = 1,  /* values changed: updated_at moved */
-	MDX_PUT_UNCHANGED = 2 /* identical: nothing written */
+	MDX_PUT_INSERTED = 0,  /* a new row */
+	MDX_PUT_UPDATED = 1,   /* values changed: updated_at moved */
+	MDX_PUT_UNCHANGED = 2, /* identical: nothing written */
+	MDX_PUT_NONE = 3,      /* no such row in the record */
+	MDX_PUT_NO_DATE = 4    /* facts without as_of: not written */
 };
 
 /*
@@ -138,6 +140,17 @@ int mdx_store_put_bar(struct mdx_store *s, const struct mdx_bar *b,
  */
 int mdx_store_put_instrument(struct mdx_store *s, const json_t *rec,
 			     struct mdx_err *e);
+
+/*
+ * The same upsert, telling the two rows apart: *instr gets the enum
+ * mdx_put of the instruments row, *fact that of the instrument_facts row,
+ * or MDX_PUT_NONE when the record has neither market_cap nor
+ * shares_outstanding, or MDX_PUT_NO_DATE when it has them but no as_of
+ * (a fact is kept with its date, so none is written).  Returns 0, or -1
+ * with e set.
+ */
+int mdx_store_put_instrument_rows(struct mdx_store *s, const json_t *rec,
+				  int *instr, int *fact, struct mdx_err *e);
 
 /*
  * Upsert an action record (checked with mdx_action_check first): value is
@@ -165,6 +178,15 @@ int mdx_store_put_run(struct mdx_store *s, const json_t *rec,
  * not valid, other codes when the store failed.
  */
 int mdx_store_put(struct mdx_store *s, const json_t *rec, struct mdx_err *e);
+
+/*
+ * The stored spelling of sym in any letter case ("aapl" -> "AAPL"), for
+ * a hint after a miss: symbols themselves are case-sensitive keys (BRK.B,
+ * and a provider's "aapl" would be another symbol).  Copies it into buf
+ * (n bytes) and returns 1; 0 when no symbol matches; -1 with e set.
+ */
+int mdx_store_symbol_nocase(struct mdx_store *s, const char *sym, char *buf,
+			    size_t n, struct mdx_err *e);
 
 /* What a query asks; each command reads the fields it needs. */
 struct mdx_query {

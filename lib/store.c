@@ -165,6 +165,7 @@ enum stmt_id {
 	ST_FIND_RUN,
 	ST_INS_RUN,
 	ST_HAS_SYMBOL,
+	ST_SYMBOL_NOCASE,
 	ST_NEXT_SYMBOL,
 	ST_BARS,
 	ST_LATEST,
@@ -233,6 +234,9 @@ static const char *const stmt_sql[ST_N] = {
 		"rows_out, inserted, updated, unchanged, rejected, detail) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 	[ST_HAS_SYMBOL] = "SELECT 1 FROM bars WHERE symbol = ?1 LIMIT 1",
+	/* a scan of the key's index: only after a miss, for the hint */
+	[ST_SYMBOL_NOCASE] = "SELECT symbol FROM bars WHERE symbol = ?1 "
+			     "COLLATE NOCASE LIMIT 1",
 	/* a skip-scan over the primary key: one seek a symbol */
 	[ST_NEXT_SYMBOL] = "SELECT symbol FROM bars WHERE symbol > ?1 "
 			   "ORDER BY symbol LIMIT 1",
@@ -658,12 +662,30 @@ int
 mdx_store_put_instrument(struct mdx_store *s, const json_t *rec,
 			 struct mdx_err *e)
 {
+	int r1, r2;
+
+	if (mdx_store_put_instrument_rows(s, rec, &r1, &r2, e))
+		return -1;
+	if (r1 == MDX_PUT_INSERTED || r2 == MDX_PUT_INSERTED)
+		return MDX_PUT_INSERTED;
+	if (r1 == MDX_PUT_UPDATED || r2 == MDX_PUT_UPDATED)
+		return MDX_PUT_UPDATED;
+	return MDX_PUT_UNCHANGED;
+}
+
+int
+mdx_store_put_instrument_rows(struct mdx_store *s, const json_t *rec,
+			      int *instr, int *fact, struct mdx_err *e)
+{
 	static const char *const keys[] = {"name", "exchange", "currency",
 					   "sector", "industry"};
 	const char *sym = json_str_field(rec, "symbol");
 	const char *as_of = json_str_field(rec, "as_of");
+	int figures =
+		json_is_number(json_object_get(rec, "market_cap")) ||
+		json_is_number(json_object_get(rec, "shares_outstanding"));
 	sqlite3_stmt *st[2];
-	int r1, r2 = MDX_PUT_UNCHANGED;
+	int r1, r2 = figures ? MDX_PUT_NO_DATE : MDX_PUT_NONE;
 
 	if (sym == NULL)
 		return mdx_err_field(e, MDX_EINPUT, "symbol", "missing");
@@ -678,9 +700,7 @@ mdx_store_put_instrument(struct mdx_store *s, const json_t *rec,
 	}
 	if ((r1 = upsert(s, st[0], st[1], "upsert instrument", e)) < 0)
 		return -1;
-	if (as_of != NULL &&
-	    (json_is_number(json_object_get(rec, "market_cap")) ||
-	     json_is_number(json_object_get(rec, "shares_outstanding")))) {
+	if (as_of != NULL && figures) {
 		if ((st[0] = stmt(s, ST_INS_FACT, e)) == NULL ||
 		    (st[1] = stmt(s, ST_UPD_FACT, e)) == NULL)
 			return -1;
@@ -695,11 +715,9 @@ mdx_store_put_instrument(struct mdx_store *s, const json_t *rec,
 				 e)) < 0)
 			return -1;
 	}
-	if (r1 == MDX_PUT_INSERTED || r2 == MDX_PUT_INSERTED)
-		return MDX_PUT_INSERTED;
-	if (r1 == MDX_PUT_UPDATED || r2 == MDX_PUT_UPDATED)
-		return MDX_PUT_UPDATED;
-	return MDX_PUT_UNCHANGED;
+	*instr = r1;
+	*fact = r2;
+	return 0;
 }
 
 int
@@ -825,15 +843,46 @@ mdx_query_init(struct mdx_query *q)
 	q->interval = -1;
 }
 
+/* sym not stored: tell k->miss, with the stored spelling of sym in
+ * another case when there is one ("aapl": did you mean 'AAPL'?) */
 static void
-report_miss(struct mdx_sink *k, const char *sym)
+report_miss(struct mdx_store *s, struct mdx_sink *k, const char *sym)
 {
+	char like[MDX_SYMBOL_MAX + 1];
 	struct mdx_err me;
 
+	if (k->miss == NULL)
+		return;
 	mdx_err_clear(&me);
-	mdx_err_set(&me, MDX_ENOTFOUND, "symbol '%s' not in the store", sym);
-	if (k->miss != NULL)
-		k->miss(k->ctx, &me);
+	if (mdx_store_symbol_nocase(s, sym, like, sizeof(like), &me) == 1)
+		mdx_err_set(&me, MDX_ENOTFOUND,
+			    "symbol '%s' not in the store; did you mean "
+			    "'%s'?",
+			    sym, like);
+	else
+		mdx_err_set(&me, MDX_ENOTFOUND, "symbol '%s' not in the store",
+			    sym);
+	k->miss(k->ctx, &me);
+}
+
+int
+mdx_store_symbol_nocase(struct mdx_store *s, const char *sym, char *buf,
+			size_t n, struct mdx_err *e)
+{
+	sqlite3_stmt *st = stmt(s, ST_SYMBOL_NOCASE, e);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, sym, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(buf, n, "%s",
+			 (const char *)sqlite3_column_text(st, 0));
+	else if (rc != SQLITE_DONE)
+		db_err(s, e, "find symbol");
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
 static int
@@ -1022,7 +1071,7 @@ mdx_store_bars(struct mdx_store *s, const struct mdx_query *q,
 		if (rc < 0)
 			return -1;
 		if (rc == 0) {
-			report_miss(k, q->symbols[i]);
+			report_miss(s, k, q->symbols[i]);
 			missing++;
 			continue;
 		}
@@ -1154,7 +1203,7 @@ mdx_store_latest(struct mdx_store *s, const struct mdx_query *q,
 		if ((rc = has_symbol(s, q->symbols[i], e)) < 0)
 			return -1;
 		if (rc == 0) {
-			report_miss(k, q->symbols[i]);
+			report_miss(s, k, q->symbols[i]);
 			missing++;
 		} else if (latest_of(s, q->symbols[i], q, k, e)) {
 			return -1;
@@ -1227,7 +1276,7 @@ mdx_store_symbols(struct mdx_store *s, const struct mdx_query *q,
 		if ((rc = has_symbol(s, q->symbols[i], e)) < 0)
 			return -1;
 		if (rc == 0) {
-			report_miss(k, q->symbols[i]);
+			report_miss(s, k, q->symbols[i]);
 			missing++;
 		} else if (symbols_of(s, q->symbols[i], q, k, e) < 0) {
 			return -1;

@@ -32,10 +32,11 @@ enum item_kind {
 };
 
 struct item {
-	int kind;	    /* enum item_kind */
-	int type;	    /* ITEM_RECORD: enum mdx_rec_type */
-	const char *name;   /* input name (borrowed from argv, or "<stdin>") */
-	long line;	    /* line number in that input */
+	int kind;	  /* enum item_kind */
+	int type;	  /* ITEM_RECORD: enum mdx_rec_type */
+	int raw;	  /* ITEM_REJECT: a raw bar (no "ts": untransformed) */
+	const char *name; /* input name (borrowed from argv, or "<stdin>") */
+	long line;	  /* line number in that input */
 	struct mdx_bar bar; /* ITEM_BAR */
 	json_t *rec;	    /* ITEM_RECORD: owned reference */
 	struct mdx_err e;   /* ITEM_REJECT, ITEM_NOFILE, ITEM_FATAL */

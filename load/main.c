@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,17 +30,29 @@ struct load {
 	struct mdx_store *s; /* the store, open and migrated */
 	long batch;	     /* records a transaction */
 	long pending;	     /* records in the open transaction */
-	struct mdx_run run;  /* counts, and the run record at the end */
-	int progress;	     /* show a counter on stderr (a terminal) */
-	int status;	     /* exit status of a fatal error, else 0 */
+	struct mdx_run_kind open[MDX_KIND_N]; /* what the open one wrote */
+	struct mdx_run run;   /* counts, and the run record at the end */
+	int64_t drawn;	      /* when the progress line was drawn (mono ms) */
+	long long raw;	      /* raw bars (no "ts") rejected */
+	const char *raw_name; /* where the first one was: input name */
+	long raw_line;	      /* and line */
+	int status;	      /* exit status of a fatal error, else 0 */
 };
 
-static void
-usage(FILE *fp)
-{
-	fprintf(fp, "usage: mdx-load [-hqVv] [--batch N] [--db FILE] "
-		    "[--log-format human|json] [FILE ...]\n");
-}
+static const char synopsis[] =
+	"usage: mdx-load [-hqVv] [--batch N] [--db FILE] "
+	"[--log-format human|json] [FILE ...]\n";
+
+static const struct mdx_help help[] = {
+	{"--batch N", "records a transaction (default 5000)"},
+	{"--db FILE", "the store (default $MDX_DB, else ./market.db)"},
+	{"-h, --help", "print this help and exit"},
+	{"--log-format human|json", "diagnostics as text or JSON lines"},
+	{"-q, --quiet", "errors only: no summary, no progress line"},
+	{"-V, --version", "print the version and exit"},
+	{"-v, --verbose", "also report each committed batch"},
+	{NULL, NULL},
+};
 
 /* a fatal error: report it and keep its exit status (the first one) */
 static void
@@ -55,15 +68,29 @@ fatal(struct load *l, const struct mdx_err *e)
 					    : MDX_EXIT_IOERR;
 }
 
+/* the progress line (a terminal only), redrawn at most 10 times a second */
 static void
-progress(struct load *l, int done)
+progress(struct load *l)
 {
-	if (!l->progress)
+	int64_t now = mdx_mono_ms();
+
+	if (!mdx_log_status_shown() || now - l->drawn < 100)
 		return;
-	if (done)
-		fputs("\r\033[K", stderr);
-	else
-		fprintf(stderr, "\rmdx-load: %lld records", l->run.in);
+	l->drawn = now;
+	mdx_log_status("%lld records", l->run.in);
+}
+
+/* the open batch is gone (rolled back): count what it held as such */
+static void
+batch_lost(struct load *l)
+{
+	for (int k = 0; k < MDX_KIND_N; k++) {
+		if (k != MDX_KIND_FACT) /* facts ride on instruments */
+			l->run.rolled_back += l->open[k].inserted +
+					      l->open[k].updated +
+					      l->open[k].unchanged;
+		memset(&l->open[k], 0, sizeof(l->open[k]));
+	}
 }
 
 static int
@@ -78,11 +105,32 @@ commit(struct load *l)
 		fatal(l, &e);
 		return -1;
 	}
+	/* only what is committed counts */
+	for (int k = 0; k < MDX_KIND_N; k++) {
+		l->run.kinds[k].inserted += l->open[k].inserted;
+		l->run.kinds[k].updated += l->open[k].updated;
+		l->run.kinds[k].unchanged += l->open[k].unchanged;
+		memset(&l->open[k], 0, sizeof(l->open[k]));
+	}
 	mdx_log("debug", "committed %ld records (%lld in so far)", l->pending,
 		l->run.in);
 	l->pending = 0;
-	progress(l, 0);
+	progress(l);
 	return 0;
+}
+
+/* count rc (an enum mdx_put) for kind in the open batch */
+static void
+count(struct load *l, int kind, int rc)
+{
+	if (rc == MDX_PUT_INSERTED)
+		l->open[kind].inserted++;
+	else if (rc == MDX_PUT_UPDATED)
+		l->open[kind].updated++;
+	else if (rc == MDX_PUT_UNCHANGED)
+		l->open[kind].unchanged++;
+	else if (rc == MDX_PUT_NO_DATE)
+		l->run.facts_no_as_of++;
 }
 
 /* store one checked item (a bar or another record); -1 on a fatal error */
@@ -90,37 +138,37 @@ static int
 store_item(struct load *l, struct item *it)
 {
 	struct mdx_err e;
-	int rc;
+	int rc, kind, fact = MDX_PUT_NONE;
 
 	mdx_err_clear(&e);
 	if (l->pending == 0 && mdx_store_begin(l->s, &e)) {
 		fatal(l, &e);
 		return -1;
 	}
-	if (it->kind == ITEM_BAR)
+	if (it->kind == ITEM_BAR) {
+		kind = MDX_KIND_BAR;
 		rc = mdx_store_put_bar(l->s, &it->bar, &e);
-	else if (it->type == MDX_REC_INSTRUMENT)
-		rc = mdx_store_put_instrument(l->s, it->rec, &e);
-	else if (it->type == MDX_REC_ACTION)
+	} else if (it->type == MDX_REC_INSTRUMENT) {
+		kind = MDX_KIND_INSTRUMENT;
+		if (mdx_store_put_instrument_rows(l->s, it->rec, &rc, &fact,
+						  &e))
+			rc = -1;
+	} else if (it->type == MDX_REC_ACTION) {
+		kind = MDX_KIND_ACTION;
 		rc = mdx_store_put_action(l->s, it->rec, &e);
-	else
+	} else {
+		kind = MDX_KIND_RUN;
 		rc = mdx_store_put_run(l->s, it->rec, &e);
+	}
 	if (rc < 0 && e.code != MDX_EINPUT) {
 		fatal(l, &e);
 		return -1;
 	}
 	l->pending++;
-	switch (rc) {
-	case MDX_PUT_INSERTED:
-		l->run.inserted++;
-		break;
-	case MDX_PUT_UPDATED:
-		l->run.updated++;
-		break;
-	case MDX_PUT_UNCHANGED:
-		l->run.unchanged++;
-		break;
-	default: /* refused by a constraint of the store */
+	if (rc >= 0) {
+		count(l, kind, rc);
+		count(l, MDX_KIND_FACT, fact);
+	} else { /* refused by a constraint of the store */
 		mdx_err_where(&e, it->name, it->line);
 		mdx_log_err("error", &e);
 		l->run.rejected++;
@@ -149,7 +197,12 @@ load_chunk(struct load *l, struct chunk *c, int *noinput)
 		case ITEM_REJECT:
 			l->run.in++;
 			l->run.rejected++;
-			mdx_log_err("error", &it->e);
+			if (!it->raw)
+				mdx_log_err("error", &it->e);
+			else if (l->raw++ == 0) {
+				l->raw_name = it->name;
+				l->raw_line = it->line;
+			}
 			break;
 		case ITEM_NOFILE:
 			mdx_log_err("error", &it->e);
@@ -182,7 +235,12 @@ record_run(struct load *l)
 	json_t *rec;
 
 	mdx_err_clear(&e);
-	l->run.out = l->run.inserted + l->run.updated + l->run.unchanged;
+	l->run.out = 0;
+	for (int k = 0; k < MDX_KIND_N; k++)
+		if (k != MDX_KIND_FACT) /* facts ride on instruments */
+			l->run.out += l->run.kinds[k].inserted +
+				      l->run.kinds[k].updated +
+				      l->run.kinds[k].unchanged;
 	l->run.status = l->status	  ? "failed"
 			: l->run.rejected ? "partial"
 					  : "ok";
@@ -193,6 +251,82 @@ record_run(struct load *l)
 	if (mdx_store_put_run(l->s, rec, &e) < 0)
 		mdx_log("warning", "run record not stored: %s", e.text);
 	json_decref(rec);
+}
+
+/* append the text of fmt to buf (n bytes, *len used), cut at its end */
+static void append(char *buf, size_t n, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void
+append(char *buf, size_t n, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	va_start(ap, fmt);
+	w = vsnprintf(buf + *len, n - *len, fmt, ap);
+	va_end(ap);
+	if (w > 0)
+		*len += (size_t)w < n - *len ? (size_t)w : n - *len - 1;
+}
+
+/*
+ * The summary line: "N in, N rejected; bars: N inserted, N updated, N
+ * unchanged; runs: N recorded", with the other kinds when the input had
+ * any, the runs already stored, the facts not stored, what was rolled
+ * back, and the time.
+ */
+static void
+summary(const struct load *l, int64_t t0)
+{
+	char buf[1024];
+	size_t len = 0, n = sizeof(buf);
+
+	append(buf, n, &len, "%lld in, %lld rejected", l->run.in,
+	       l->run.rejected);
+	for (int k = 0; k < MDX_KIND_N; k++) {
+		const struct mdx_run_kind *c = &l->run.kinds[k];
+		long long none = k == MDX_KIND_FACT ? l->run.facts_no_as_of : 0;
+
+		if (k != MDX_KIND_BAR &&
+		    c->inserted + c->updated + c->unchanged + none == 0)
+			continue;
+		if (k == MDX_KIND_RUN) {
+			append(buf, n, &len, "; runs: %lld recorded",
+			       c->inserted);
+			if (c->unchanged)
+				append(buf, n, &len, ", %lld already stored",
+				       c->unchanged);
+			continue;
+		}
+		append(buf, n, &len,
+		       "; %s: %lld inserted, %lld updated, %lld unchanged",
+		       mdx_kind_name(k), c->inserted, c->updated, c->unchanged);
+		if (none)
+			append(buf, n, &len, ", %lld not stored", none);
+	}
+	if (l->run.rolled_back)
+		append(buf, n, &len, "; %lld rolled back", l->run.rolled_back);
+	mdx_log("info", "%s; %.1f s", buf,
+		(double)(mdx_mono_ms() - t0) / 1000.0);
+}
+
+/* what was left out, said once with its count rather than once a line */
+static void
+report_dropped(const struct load *l)
+{
+	if (l->raw > 0)
+		mdx_log("error",
+			"%lld records are raw bars (no 'ts'; the first at "
+			"%s:%ld): run them through mdx-transform first",
+			l->raw, l->raw_name, l->raw_line);
+	if (l->run.facts_no_as_of > 0)
+		mdx_log("warning",
+			"%lld instrument records carry market_cap or "
+			"shares_outstanding but no as_of: those facts were "
+			"not stored (a fact is kept with its date; give "
+			"mdx-extract --as-of DATE)",
+			l->run.facts_no_as_of);
 }
 
 /* load every operand (none: stdin); returns the exit status */
@@ -218,9 +352,12 @@ load_all(struct load *l, int n, char **files)
 	reader_finish(&r);
 	if (l->status == 0)
 		commit(l);
-	if (l->status != 0)
+	if (l->status != 0) {
 		mdx_store_rollback(l->s); /* the open batch only */
-	progress(l, 1);
+		batch_lost(l);
+	}
+	mdx_log_status_clear();
+	report_dropped(l);
 	record_run(l);
 	if (l->status != 0)
 		return l->status;
@@ -260,26 +397,24 @@ main(int argc, char **argv)
 			l.batch = strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end != '\0' ||
 			    l.batch < 1 || l.batch > MAX_BATCH) {
-				mdx_log("error",
-					"--batch: '%s' is not a number from 1 "
-					"to %ld",
+				return mdx_usage_error(
+					"--batch: '%s' is not a whole number "
+					"from 1 to %ld",
 					optarg, MAX_BATCH);
-				return MDX_EXIT_USAGE;
 			}
 			break;
 		case 'd':
 			db = optarg;
 			break;
 		case 'h':
-			usage(stdout);
+			mdx_help_print(stdout, synopsis, help);
 			return mdx_close_stdout(MDX_EXIT_OK);
 		case 'l':
 			if ((logfmt = mdx_log_format_parse(optarg)) < 0) {
-				mdx_log("error",
+				return mdx_usage_error(
 					"--log-format: '%s' is not human or "
 					"json",
 					optarg);
-				return MDX_EXIT_USAGE;
 			}
 			break;
 		case 'q':
@@ -292,9 +427,7 @@ main(int argc, char **argv)
 			verbosity = 1;
 			break;
 		default:
-			mdx_log_bad_option(c, argv);
-			usage(stderr);
-			return MDX_EXIT_USAGE;
+			return mdx_log_bad_option(c, argv);
 		}
 	}
 	mdx_log_init("mdx-load", logfmt, verbosity);
@@ -306,15 +439,9 @@ main(int argc, char **argv)
 		mdx_store_close(l.s);
 		return MDX_EXIT_CANTCREAT;
 	}
-	l.progress = verbosity >= 0 && logfmt == MDX_LOG_HUMAN &&
-		     isatty(STDERR_FILENO);
 	mdx_run_start(&l.run, "mdx-load", argc, argv, NULL);
 	status = load_all(&l, argc - optind, argv + optind);
-	mdx_log("info",
-		"%lld in, %lld inserted, %lld updated, %lld unchanged, "
-		"%lld rejected, %.1f s",
-		l.run.in, l.run.inserted, l.run.updated, l.run.unchanged,
-		l.run.rejected, (double)(mdx_mono_ms() - t0) / 1000.0);
+	summary(&l, t0);
 	mdx_run_release(&l.run);
 	mdx_store_close(l.s);
 	return mdx_close_stdout(status);

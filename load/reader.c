@@ -57,6 +57,7 @@ item_new(struct feed *f)
 		return NULL;
 	it = &f->c->items[f->c->n++];
 	it->rec = NULL;
+	it->raw = 0;
 	mdx_err_clear(&it->e);
 	return it;
 }
@@ -83,6 +84,12 @@ item_record(struct item *it, json_t *rec)
 	}
 	if (rc != 0) {
 		it->kind = ITEM_REJECT;
+		/* mdx-extract's output given to mdx-load: told once, at the
+		 * end, rather than once a line */
+		it->raw = type == MDX_REC_BAR &&
+			  json_object_get(rec, "ts") == NULL &&
+			  (json_object_get(rec, "t") != NULL ||
+			   json_object_get(rec, "time") != NULL);
 		mdx_err_where(&it->e, it->name, it->line);
 		json_decref(rec);
 	} else if (type == MDX_REC_BAR) {

@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,48 +208,60 @@ struct args {
 	const char *used_name[NOPTS]; /* their names, for messages */
 };
 
+static const struct mdx_help help[] = {
+	{"--db FILE", "the store (default $MDX_DB, else ./market.db)"},
+	{"-f, --format F", "ndjson json csv tsv table (chart: svg)"},
+	{"-h, --help", "print this help and exit"},
+	{"--log-format human|json", "diagnostics as text or JSON lines"},
+	{"-o, --output FILE", "write the answer to FILE (renamed into place)"},
+	{"-q, --quiet", "errors only"},
+	{"-V, --version", "print the version and exit"},
+	{"-v, --verbose", "more diagnostics"},
+	{"--all", "calendar: every day, closed ones too"},
+	{"--as-of DATE|today", "check: the reference date of stale"},
+	{"--at-open", "resample --to 1h: hours from the half hour (09:30)"},
+	{"--base LEVEL", "index build: the first session's level (1000)"},
+	{"--date DATE", "index composition: the members on DATE"},
+	{"--fail-on KIND,...", "check: exit 1 when these kinds are found"},
+	{"--from DATE", "from DATE (YYYY-MM-DD, inclusive)"},
+	{"--height N", "chart: lines (20) or SVG pixels (420)"},
+	{"--index", "chart: the operand names an index"},
+	{"--interval I", "1m 5m 15m 30m 1h 1d 1wk 1mo"},
+	{"--kinds KIND,...", "check: only these kinds of finding"},
+	{"--limit N", "at most N rows (runs: default 20)"},
+	{"--log", "returns: log returns, not simple"},
+	{"--outlier K", "check: returns beyond K robust deviations (20)"},
+	{"--period P", "returns: daily weekly monthly quarterly"},
+	{"--rebalance P", "index build: daily weekly monthly quarterly"},
+	{"--regular", "resample: the regular session's bars only"},
+	{"--risk-free RATE", "stats, index performance: for Sharpe (2%)"},
+	{"--stale N", "check: sessions without a bar before stale (5)"},
+	{"--summary", "index performance: one row of figures"},
+	{"--to DATE", "up to DATE (inclusive); resample: --to 1wk|1mo|1d|1h"},
+	{"--top N", "index build: the N largest by market cap"},
+	{"--type line|candle", "chart: a line or candles"},
+	{"--wide", "returns: a column a symbol"},
+	{"--width N", "chart: columns (the terminal's) or SVG pixels (900)"},
+	{"--zero-volume M", "check: runs of M days of volume 0 (3)"},
+	{NULL, NULL},
+};
+
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: mdx-query [-hqVv] [--db FILE] [-f FORMAT] "
-		    "[--log-format human|json] [-o FILE]\n"
-		    "                 COMMAND ...\n");
-	for (size_t i = 0; i < NCMDS; i++)
-		fprintf(fp, "       mdx-query %s %s\n", cmds[i].name,
-			cmds[i].synopsis);
-	fprintf(fp, "formats: ndjson json csv tsv table; chart: text or svg\n");
-}
+	char syn[4096];
+	size_t len;
 
-static int usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-/* report a usage error, repeat the synopsis; returns MDX_EXIT_USAGE */
-static int
-usage_error(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	mdx_log("error", "%s", msg);
-	usage(stderr);
-	return MDX_EXIT_USAGE;
-}
-
-/* report the option getopt_long stopped at (c is '?' or ':') */
-static int
-bad_option(int c, char **argv)
-{
-	char shortopt[3] = {'-', (char)optopt, '\0'};
-	const char *opt = argv[optind - 1];
-
-	if (strncmp(opt, "--", 2) != 0)
-		opt = shortopt;
-	if (c == ':')
-		return usage_error("option '%s' needs a value", opt);
-	return usage_error("unknown option '%s'", opt);
+	len = (size_t)snprintf(
+		syn, sizeof(syn),
+		"usage: mdx-query [-hqVv] [--db FILE] [-f FORMAT] "
+		"[--log-format human|json] [-o FILE]\n"
+		"                 COMMAND ...\n");
+	for (size_t i = 0; i < NCMDS && len < sizeof(syn); i++)
+		len += (size_t)snprintf(syn + len, sizeof(syn) - len,
+					"       mdx-query %s %s\n",
+					cmds[i].name, cmds[i].synopsis);
+	mdx_help_print(fp, syn, help);
 }
 
 /* the command name, or "name sub" for two-word commands ("index build") */
@@ -299,21 +310,22 @@ parse_options(int argc, char **argv, struct args *a, struct mdx_query *q,
 			break;
 		case 'f':
 			if ((a->format = mdx_format_parse(optarg)) < 0)
-				return usage_error("-f: unknown format '%s'",
-						   optarg);
+				return mdx_usage_error(
+					"-f: unknown format '%s'", optarg);
 			break;
 		case 'F':
 		case 'T':
 			if (c == 'T' && mdx_interval_parse(optarg) >= 0) {
 				/* resample's --to 1wk: an interval, no date */
 				if (query_analysis_option("--to", optarg, &e))
-					return usage_error("--to: %s", e.text);
+					return mdx_usage_error("--to: %s",
+							       e.text);
 				note_opt(a, OPT_EVERY, "--to INTERVAL");
 				break;
 			}
 			if (mdx_date_parse(optarg, c == 'F' ? &q->from : &q->to,
 					   &e))
-				return usage_error(
+				return mdx_usage_error(
 					"--%s: '%s' is not a date (YYYY-MM-DD)",
 					c == 'F' ? "from" : "to", optarg);
 			q->has |= c == 'F' ? MDX_Q_FROM : MDX_Q_TO;
@@ -322,9 +334,10 @@ parse_options(int argc, char **argv, struct args *a, struct mdx_query *q,
 			break;
 		case 'G':
 			if ((a->logfmt = mdx_log_format_parse(optarg)) < 0)
-				return usage_error("--log-format: '%s' is not "
-						   "human or json",
-						   optarg);
+				return mdx_usage_error(
+					"--log-format: '%s' is not "
+					"human or json",
+					optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -332,7 +345,7 @@ parse_options(int argc, char **argv, struct args *a, struct mdx_query *q,
 			return -1;
 		case 'I':
 			if ((q->interval = mdx_interval_parse(optarg)) < 0)
-				return usage_error(
+				return mdx_usage_error(
 					"--interval: unknown interval '%s' "
 					"(1m 5m 15m 30m 1h 1d 1wk 1mo)",
 					optarg);
@@ -343,7 +356,7 @@ parse_options(int argc, char **argv, struct args *a, struct mdx_query *q,
 			q->limit = strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end != '\0' ||
 			    q->limit < 0)
-				return usage_error(
+				return mdx_usage_error(
 					"--limit: '%s' is not a number >= 0",
 					optarg);
 			note_opt(a, OPT_LIMIT, "--limit");
@@ -358,20 +371,20 @@ parse_options(int argc, char **argv, struct args *a, struct mdx_query *q,
 		case LONG_AS_OF:
 			if (mdx_check_date_parse(optarg, 0,
 						 &query_check_opts.as_of, &e))
-				return usage_error("--as-of: %s", e.text);
+				return mdx_usage_error("--as-of: %s", e.text);
 			query_check_opts.has_as_of = 1;
 			note_opt(a, OPT_AS_OF, "--as-of");
 			break;
 		case LONG_FAIL_ON:
 			if (mdx_check_kinds_parse(
 				    optarg, &query_check_opts.fail_on, &e))
-				return usage_error("--fail-on: %s", e.text);
+				return mdx_usage_error("--fail-on: %s", e.text);
 			note_opt(a, OPT_FAIL_ON, "--fail-on");
 			break;
 		case LONG_KINDS:
 			if (mdx_check_kinds_parse(optarg,
 						  &query_check_opts.kinds, &e))
-				return usage_error("--kinds: %s", e.text);
+				return mdx_usage_error("--kinds: %s", e.text);
 			note_opt(a, OPT_KINDS, "--kinds");
 			break;
 		case LONG_OUTLIER:
@@ -379,7 +392,7 @@ parse_options(int argc, char **argv, struct args *a, struct mdx_query *q,
 			query_check_opts.outlier = strtod(optarg, &end);
 			if (errno || end == optarg || *end != '\0' ||
 			    !(query_check_opts.outlier > 0))
-				return usage_error(
+				return mdx_usage_error(
 					"--outlier: '%s' is not a number > 0",
 					optarg);
 			note_opt(a, OPT_OUTLIER, "--outlier");
@@ -390,7 +403,7 @@ parse_options(int argc, char **argv, struct args *a, struct mdx_query *q,
 			n = strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end != '\0' ||
 			    n < (c == LONG_STALE ? 0 : 1) || n > 1000000)
-				return usage_error(
+				return mdx_usage_error(
 					"--%s: '%s' is not a number >= %d",
 					c == LONG_STALE ? "stale"
 							: "zero-volume",
@@ -421,20 +434,20 @@ parse_options(int argc, char **argv, struct args *a, struct mdx_query *q,
 					analysis_opts[c - LONG_ANALYSIS];
 
 				if (query_analysis_option(name, optarg, &e))
-					return usage_error("%s: %s", name,
-							   e.text);
+					return mdx_usage_error("%s: %s", name,
+							       e.text);
 				note_opt(a,
 					 (enum opt)(OPT_RISK_FREE
 						    << (c - LONG_ANALYSIS)),
 					 name);
 				break;
 			}
-			return bad_option(c, argv);
+			return mdx_log_bad_option(c, argv);
 		}
 	}
 	if ((q->has & (MDX_Q_FROM | MDX_Q_TO)) == (MDX_Q_FROM | MDX_Q_TO) &&
 	    q->from > q->to)
-		return usage_error("--from is after --to");
+		return mdx_usage_error("--from is after --to");
 	return 0;
 }
 
@@ -486,7 +499,8 @@ dest_open(struct dest *d, const char *path)
 	/* mkstemp makes 0600; the file gets the mode a plain create would */
 	if ((fd = mkstemp(d->tmp)) < 0 || fchmod(fd, 0666 & ~mask) != 0 ||
 	    (d->fp = fdopen(fd, "w")) == NULL) {
-		mdx_log("error", "%s: %s", d->tmp, strerror(errno));
+		/* the user named FILE, not the temporary beside it */
+		mdx_log("error", "%s: %s", path, strerror(errno));
 		if (fd >= 0) {
 			close(fd);
 			unlink(d->tmp);
@@ -510,7 +524,7 @@ dest_close(struct dest *d, int status)
 	if (fclose(d->fp) != 0)
 		bad = 1;
 	if (bad && status <= MDX_EXIT_PARTIAL) {
-		mdx_log("error", "%s: %s", d->tmp, strerror(errno));
+		mdx_log("error", "%s: %s", d->path, strerror(errno));
 		status = MDX_EXIT_IOERR;
 	}
 	if (status <= MDX_EXIT_PARTIAL && rename(d->tmp, d->path) != 0) {
@@ -574,10 +588,19 @@ run(const struct query_cmd *cmd, const struct args *a, struct query_ctx *c)
 	if (rc >= 0 && w != NULL && mdx_output_finish(w, &c->e))
 		rc = -1;
 	if (rc < 0) {
-		mdx_log_err("error", &c->e);
+		/* a write to -o FILE failed: name FILE, not <stdout> or the
+		 * temporary */
+		if (d.tmp != NULL && ferror(d.fp) && c->e.file[0] == '\0')
+			mdx_err_where(&c->e, d.path, 0);
 		status = failure_status(&c->e);
-		if (status == MDX_EXIT_USAGE)
-			usage(stderr);
+		if (status == MDX_EXIT_USAGE) {
+			char msg[1024];
+
+			mdx_usage_error("%s",
+					mdx_err_str(&c->e, msg, sizeof(msg)));
+		} else {
+			mdx_log_err("error", &c->e);
+		}
 	} else {
 		status = rc > 0 ? MDX_EXIT_PARTIAL : MDX_EXIT_OK;
 	}
@@ -605,27 +628,28 @@ main(int argc, char **argv)
 		return rc < 0 ? status : rc; /* done (help), or a usage error */
 	mdx_log_init("mdx-query", a.logfmt, a.verbosity);
 	if (optind >= argc)
-		return usage_error("no command given");
+		return mdx_usage_error("no command given");
 	cmd = find_cmd(argv[optind],
 		       optind + 1 < argc ? argv[optind + 1] : NULL);
 	if (cmd == NULL && strcmp(argv[optind], "index") == 0)
-		return usage_error("index: '%s' is not build, performance, "
-				   "composition, changes, list or delete",
-				   optind + 1 < argc ? argv[optind + 1] : "");
+		return mdx_usage_error("index: '%s' is not build, performance, "
+				       "composition, changes, list or delete",
+				       optind + 1 < argc ? argv[optind + 1]
+							 : "");
 	if (cmd == NULL)
-		return usage_error("unknown command '%s'", argv[optind]);
+		return mdx_usage_error("unknown command '%s'", argv[optind]);
 	if (a.format == MDX_FMT_SVG && !(cmd->mode & CMD_RAW))
-		return usage_error("-f: unknown format 'svg'");
+		return mdx_usage_error("-f: unknown format 'svg'");
 	words = strchr(cmd->name, ' ') ? 2 : 1;
 	for (int i = 0; i < NOPTS; i++)
 		if ((a.used & (1u << i)) && !(cmd->opts & (1u << i)))
-			return usage_error("%s: %s does not apply", cmd->name,
-					   a.used_name[i]);
+			return mdx_usage_error("%s: %s does not apply",
+					       cmd->name, a.used_name[i]);
 	nargs = argc - optind - words;
 	if (nargs < cmd->min_args ||
 	    (cmd->max_args >= 0 && nargs > cmd->max_args))
-		return usage_error("%s: wrong number of operands (%s)",
-				   cmd->name, cmd->synopsis);
+		return mdx_usage_error("%s: wrong number of operands (%s)",
+				       cmd->name, cmd->synopsis);
 	if (cmd->run == query_runs && !(a.used & OPT_LIMIT))
 		c.q.limit = RUNS_DEFAULT_LIMIT;
 	c.argc = nargs;

@@ -276,9 +276,27 @@ struct serve_route {
 	const char *summary;		 /* one line, for OpenAPI */
 	const char *desc;		 /* more, for OpenAPI */
 	const char *same_as;		 /* the mdx-query command, or NULL */
+	const char *cols; /* SR_ROWS: the columns of a row, space-separated,
+			   * in order, each typed by serve_columns[] unless
+			   * written "name:type"; " | " between the shapes
+			   * of a route that has two; NULL: none */
 };
 extern const struct serve_route serve_routes[];
 extern const size_t serve_nroutes;
+
+/*
+ * The JSON type of every column a route answers, by name, for the schemas
+ * of /openapi.json: "string", "number", "integer", "boolean", "date"
+ * (YYYY-MM-DD), "date-time" (RFC 3339) or "strings" (an array of them).
+ * A value is null where the data has none, except in the key columns.
+ */
+struct serve_column {
+	const char *name; /* as in the rows */
+	const char *type; /* as above */
+	int key;	  /* 1: never null */
+};
+extern const struct serve_column serve_columns[];
+extern const size_t serve_ncolumns;
 
 /* What a request carries, as parsed. */
 struct serve_kv {

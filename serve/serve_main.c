@@ -14,7 +14,6 @@
 #include <netinet/in.h>
 #include <netdb.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,43 +81,49 @@ static const struct option longopts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-static void
-usage(FILE *fp)
-{
-	fprintf(fp,
-		"usage: mdx-serve [-hqVv] [--db FILE] [--listen ADDR:PORT] "
-		"[--port-file FILE]\n"
-		"                 [--threads N] [--api-key-file FILE] "
-		"[--cursor-key-file FILE]\n"
-		"                 [--cache-size SIZE] [--max-age S] [--cors "
-		"ORIGIN]\n"
-		"                 [--timeout S] [--header-timeout S] "
-		"[--max-connections N]\n"
-		"                 [--max-per-ip N] "
-		"[--max-body SIZE] [--max-url SIZE] "
-		"[--max-header SIZE]\n"
-		"                 [--rate-limit N] [--query-timeout MS] "
-		"[--grace S]\n"
-		"                 [--ready-max-age S] [--log-format "
-		"human|json]\n");
-}
+static const char synopsis[] =
+	"usage: mdx-serve [-hqVv] [--db FILE] [--listen ADDR:PORT] "
+	"[--port-file FILE]\n"
+	"                 [--threads N] [--api-key-file FILE] "
+	"[--cursor-key-file FILE]\n"
+	"                 [--cache-size SIZE] [--max-age S] [--cors ORIGIN]\n"
+	"                 [--timeout S] [--header-timeout S] "
+	"[--max-connections N]\n"
+	"                 [--max-per-ip N] "
+	"[--max-body SIZE] [--max-url SIZE] "
+	"[--max-header SIZE]\n"
+	"                 [--rate-limit N] [--query-timeout MS] "
+	"[--grace S]\n"
+	"                 [--ready-max-age S] [--log-format human|json]\n";
 
-static int usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static int
-usage_error(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	mdx_log("error", "%s", msg);
-	usage(stderr);
-	return MDX_EXIT_USAGE;
-}
+static const struct mdx_help help[] = {
+	{"--api-key-file FILE", "the key for writes (else $MDX_API_KEY)"},
+	{"--cache-size SIZE", "bytes of answers cached (default 64M; 0: off)"},
+	{"--cors ORIGIN", "allow cross-origin requests from ORIGIN (or *)"},
+	{"--cursor-key-file FILE", "cursors' key, to hold across restarts"},
+	{"--db FILE", "the store (default $MDX_DB, else ./market.db)"},
+	{"--grace S", "how long SIGTERM waits for requests (default 30)"},
+	{"--header-timeout S", "close a request not in after S (default 5)"},
+	{"-h, --help", "print this help and exit"},
+	{"--listen ADDR:PORT", "where to listen (default 127.0.0.1:8080)"},
+	{"--log-format human|json", "diagnostics as text or JSON lines"},
+	{"--max-age S", "Cache-Control max-age of answers (default 0)"},
+	{"--max-body SIZE", "bytes of a request body (default 8M): 413"},
+	{"--max-connections N", "connections at once (default 1024)"},
+	{"--max-header SIZE", "bytes of the header fields (default 16K): 431"},
+	{"--max-per-ip N", "connections at once from one address (64)"},
+	{"--max-url SIZE", "bytes of the request target (default 8K): 414"},
+	{"--port-file FILE", "write the port listened on to FILE"},
+	{"--query-timeout MS", "stop a query after MS (default 5000; 0: off)"},
+	{"-q, --quiet", "no access log, errors only"},
+	{"--rate-limit N", "requests a second from one address (100; 0: off)"},
+	{"--ready-max-age S", "/ready fails when the last ok run is older"},
+	{"--threads N", "worker threads (default: the processors)"},
+	{"--timeout S", "close a connection idle this long (default 30)"},
+	{"-V, --version", "print the version and exit"},
+	{"-v, --verbose", "debug diagnostics"},
+	{NULL, NULL},
+};
 
 /* split "ADDR:PORT", "[V6]:PORT" or ":PORT" into c->host and c->port */
 static int
@@ -184,16 +189,18 @@ parse_options(int argc, char **argv, struct serve_conf *c, int *logfmt,
 			break;
 		case OPT_CACHE_SIZE:
 			if (serve_parse_size(optarg, &c->cache_bytes))
-				return usage_error("--cache-size: '%s' is not "
-						   "a size (64M, 512K, 0)",
-						   optarg);
+				return mdx_usage_error(
+					"--cache-size: '%s' is not "
+					"a size (64M, 512K, 0)",
+					optarg);
 			break;
 		case OPT_CORS:
 			if (c->ncors == SERVE_MAX_CORS)
-				return usage_error("--cors: at most %d origins",
-						   SERVE_MAX_CORS);
+				return mdx_usage_error(
+					"--cors: at most %d origins",
+					SERVE_MAX_CORS);
 			if (strpbrk(optarg, "\r\n") != NULL)
-				return usage_error("--cors: bad origin");
+				return mdx_usage_error("--cors: bad origin");
 			c->cors[c->ncors++] = optarg;
 			break;
 		case OPT_CURSOR_KEY_FILE:
@@ -204,39 +211,43 @@ parse_options(int argc, char **argv, struct serve_conf *c, int *logfmt,
 			break;
 		case OPT_GRACE:
 			if (serve_parse_long(optarg, 0, 3600, &c->grace))
-				return usage_error("--grace: '%s' is not 0 to "
-						   "3600 seconds",
-						   optarg);
+				return mdx_usage_error(
+					"--grace: '%s' is not 0 to "
+					"3600 seconds",
+					optarg);
 			break;
 		case 'h':
-			usage(stdout);
+			mdx_help_print(stdout, synopsis, help);
 			return mdx_close_stdout(MDX_EXIT_OK);
 		case OPT_LISTEN:
 			if (parse_listen(optarg, c))
-				return usage_error("--listen: '%s' is not "
-						   "ADDR:PORT",
-						   optarg);
+				return mdx_usage_error("--listen: '%s' is not "
+						       "ADDR:PORT",
+						       optarg);
 			break;
 		case OPT_LOG_FORMAT:
 			if ((*logfmt = mdx_log_format_parse(optarg)) < 0)
-				return usage_error("--log-format: '%s' is not "
-						   "human or json",
-						   optarg);
+				return mdx_usage_error(
+					"--log-format: '%s' is not "
+					"human or json",
+					optarg);
 			break;
 		case OPT_MAX_AGE:
 			if (serve_parse_long(optarg, 0, 31536000, &c->max_age))
-				return usage_error("--max-age: '%s' is not 0 "
-						   "to 31536000 seconds",
-						   optarg);
+				return mdx_usage_error(
+					"--max-age: '%s' is not 0 "
+					"to 31536000 seconds",
+					optarg);
 			break;
 		case OPT_MAX_BODY:
 		case OPT_MAX_URL:
 		case OPT_MAX_HEADER:
 			if (serve_parse_size(optarg, &sz) || sz < 256 ||
 			    sz > ((size_t)1 << 30))
-				return usage_error("%s: '%s' is not a size "
-						   "from 256 to 1G",
-						   argv[optind - 1], optarg);
+				return mdx_usage_error("%s: '%s' is not a size "
+						       "from 256 to 1G",
+						       argv[optind - 1],
+						       optarg);
 			*(ch == OPT_MAX_BODY  ? &c->max_body
 			  : ch == OPT_MAX_URL ? &c->max_url
 					      : &c->max_header) = sz;
@@ -244,9 +255,10 @@ parse_options(int argc, char **argv, struct serve_conf *c, int *logfmt,
 		case OPT_MAX_CONNS:
 		case OPT_MAX_PER_IP:
 			if (serve_parse_long(optarg, 1, 1000000, &n))
-				return usage_error("%s: '%s' is not 1 to "
-						   "1000000",
-						   argv[optind - 1], optarg);
+				return mdx_usage_error("%s: '%s' is not 1 to "
+						       "1000000",
+						       argv[optind - 1],
+						       optarg);
 			*(ch == OPT_MAX_CONNS ? &c->max_conns
 					      : &c->max_per_ip) = (unsigned)n;
 			break;
@@ -255,9 +267,10 @@ parse_options(int argc, char **argv, struct serve_conf *c, int *logfmt,
 			break;
 		case OPT_QUERY_TIMEOUT:
 			if (serve_parse_long(optarg, 0, 3600000, &c->query_ms))
-				return usage_error("--query-timeout: '%s' is "
-						   "not 0 to 3600000 ms",
-						   optarg);
+				return mdx_usage_error(
+					"--query-timeout: '%s' is "
+					"not 0 to 3600000 ms",
+					optarg);
 			break;
 		case 'q':
 			*verbosity = -1;
@@ -265,38 +278,43 @@ parse_options(int argc, char **argv, struct serve_conf *c, int *logfmt,
 			break;
 		case OPT_RATE_LIMIT:
 			if (serve_parse_long(optarg, 0, 10000000, &n))
-				return usage_error("--rate-limit: '%s' is not "
-						   "0 to 10000000 requests a "
-						   "second",
-						   optarg);
+				return mdx_usage_error(
+					"--rate-limit: '%s' is not "
+					"0 to 10000000 requests a "
+					"second",
+					optarg);
 			c->rate = (double)n;
 			break;
 		case OPT_READY_MAX_AGE:
 			if (serve_parse_long(optarg, 0, 100000000,
 					     &c->ready_max_age))
-				return usage_error("--ready-max-age: '%s' is "
-						   "not a number of seconds",
-						   optarg);
+				return mdx_usage_error(
+					"--ready-max-age: '%s' is "
+					"not a number of seconds",
+					optarg);
 			break;
 		case OPT_THREADS:
 			if (serve_parse_long(optarg, 1, 1024, &n))
-				return usage_error("--threads: '%s' is not 1 "
-						   "to 1024",
-						   optarg);
+				return mdx_usage_error(
+					"--threads: '%s' is not 1 "
+					"to 1024",
+					optarg);
 			c->threads = (int)n;
 			break;
 		case OPT_HEADER_TIMEOUT:
 			if (serve_parse_long(optarg, 1, 86400, &n))
-				return usage_error("--header-timeout: '%s' is "
-						   "not 1 to 86400 seconds",
-						   optarg);
+				return mdx_usage_error(
+					"--header-timeout: '%s' is not 1 "
+					"to 86400 seconds",
+					optarg);
 			c->header_timeout = (unsigned)n;
 			break;
 		case OPT_TIMEOUT:
 			if (serve_parse_long(optarg, 1, 86400, &n))
-				return usage_error("--timeout: '%s' is not 1 "
-						   "to 86400 seconds",
-						   optarg);
+				return mdx_usage_error(
+					"--timeout: '%s' is not 1 "
+					"to 86400 seconds",
+					optarg);
 			c->timeout = (unsigned)n;
 			break;
 		case 'V':
@@ -305,16 +323,12 @@ parse_options(int argc, char **argv, struct serve_conf *c, int *logfmt,
 		case 'v':
 			*verbosity = 1;
 			break;
-		case ':':
-			return usage_error("option '%s' needs a value",
-					   argv[optind - 1]);
 		default:
-			return usage_error("unknown option '%s'",
-					   argv[optind - 1]);
+			return mdx_log_bad_option(ch, argv);
 		}
 	}
 	if (optind != argc)
-		return usage_error("unexpected operand '%s'", argv[optind]);
+		return mdx_usage_error("unexpected operand '%s'", argv[optind]);
 	return -1;
 }
 

@@ -352,6 +352,89 @@ problem_response(const char *desc)
 			 "$ref", "#/components/schemas/Problem");
 }
 
+/* the JSON Schema of a column of type t (serve_columns[]'s names) */
+static json_t *
+column_schema(const char *t, int key)
+{
+	const char *base = strcmp(t, "date") == 0 || strcmp(t, "date-time") == 0
+				   ? "string"
+			   : strcmp(t, "strings") == 0 ? "array"
+						       : t;
+	json_t *o = key ? json_pack("{s:s}", "type", base)
+			: json_pack("{s:[s,s]}", "type", base, "null");
+
+	if (o != NULL && strcmp(base, t) != 0 && strcmp(base, "string") == 0)
+		json_object_set_new(o, "format", json_string(t));
+	if (o != NULL && strcmp(t, "strings") == 0)
+		json_object_set_new(o, "items",
+				    json_pack("{s:s}", "type", "string"));
+	return o;
+}
+
+/* the schema of one row shape: "name name:type ..." up to end */
+static json_t *
+row_schema(const char *p, const char *end)
+{
+	json_t *props = json_object(), *req = json_array();
+
+	while (p < end) {
+		size_t n = strcspn(p, " "), nn = strcspn(p, ": ");
+		const char *type = NULL;
+		char name[64], t[32];
+		int key = 0;
+
+		if (n > (size_t)(end - p))
+			n = (size_t)(end - p);
+		if (nn > n)
+			nn = n;
+		if (n > 0 && nn < sizeof(name)) {
+			snprintf(name, sizeof(name), "%.*s", (int)nn, p);
+			for (size_t i = 0; i < serve_ncolumns; i++)
+				if (strcmp(serve_columns[i].name, name) == 0) {
+					type = serve_columns[i].type;
+					key = serve_columns[i].key;
+				}
+			if (nn < n) { /* "name:type" */
+				snprintf(t, sizeof(t), "%.*s",
+					 (int)(n - nn - 1), p + nn + 1);
+				type = t;
+			}
+			json_object_set_new(
+				props, name,
+				column_schema(type ? type : "string", key));
+			json_array_append_new(req, json_string(name));
+		}
+		p += n;
+		while (p < end && *p == ' ')
+			p++;
+	}
+	return json_pack("{s:s,s:o,s:o}", "type", "object", "properties", props,
+			 "required", req);
+}
+
+/* the schema of a route's JSON answer: its rows (one of two shapes when
+ * cols has " | "), in a page envelope when paged */
+static json_t *
+rows_schema(const struct serve_route *rt)
+{
+	const char *bar = strchr(rt->cols, '|');
+	const char *end = rt->cols + strlen(rt->cols);
+	json_t *items, *rows;
+
+	if (bar == NULL)
+		items = row_schema(rt->cols, end);
+	else
+		items = json_pack("{s:[o,o]}", "oneOf",
+				  row_schema(rt->cols, bar),
+				  row_schema(bar + 1, end));
+	rows = json_pack("{s:s,s:o}", "type", "array", "items", items);
+	if (!(rt->flags & SR_PAGED))
+		return rows;
+	return json_pack("{s:s,s:{s:{s:[s,s]},s:o},s:[s,s]}", "type", "object",
+			 "properties", "next", "type", "string", "null", "data",
+			 rows, "required", "next", "data");
+}
+
 static json_t *
 operation(const struct serve_route *rt)
 {
@@ -401,6 +484,11 @@ operation(const struct serve_route *rt)
 		content = json_pack("{s:{},s:{},s:{},s:{}}", "application/json",
 				    "application/x-ndjson", "text/csv",
 				    "text/tab-separated-values");
+		/* the rows' columns, from the route table */
+		if (content != NULL && rt->cols != NULL)
+			json_object_set_new(
+				json_object_get(content, "application/json"),
+				"schema", rows_schema(rt));
 		json_object_set_new(
 			resp, "200",
 			json_pack("{s:s,s:o,s:{s:{s:s},s:{s:s}}}",

@@ -377,12 +377,14 @@ q_limit(struct serve_req *r, long def, long max, int zero_ok, long *out)
 	if (s == NULL)
 		return 0;
 	nd = strspn(s, "0123456789");
-	if (nd == 0 || s[nd] != '\0')
-		return serve_fail(r, 400, "limit: '%.40s' is not a number", s);
-	if (serve_parse_long(s, 0, max, out)) /* too big: the cap */
+	if (nd > 0 && s[nd] == '\0' &&
+	    serve_parse_long(s, 0, max, out)) /* too big: the cap */
 		*out = max;
-	if (*out == 0 && !zero_ok)
-		return serve_fail(r, 400, "limit: must be at least 1");
+	if (nd == 0 || s[nd] != '\0' || (*out == 0 && !zero_ok))
+		return serve_fail(r, 400,
+				  "limit: must be a whole number from %d to "
+				  "%ld, not '%.40s'",
+				  zero_ok ? 0 : 1, max, s);
 	return 0;
 }
 

@@ -60,6 +60,100 @@ const struct serve_param_def serve_params[SP_NPARAM] = {
 	 "bars in a row with volume 0 (default 3)"},
 };
 
+const struct serve_column serve_columns[] = {
+	/* bars (canonical bar records, mdx-records(5)) */
+	{"type", "string", 1},
+	{"symbol", "string", 1},
+	{"interval", "string", 1},
+	{"ts", "date-time", 1},
+	{"date", "date", 1},
+	{"open", "number", 0},
+	{"high", "number", 0},
+	{"low", "number", 0},
+	{"close", "number", 0},
+	{"adj_close", "number", 0},
+	{"volume", "integer", 0},
+	{"vwap", "number", 0},
+	{"trades", "integer", 0},
+	{"session", "string", 0},
+	{"phase", "string", 0},
+	{"source", "string", 0},
+	/* symbols */
+	{"first_date", "date", 0},
+	{"last_date", "date", 0},
+	{"bars", "integer", 0},
+	/* runs */
+	{"id", "integer", 1},
+	{"tool", "string", 1},
+	{"started", "date-time", 0},
+	{"finished", "date-time", 0},
+	{"status", "string", 0},
+	{"rows_in", "integer", 0},
+	{"rows_out", "integer", 0},
+	{"inserted", "integer", 0},
+	{"updated", "integer", 0},
+	{"unchanged", "integer", 0},
+	{"rejected", "integer", 0},
+	{"failed", "strings", 0},
+	/* stats, returns */
+	{"count", "integer", 0},
+	{"first_open", "number", 0},
+	{"last_close", "number", 0},
+	{"mean_close", "number", 0},
+	{"total_return", "number", 0},
+	{"volatility", "number", 0},
+	{"sharpe", "number", 0},
+	{"max_drawdown", "number", 0},
+	{"dd_peak", "date", 0},
+	{"dd_trough", "date", 0},
+	{"basis", "string", 0},
+	{"risk_free", "number", 0},
+	{"sessions", "integer", 0},
+	{"price", "number", 0},
+	{"return", "number", 0},
+	/* index */
+	{"index", "string", 1},
+	{"top", "integer", 0},
+	{"rebalance", "string", 0},
+	{"base", "number", 0},
+	{"universe", "integer", 0},
+	{"rebalances", "integer", 0},
+	{"changes", "integer", 0},
+	{"carried", "integer", 0},
+	{"level", "number", 0},
+	{"built_at", "date-time", 0},
+	{"cumulative", "number", 0},
+	{"members", "integer", 0},
+	{"rebalanced", "boolean", 0},
+	{"rank", "integer", 0},
+	{"name", "string", 0},
+	{"sector", "string", 0},
+	{"weight", "number", 0},
+	{"market_cap", "number", 0},
+	{"change", "string", 0},
+	/* calendar */
+	{"weekday", "string", 0},
+	{"open_et", "string", 0},
+	{"close_et", "string", 0},
+	{"early_close", "boolean", 0},
+	{"note", "string", 0},
+	/* check */
+	{"kind", "string", 0},
+	{"value", "number", 0},
+	{"detail", "string", 0},
+};
+
+const size_t serve_ncolumns = sizeof(serve_columns) / sizeof(*serve_columns);
+
+/* the columns of the row shapes the routes share (lib/store.c, analysis.c) */
+#define BAR_COLS                                                               \
+	"type symbol interval ts date open high low close adj_close volume "   \
+	"vwap trades session phase source"
+#define STATS_COLS                                                             \
+	"count first_date last_date first_open last_close high low "           \
+	"mean_close vwap total_return volatility sharpe max_drawdown "         \
+	"dd_peak dd_trough basis risk_free"
+
 #define ROWS (SR_CACHE | SR_FORMATS | SR_ROWS)
 
 const struct serve_route serve_routes[] = {
@@ -67,7 +161,8 @@ const struct serve_route serve_routes[] = {
 	 serve_q_symbols, "Symbols in the store",
 	 "Each symbol and interval with its first and last date and its "
 	 "number of bars.",
-	 "mdx-query symbols [SYMBOL ...] [--interval I]"},
+	 "mdx-query symbols [SYMBOL ...] [--interval I]",
+	 "symbol interval first_date last_date bars"},
 	{"GET", "/v1/bars/{symbol}",
 	 SP_FORMAT | SP_INTERVAL | SP_FROM | SP_TO | SP_LIMIT | SP_CURSOR,
 	 ROWS | SR_PAGED, serve_q_bars, "Bars of a symbol",
@@ -76,18 +171,20 @@ const struct serve_route serve_routes[] = {
 	 "and, for json, in the body's \"next\" (null on the last page); the "
 	 "body's \"data\" is what mdx-query -f json prints for the page.",
 	 "mdx-query bars SYMBOL [--interval I] [--from D] [--to D] "
-	 "[--limit N]"},
+	 "[--limit N]",
+	 BAR_COLS},
 	{"GET", "/v1/instruments/{symbol}/ohlcv",
 	 SP_FORMAT | SP_INTERVAL | SP_FROM | SP_TO | SP_LIMIT | SP_CURSOR,
 	 ROWS | SR_PAGED, serve_q_bars, "Bars of a symbol (alias)",
 	 "The same as /v1/bars/{symbol}.",
 	 "mdx-query bars SYMBOL [--interval I] [--from D] [--to D] "
-	 "[--limit N]"},
+	 "[--limit N]",
+	 BAR_COLS},
 	{"GET", "/v1/bars/{symbol}/{interval}/{ts}", SP_FORMAT, ROWS,
 	 serve_q_bar, "One bar",
 	 "The bar with this key; ts is RFC 3339 UTC (as in the bar's ts "
 	 "field) or, for 1d, 1wk and 1mo bars, the trading date.",
-	 NULL},
+	 NULL, BAR_COLS},
 	{"PUT", "/v1/bars/{symbol}/{interval}/{ts}", 0, SR_WRITE | SR_BODY,
 	 serve_w_put_bar, "Create or replace one bar",
 	 "The body is one bar record (canonical or raw), checked as "
@@ -109,22 +206,26 @@ const struct serve_route serve_routes[] = {
 	 serve_q_latest, "Latest bar of each symbol",
 	 "The latest bar of each symbol and interval, of the symbols named or "
 	 "of every symbol.",
-	 "mdx-query latest [SYMBOL ...] [--interval I]"},
+	 "mdx-query latest [SYMBOL ...] [--interval I]", BAR_COLS},
 	{"GET", "/v1/runs", SP_FORMAT | SP_LIMIT, ROWS, serve_q_runs,
 	 "Pipeline runs", "The pipeline's history, newest first.",
-	 "mdx-query runs [--limit N]"},
+	 "mdx-query runs [--limit N]",
+	 "id tool started finished status rows_in rows_out inserted updated "
+	 "unchanged rejected failed"},
 	{"GET", "/v1/stats/{symbol}",
 	 SP_FORMAT | SP_FROM | SP_TO | SP_RISK_FREE, ROWS, serve_a_stats,
 	 "Summary figures of a symbol",
 	 "Count, first and last, high and low, mean close, VWAP, total "
 	 "return, annualised volatility, Sharpe ratio and maximum drawdown of "
 	 "the symbol's daily bars.",
-	 "mdx-query stats SYMBOL [--from D] [--to D] [--risk-free RATE]"},
+	 "mdx-query stats SYMBOL [--from D] [--to D] [--risk-free RATE]",
+	 "symbol " STATS_COLS},
 	{"GET", "/v1/returns/{symbol}",
 	 SP_FORMAT | SP_FROM | SP_TO | SP_PERIOD | SP_LOG, ROWS,
 	 serve_a_returns, "Returns of a symbol",
 	 "Simple or log returns by session, ISO week, month or quarter.",
-	 "mdx-query returns SYMBOL [--from D] [--to D] [--period P] [--log]"},
+	 "mdx-query returns SYMBOL [--from D] [--to D] [--period P] [--log]",
+	 "symbol date first_date sessions price return basis"},
 	{"GET", "/v1/resample/{symbol}",
 	 SP_FORMAT | SP_INTERVAL | SP_FROM | SP_TO | SP_SOURCE | SP_REGULAR |
 		 SP_AT_OPEN,
@@ -132,26 +233,34 @@ const struct serve_route serve_routes[] = {
 	 "OHLCV bars made from shorter ones (interval, required: 1wk, 1mo, "
 	 "1d, 1h ...), calendar-aware, as canonical bar records.",
 	 "mdx-query resample SYMBOL --to INTERVAL [--from D] [--to D] "
-	 "[--interval SOURCE] [--regular] [--at-open]"},
+	 "[--interval SOURCE] [--regular] [--at-open]",
+	 BAR_COLS},
 	{"GET", "/v1/index", SP_FORMAT, ROWS, serve_a_index_list,
 	 "Stored indexes", "Every stored index with its definition and level.",
-	 "mdx-query index list"},
+	 "mdx-query index list",
+	 "index top rebalance base first_date last_date sessions level "
+	 "built_at"},
 	{"GET", "/v1/index/{name}/performance",
 	 SP_FORMAT | SP_FROM | SP_TO | SP_SUMMARY | SP_RISK_FREE, ROWS,
 	 serve_a_index_performance, "Levels of an index",
 	 "Level, return and cumulative return of each session, or with "
 	 "summary one row of figures.",
 	 "mdx-query index performance NAME [--from D] [--to D] [--summary "
-	 "[--risk-free RATE]]"},
+	 "[--risk-free RATE]]",
+	 "date level return cumulative members rebalanced carried | "
+	 "index " STATS_COLS},
 	{"GET", "/v1/index/{name}/composition", SP_FORMAT | SP_DATE, ROWS,
 	 serve_a_index_composition, "Members of an index on a date",
 	 "The members held at the close of the session on or before date "
 	 "(default: the last), with weights.",
-	 "mdx-query index composition NAME [--date D]"},
+	 "mdx-query index composition NAME [--date D]",
+	 "date rank symbol name sector weight market_cap close "
+	 "carried:boolean"},
 	{"GET", "/v1/index/{name}/changes", SP_FORMAT | SP_FROM | SP_TO, ROWS,
 	 serve_a_index_changes, "Membership changes of an index",
 	 "Symbols added and removed at each rebalance.",
-	 "mdx-query index changes NAME [--from D] [--to D]"},
+	 "mdx-query index changes NAME [--from D] [--to D]",
+	 "date change symbol name market_cap"},
 	{"POST", "/v1/index/{name}/build",
 	 SP_FORMAT | SP_TOP | SP_FROM | SP_TO | SP_REBALANCE | SP_BASE,
 	 SR_WRITE | SR_FORMATS | SR_ROWS, serve_a_index_build, "Build an index",
@@ -159,14 +268,18 @@ const struct serve_route serve_routes[] = {
 	 "by market cap and stores it, in one transaction; the parameters go "
 	 "in the query, the body is empty.  Answers the build's row.",
 	 "mdx-query index build NAME --top N [--from D] [--to D] "
-	 "[--rebalance P] [--base L]"},
+	 "[--rebalance P] [--base L]",
+	 "index top rebalance base first_date last_date sessions universe "
+	 "rebalances changes carried level total_return built_at"},
 	{"DELETE", "/v1/index/{name}", 0, SR_WRITE, serve_a_index_delete,
 	 "Delete an index", "204 when deleted, 404 when absent.", NULL},
 	{"GET", "/v1/calendar", SP_FORMAT | SP_FROM | SP_TO | SP_ALL,
 	 SR_FORMATS | SR_ROWS, serve_a_calendar, "NYSE sessions",
 	 "The sessions of a range (default: this month in New York), with "
 	 "their hours in New York and UTC, early closes and holidays.",
-	 "mdx-query calendar [--from D] [--to D] [--all]"},
+	 "mdx-query calendar [--from D] [--to D] [--all]",
+	 "date weekday session:boolean open_et close_et open:date-time "
+	 "close:date-time early_close note"},
 	{"GET", "/v1/check",
 	 SP_FORMAT | SP_SYMBOLS | SP_FROM | SP_TO | SP_KINDS | SP_FAIL_ON |
 		 SP_AS_OF | SP_STALE | SP_OUTLIER | SP_ZERO_VOLUME,
@@ -177,7 +290,8 @@ const struct serve_route serve_routes[] = {
 	 "mdx-query exits 1).",
 	 "mdx-query check [SYMBOL ...] [--from D] [--to D] [--kinds K] "
 	 "[--fail-on K] [--as-of D] [--stale N] [--outlier K] "
-	 "[--zero-volume M]"},
+	 "[--zero-volume M]",
+	 "symbol date kind value detail"},
 	{"GET", "/health", 0, SR_NOLIMIT, serve_o_health, "Liveness",
 	 "200 while the process serves.", NULL},
 	{"GET", "/ready", 0, SR_NOLIMIT, serve_o_ready, "Readiness",

@@ -40,6 +40,20 @@ status() {
 	fi
 }
 
+# usage_ok PROG N: a usage error is one line, naming what is wrong and
+# "see 'PROG --help'"; --help is the synopsis, then N options a line each,
+# none wider than 80 columns
+usage_ok() {
+	"$1" --frm 2018-01-01 >"$T/.u.out" 2>"$T/.u.err"
+	eq "$1: unknown option, status" "$?" 2
+	eq "$1: unknown option, one line" "$(cat "$T/.u.err")" "$1: unknown option '--frm'; see '$1 --help'"
+	"$1" --help >"$T/.u.out" 2>"$T/.u.err"
+	eq "$1 --help: status" "$?" 0
+	eq "$1 --help: the synopsis first" "$(head -n 1 "$T/.u.out" | cut -d ' ' -f 1-2)" "usage: $1"
+	eq "$1 --help: a line an option" "$(sed -n '/^options:$/,$p' "$T/.u.out" | grep -c '^  -')" "$2"
+	eq "$1 --help: options fit 80 columns" "$(sed -n '/^options:$/,$p' "$T/.u.out" | awk 'length > 80' | wc -l)" 0
+}
+
 # jq is used only to read results in tests, never by mdx itself
 jqr() { jq -r "$@"; }
 

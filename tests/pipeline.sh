@@ -27,7 +27,8 @@ eq "yahoo close 2023-05-31" "$(mdx-query --db "$DB" bars AAPL --from 2023-05-31 
 # loading the same files again inserts and updates no bar (only the two
 # upstream run records of each load are new; 5657 bars and 38 actions stay)
 pipe --symbol AAPL "$AV"; pipe --symbol AAPL "$Y"
-eq "second run inserts no bars" "$(mdx-query --db "$DB" sql "SELECT sum(inserted), sum(updated), sum(unchanged) FROM runs WHERE tool='mdx-load' AND id > 6" -f csv | tail -n 1 | tr -d '\r')" "4,0,$((5657 + 38))"
+eq "second run inserts no bars" "$(mdx-query --db "$DB" sql "SELECT sum(inserted), sum(updated), sum(unchanged) FROM runs WHERE tool='mdx-load' AND id > 6" -f csv | tail -n 1 | tr -d '\r')" "0,0,5657"
+eq "second run: the actions unchanged, the upstream runs recorded" "$(mdx-query --db "$DB" sql "SELECT sum(json_extract(detail, '$.kinds.actions.unchanged')), sum(json_extract(detail, '$.kinds.runs.inserted')) FROM runs WHERE tool='mdx-load' AND id > 6" -f csv | tail -n 1 | tr -d '\r')" "38,4"
 eq "bar count unchanged" "$(mdx-query --db "$DB" sql "SELECT count(*) FROM bars" -f csv | tail -n 1 | tr -d '\r')" 5657
 eq "runs by tool" "$(mdx-query --db "$DB" sql "SELECT tool, count(*) FROM runs GROUP BY tool ORDER BY tool" -f csv | tail -n +2 | tr -d '\r' | tr '\n' ' ')" "mdx-extract,4 mdx-load,4 mdx-transform,4 "
 
@@ -49,7 +50,7 @@ if [ -n "$FULL" ] && [ -f "$FULL" ]; then
 	eq "full file: every valid bar loaded" "$(mdx-query --db "$F" sql "SELECT count(*) FROM bars" -f csv | tail -n 1 | tr -d '\r')" $((619040 - 23))
 	eq "full file: every invalid one rejected with a reason" "$(grep -c 'stdin>:[0-9]*: ' "$T/full.rej")" 23
 	mdx-extract "$FULL" | mdx-transform 2>/dev/null | mdx-load --db "$F" 2>"$T/full.load2"
-	ok "full file: second run inserts and updates no bar" grep -q ' 2 inserted, 0 updated, 619017 unchanged' "$T/full.load2"
+	ok "full file: second run inserts and updates no bar" grep -q '; bars: 0 inserted, 0 updated, 619017 unchanged; runs: 2 recorded; ' "$T/full.load2"
 	eq "full file: a close on a date" "$(mdx-query --db "$F" bars ZTS --from 2018-02-07 | jqr '[.open,.high,.low,.close,.volume] | @csv')" "72.7,75,72.69,73.86,4534912"
 	eq "full file: symbols" "$(mdx-query --db "$F" symbols -f csv | tail -n +2 | wc -l)" 505
 else
@@ -67,11 +68,13 @@ fi
 # and mdx-query writes it again: the same values (jq's reading), and the
 # same text but for one known difference, a whole price (transform's
 # "172.0", mdx-query's "172"), which the unification of the number policy
-# (another issue) is to remove
+# (another issue) is to remove; and "basis", which mdx-query leaves out
 for f in "$Y" "$AV"; do
 	n=$(basename "$f")
 	rm -f "$T/rt.db"*
-	mdx-extract --symbol AAPL "$f" 2>/dev/null | mdx-transform 2>/dev/null | grep '"type":"bar"' >"$T/rt.t"
+	# "basis" (how the prices are adjusted) is not echoed by mdx-query
+	mdx-extract --symbol AAPL "$f" 2>/dev/null | mdx-transform 2>/dev/null | grep '"type":"bar"' |
+		sed 's/,"basis":"[a-z_]*"//' >"$T/rt.t"
 	mdx-load -q --db "$T/rt.db" "$T/rt.t"
 	mdx-query --db "$T/rt.db" -f ndjson bars AAPL >"$T/rt.q"
 	sort "$T/rt.t" >"$T/rt.ts"

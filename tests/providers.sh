@@ -61,17 +61,21 @@ serve
 # ---- Yahoo chart API v8 ----
 status "yahoo NVDA" 0 ex -p yahoo --from 2021-02-01 --to 2022-01-31 NVDA
 keep
-eq "NVDA request: path and parameters of the real API" "$(cut -d' ' -f4 "$LOG")" \
- "/v8/finance/chart/NVDA?period1=1612126800&period2=1643684400&interval=1d&includePrePost=false&events=div%7Csplit&includeAdjustedClose=true"
+eq "NVDA requests: all events to now, then the range (the real API's parameters)" "$(cut -d' ' -f4 "$LOG" | sed 's/period2=[0-9]*&interval=1wk/period2=NOW\&interval=1wk/' | tr '\n' ' ')" \
+ "/v8/finance/chart/NVDA?period1=-2208988800&period2=NOW&interval=1wk&events=div%7Csplit /v8/finance/chart/NVDA?period1=1612126800&period2=1643684400&interval=1d&includePrePost=false&events=div%7Csplit&includeAdjustedClose=true "
+now=$(date +%s)
+p2=$(sed -n '1s/.*period2=\([0-9]*\)&.*/\1/p' "$LOG")
+ok "NVDA events asked up to now (period2 $p2, now $now)" test "$p2" -le "$now" -a "$p2" -ge $((now - 60))
 eq "NVDA bars" "$(grep -c '"type":"bar"' "$T/.out")" 252
 eq "NVDA first bar: t in ms, exchange zone, adjusted close, volume" "$(grep -m1 '"type":"bar"' "$T/.out")" \
- '{"type":"bar","symbol":"NVDA","interval":"1d","t":1612189800000,"tz":"America/New_York","open":13.0532503128052,"high":13.2707500457764,"low":12.9027500152588,"close":13.2370004653931,"adj_close":13.2043991088867,"volume":217204000,"source":"yahoo"}'
+ '{"type":"bar","symbol":"NVDA","interval":"1d","t":1612189800000,"tz":"America/New_York","open":13.0532503128052,"high":13.2707500457764,"low":12.9027500152588,"close":13.2370004653931,"adj_close":13.2043991088867,"volume":217204000,"basis":"split","basis_as_of":"2024-09-16","source":"yahoo"}'
+ok "NVDA: the split before the bars" test "$(grep -n '"type":"action"' "$T/.out" | cut -d: -f1)" -lt "$(grep -n -m1 '"type":"bar"' "$T/.out" | cut -d: -f1)"
 eq "NVDA 4:1 split on 2021-07-20" "$(grep '"type":"action"' "$T/.out")" \
  '{"type":"action","symbol":"NVDA","date":"2021-07-20","kind":"split","ratio":4,"source":"yahoo"}'
 eq "NVDA instrument from meta" "$(grep '"type":"instrument"' "$T/.out")" \
  '{"type":"instrument","symbol":"NVDA","name":"NVIDIA Corporation","exchange":"NasdaqGS","currency":"USD","source":"yahoo"}'
 eq "NVDA run record" "$(run '[.status,.in,.out,.dropped,.requests,.retries,.pages,.bytes,(.failed|length),.symbols] | @csv')" \
- '"ok",253,254,0,1,0,1,29683,0,1'
+ '"ok",253,254,0,2,0,2,59366,0,1'
 
 status "yahoo MSFT dividends" 0 ex -p yahoo --what actions --from 2021-02-01 --to 2022-01-31 MSFT
 eq "MSFT dividends only, in the exchange's dates" "$(jqr '"\(.type) \(.date) \(.kind) \(.amount)"' "$T/.out" | head -4 | tr '\n' ';')" \
@@ -82,14 +86,42 @@ status "yahoo AAPL 2020" 0 ex -p yahoo --from 2020-01-01 --to 2021-01-04 AAPL
 eq "AAPL 2020-01-02: close and adjusted close" "$(jqr 'select(.t==1577975400000) | [.close,.adj_close,.volume] | @csv' "$T/.out")" \
  "75.0875015258789,73.9884719848633,135480400"
 eq "AAPL 2020 events" "$(jqr 'select(.type=="action") | "\(.date) \(.kind) \(.amount // .ratio)"' "$T/.out" | tr '\n' ';')" \
- "2020-02-07 dividend 0.1925;2020-05-08 dividend 0.205;2020-08-07 dividend 0.205;2020-11-06 dividend 0.205;2020-08-31 split 4;"
+ "2020-08-31 split 4;2020-02-07 dividend 0.1925;2020-05-08 dividend 0.205;2020-08-07 dividend 0.205;2020-11-06 dividend 0.205;"
+eq "AAPL 2020: Yahoo's dividends are split-adjusted, as of the answer's Date (Sat, 13 Nov 2021)" "$(jqr -c 'select(.type=="action" and .date=="2020-08-07")' "$T/.out")" \
+ '{"type":"action","symbol":"AAPL","date":"2020-08-07","kind":"dividend","amount":0.205,"source":"yahoo","basis":"split","basis_as_of":"2021-11-13"}'
+eq "AAPL 2020: the split has no basis" "$(jqr -c 'select(.kind=="split")' "$T/.out")" \
+ '{"type":"action","symbol":"AAPL","date":"2020-08-31","kind":"split","ratio":4,"source":"yahoo"}'
+eq "AAPL 2020: every bar split-adjusted as of 2021-11-13" "$(jqr 'select(.type=="bar") | "\(.basis) \(.basis_as_of)"' "$T/.out" | sort | uniq -c | tr -s ' ')" " 253 split 2021-11-13"
 eq "AAPL 2020 bars" "$(grep -c '"type":"bar"' "$T/.out")" 253
+mdx-transform "$T/.out" >"$T/aapl.canon" 2>/dev/null
+eq "AAPL 2020 through mdx-transform: the dividend's basis kept" "$(jqr -c 'select(.type=="action" and .date=="2020-08-07") | [.amount,.basis,.basis_as_of]' "$T/aapl.canon")" '[0.205,"split","2021-11-13"]'
+eq "AAPL 2020 through mdx-transform: 2020-08-28 close 124.8075, split as of 2021-11-13" "$(jqr -c 'select(.type=="bar" and .date=="2020-08-28") | [.close,.basis,.basis_as_of]' "$T/aapl.canon")" '[124.807502746582,"split","2021-11-13"]'
 
+
+# ---- the same AMZN bar in two vintages (before and after its 2022-06-06
+# 20:1 split), each served with the Date it was recorded with ----
+ROUTES=$FIX/http/yahoo_amzn_2021.routes
+serve
+status "yahoo AMZN recorded 2021-11-21" 0 ex -p yahoo --from 2020-01-02 --to 2020-01-02 AMZN
+eq "AMZN 2021: close 1898.01, split-adjusted as of the answer's Date (Sun, 21 Nov 2021)" "$(jqr -c 'select(.type=="bar") | [.close,.adj_close,.volume,.basis,.basis_as_of]' "$T/.out")" \
+ '[1898.01000976562,1898.01000976562,4029000,"split","2021-11-21"]'
+ex -p yahoo --from 2020-01-02 --to 2020-01-02 AMZN 2>/dev/null | mdx-transform >"$T/amzn.canon" 2>/dev/null
+eq "AMZN 2021 through mdx-transform: basis kept" "$(jqr -c 'select(.type=="bar") | [.date,.close,.basis,.basis_as_of]' "$T/amzn.canon")" \
+ '["2020-01-02",1898.01000976562,"split","2021-11-21"]'
+ROUTES=$FIX/http/yahoo_amzn_2025.routes
+serve
+status "yahoo AMZN recorded 2025-02-20" 0 ex -p yahoo --from 2020-01-02 --to 2020-01-02 AMZN
+eq "AMZN 2025: close 94.9005 (after the 20:1 split) as of 2025-02-20" "$(jqr -c 'select(.type=="bar") | [.close,.volume,.basis,.basis_as_of]' "$T/.out")" \
+ '[94.9004974365234,80580000,"split","2025-02-20"]'
+ROUTES=$FIX/http/providers.routes
+
+serve
 status "yahoo OCDO.L" 0 ex -p yahoo --from 2020-01-01 --to 2021-01-04 OCDO.L
 eq "OCDO.L bars carry Europe/London" "$(jqr 'select(.type=="bar") | .tz' "$T/.out" | sort -u)" "Europe/London"
 eq "OCDO.L pence: prices as given, currency GBp" "$(jqr 'select(.type=="instrument") | [.exchange,.currency] | @csv' "$T/.out")" '"LSE","GBp"'
+# no Date header in that route: the answer is dated by the fetch time
 eq "OCDO.L first bar" "$(grep -m1 '"type":"bar"' "$T/.out")" \
- '{"type":"bar","symbol":"OCDO.L","interval":"1d","t":1577952000000,"tz":"Europe/London","open":1279.5,"high":1286.56994628906,"low":1258.0,"close":1259.5,"adj_close":1259.5,"volume":728520,"source":"yahoo"}'
+ '{"type":"bar","symbol":"OCDO.L","interval":"1d","t":1577952000000,"tz":"Europe/London","open":1279.5,"high":1286.56994628906,"low":1258.0,"close":1259.5,"adj_close":1259.5,"volume":728520,"basis":"split","basis_as_of":"'"$(date -u +%F)"'","source":"yahoo"}'
 
 status "yahoo BTC-USD all-null bars" 0 ex -p yahoo --from 2020-01-01 --to 2021-01-04 BTC-USD
 eq "BTC-USD: 4 all-null bars dropped and counted" "$(run '[.in,.out,.dropped] | @csv')" "370,367,4"
@@ -98,7 +130,7 @@ eq "BTC-USD zone UTC" "$(jqr 'select(.type=="bar") | .tz' "$T/.out" | sort -u)" 
 
 status "yahoo AAPL 1m" 0 ex -p yahoo --interval 1m --from 2024-10-02 --to 2024-10-02 AAPL
 eq "1m: intraday asks for extended hours" "$(grep -c 'interval=1m&includePrePost=true' "$LOG")" 1
-eq "1m: the all-null minute and the live bar of 2024-10-03 dropped" "$(run '[.in,.dropped] | @csv')" "391,2"
+eq "1m: the all-null minute and the live bar of 2024-10-03 dropped (in: 391 bars, 5 events)" "$(run '[.in,.dropped] | @csv')" "396,2"
 eq "1m: bars 09:30-15:59 New York" "$(jqr 'select(.type=="bar") | .t' "$T/.out" | sed -n '1p;$p' | tr '\n' ' ')" "1727875800000 1727899140000 "
 eq "1m: bar count" "$(grep -c '"interval":"1m"' "$T/.out")" 389
 
@@ -118,33 +150,34 @@ eq "gzip: sent encoded, all bars read" "$(awk '{print $6}' "$LOG" | tail -1) $(g
 status "-j 1 reuses one connection" 0 ex -p yahoo -j 1 --from 2020-01-01 --to 2021-01-04 S1 S2 S3
 eq "-j 1: one connection" "$(grep '/chart/S[0-9]' "$LOG" | awk '{print $2}' | sort -u | wc -l)" 1
 serve --latency-ms 300
-status "-j 4" 0 ex -p yahoo -j 4 --from 2020-01-01 --to 2021-01-04 S1 S2 S3 S4
+status "-j 4" 0 ex -p yahoo -j 4 S1 S2 S3 S4
 eq "-j 4: four requests arrive together" "$(awk 'NR==1{a=$1} {b=$1} END{print (b - a < 150) ? "yes" : b - a}' "$LOG")" yes
 
-# ---- retries (a new server for each: scripts count requests) ----
+# ---- retries (a new server for each: scripts count requests; no range,
+# so one request a symbol) ----
 serve
 t0=$(now_ms)
-status "429 with Retry-After: 1" 0 ex -p yahoo --from 2020-01-01 --to 2021-01-04 RA429
+status "429 with Retry-After: 1" 0 ex -p yahoo RA429
 eq "Retry-After: two attempts" "$(hits /chart/RA429?)" 2
 gap_ra=$(gap /chart/RA429?)
 ok "Retry-After: waited at least 1 s (server clock: ${gap_ra} ms)" test "$gap_ra" -ge 1000
 eq "Retry-After: run record counts the retry" "$(run '[.requests,.retries] | @csv')" "2,1"
 
 serve
-status "429 without Retry-After, twice" 0 ex -p yahoo --from 2020-01-01 --to 2021-01-04 R429
+status "429 without Retry-After, twice" 0 ex -p yahoo R429
 eq "429 x2: three attempts" "$(hits /chart/R429?)" 3
 eq "429 x2: statuses seen" "$(awk '{print $5}' "$LOG" | tr '\n' ' ')" "429 429 200 "
 
 serve
-status "500 then 503" 0 ex -p yahoo --from 2020-01-01 --to 2021-01-04 R5XX
+status "500 then 503" 0 ex -p yahoo R5XX
 eq "5xx: three attempts, then the bars" "$(hits /chart/R5XX?) $(grep -c '"type":"bar"' "$T/.out")" "3 253"
 
 serve
-status "stalled body" 0 ex -p yahoo --from 2020-01-01 --to 2021-01-04 STALL
+status "stalled body" 0 ex -p yahoo STALL
 eq "stall: retried after the cut" "$(awk '{print $6}' "$LOG" | tr '\n' ' ')$(grep -c '"type":"bar"' "$T/.out")" "stall route 253"
 
 serve
-status "dropped connection" 0 ex -p yahoo --from 2020-01-01 --to 2021-01-04 DROP
+status "dropped connection" 0 ex -p yahoo DROP
 eq "drop: retried" "$(awk '{print $6}' "$LOG" | tr '\n' ' ')" "drop route "
 
 serve
@@ -183,7 +216,9 @@ status "alphavantage IBM adjusted" 0 ex -p alphavantage --adjusted IBM
 keep
 eq "AV request" "$(cut -d' ' -f4 "$LOG")" "/query?function=TIME_SERIES_DAILY_ADJUSTED&symbol=IBM&outputsize=full&apikey=$AVKEY"
 eq "AV newest bar: numbers from strings, wall date in New York" "$(grep -m1 '"type":"bar"' "$T/.out")" \
- '{"type":"bar","symbol":"IBM","interval":"1d","time":"2025-01-13","tz":"America/New_York","open":217.89,"high":219.59,"low":214.75,"close":217.4,"adj_close":217.4,"volume":3654799,"source":"alphavantage"}'
+ '{"type":"bar","symbol":"IBM","interval":"1d","time":"2025-01-13","tz":"America/New_York","open":217.89,"high":219.59,"low":214.75,"close":217.4,"adj_close":217.4,"volume":3654799,"basis":"traded","basis_as_of":"'"$(date -u +%F)"'","source":"alphavantage"}'
+ok "AV: the dividend before the bars" test "$(grep -n '"type":"action"' "$T/.out" | cut -d: -f1)" -lt "$(grep -n -m1 '"type":"bar"' "$T/.out" | cut -d: -f1)"
+eq "AV: OHLC as traded, on every bar" "$(jqr 'select(.type=="bar") | .basis' "$T/.out" | sort | uniq -c | tr -s ' ')" " 100 traded"
 eq "AV IBM dividend 1.67 on 2024-11-12" "$(grep '"type":"action"' "$T/.out")" \
  '{"type":"action","symbol":"IBM","date":"2024-11-12","kind":"dividend","amount":1.67,"source":"alphavantage"}'
 eq "AV IBM: 100 bars" "$(run '[.in,.out] | @csv')" "100,101"
@@ -198,12 +233,13 @@ eq "AV daily: rows before --from dropped" "$(run '[.in,.out,.dropped] | @csv')" 
 
 serve
 status "alphavantage intraday, month paging" 0 ex -p alphavantage --interval 1m --from 2017-12-01 --to 2018-06-30 MSFT
+# intraday is split- and dividend-adjusted unless asked adjusted=false
 eq "AV intraday: a request a month" "$(sed -n 's/.*month=\([0-9-]*\)&.*/\1/p' "$LOG" | sort | tr '\n' ' ')" \
  "2017-12 2018-01 2018-02 2018-03 2018-04 2018-05 2018-06 "
-ok "AV intraday: parameters" grep -q "/query?function=TIME_SERIES_INTRADAY&symbol=MSFT&interval=1min&month=2017-12&outputsize=full&apikey=$AVKEY " "$LOG"
+ok "AV intraday: parameters, as traded asked for" grep -q "/query?function=TIME_SERIES_INTRADAY&symbol=MSFT&interval=1min&month=2017-12&adjusted=false&outputsize=full&apikey=$AVKEY " "$LOG"
 eq "AV intraday: pages and bars" "$(run '[.pages,.out] | @csv')" "7,200"
 eq "AV intraday: wall time as printed" "$(grep -m1 '"time":"2018-06-01 16:00:00"' "$T/.out")" \
- '{"type":"bar","symbol":"MSFT","interval":"1m","time":"2018-06-01 16:00:00","tz":"America/New_York","open":100.615,"high":100.81,"low":100.59,"close":100.79,"volume":4129781,"source":"alphavantage"}'
+ '{"type":"bar","symbol":"MSFT","interval":"1m","time":"2018-06-01 16:00:00","tz":"America/New_York","open":100.615,"high":100.81,"low":100.59,"close":100.79,"volume":4129781,"basis":"traded","source":"alphavantage"}'
 
 status "alphavantage OVERVIEW" 0 ex -p alphavantage --what profile --as-of 2020-06-05 IBM
 eq "AV OVERVIEW as an instrument" "$(grep '"type":"instrument"' "$T/.out")" \
@@ -251,10 +287,14 @@ status "--interval 1wk on alphavantage" 2 ex -p alphavantage --interval 1wk IBM
 serve
 status "polygon AAPL aggregates" 0 ex -p polygon --from 2023-01-03 --to 2023-01-10 AAPL
 keep
-eq "polygon request" "$(cut -d' ' -f4 "$LOG")" "/v2/aggs/ticker/AAPL/range/1/day/2023-01-03/2023-01-10?adjusted=true&sort=asc&limit=50000&apiKey=$PGKEY"
+eq "polygon request: prices as traded asked for" "$(cut -d' ' -f4 "$LOG")" "/v2/aggs/ticker/AAPL/range/1/day/2023-01-03/2023-01-10?adjusted=false&sort=asc&limit=50000&apiKey=$PGKEY"
 eq "polygon 2023-01-03: close 125.07, volume 1.12117471e+08 as an integer" "$(grep -m1 '"type":"bar"' "$T/.out")" \
- '{"type":"bar","symbol":"AAPL","interval":"1d","t":1672722000000,"open":130.28,"high":130.9,"low":124.17,"close":125.07,"volume":112117471,"vwap":125.725,"trades":1021065,"source":"polygon"}'
+ '{"type":"bar","symbol":"AAPL","interval":"1d","t":1672722000000,"open":130.28,"high":130.9,"low":124.17,"close":125.07,"volume":112117471,"vwap":125.725,"trades":1021065,"basis":"split","basis_as_of":"'"$(date -u +%F)"'","source":"polygon"}'
 eq "polygon bars" "$(grep -c '"type":"bar"' "$T/.out")" 6
+# the recorded answer says "adjusted":true (it was asked so): the answer's
+# flag wins over what was asked, dated by the fetch (no Date recorded)
+status "polygon --adjusted" 0 ex -p polygon --adjusted --from 2023-01-03 --to 2023-01-10 AAPL
+eq "--adjusted asks adjusted=true" "$(tail -1 "$LOG" | cut -d' ' -f4 | grep -c 'adjusted=true&sort=asc')" 1
 
 status "polygon next_url paging" 0 ex -p polygon --from 2023-01-01 --to 2023-01-10 AAPL
 keep
@@ -265,7 +305,7 @@ eq "rebased next_url: page 2 came here" "$(hits 2023-01-02/2023-01-10?cursor=) $
 
 status "polygon grouped daily" 0 ex -p polygon --grouped --from 2020-10-14
 eq "grouped: the day's bar with its symbol" "$(grep '"type":"bar"' "$T/.out")" \
- '{"type":"bar","symbol":"GIK","interval":"1d","t":1602705600000,"open":9.99,"high":10.02,"low":9.9,"close":10.02,"volume":895345,"vwap":9.9979,"trades":96,"source":"polygon"}'
+ '{"type":"bar","symbol":"GIK","interval":"1d","t":1602705600000,"open":9.99,"high":10.02,"low":9.9,"close":10.02,"volume":895345,"vwap":9.9979,"trades":96,"basis":"split","basis_as_of":"'"$(date -u +%F)"'","source":"polygon"}'
 status "grouped: symbols filter" 0 ex -p polygon --grouped --from 2020-10-14 AAPL
 eq "grouped: GIK not asked for" "$(grep -c '"type":"bar"' "$T/.out")" 0
 eq "grouped: a day without data is a warning" "$(cat "$T/.err")" "mdx-extract: warning: 2020-10-14: no data in the range"
@@ -278,18 +318,76 @@ eq "ticker details as an instrument" "$(grep '"type":"instrument"' "$T/.out")" \
  '{"type":"instrument","symbol":"AAPL","name":"Apple Inc.","exchange":"XNAS","currency":"USD","industry":"ELECTRONIC COMPUTERS","market_cap":2488795282370,"shares_outstanding":16319440000,"as_of":"2022-06-01","source":"polygon"}'
 ok "ticker details: date parameter" grep -q "/v3/reference/tickers/AAPL?date=2022-06-01&apiKey=$PGKEY " "$LOG"
 
-status "polygon splits and dividends" 0 ex -p polygon --what actions GOOGL BRW CSSEN
+status "polygon splits and dividends" 0 ex -p polygon --what actions GOOGL BRW CSSEN AMZN
 keep
+ok "actions: all of them asked (no range)" grep -q "/v3/reference/splits?ticker=AMZN&limit=1000&apiKey=$PGKEY " "$LOG"
 eq "GOOGL 20:1 split" "$(jqr 'select(.symbol=="GOOGL") | "\(.date) \(.kind) \(.ratio)"' "$T/.out")" "2022-07-18 split 20"
+eq "AMZN 20:1 split on 2022-06-06, as a record" "$(jqr -c 'select(.symbol=="AMZN")' "$T/.out")" \
+ '{"type":"action","symbol":"AMZN","date":"2022-06-06","kind":"split","ratio":20,"source":"polygon"}'
 eq "BRW reverse split 1:2" "$(jqr 'select(.symbol=="BRW") | "\(.date) \(.ratio)"' "$T/.out")" "2022-05-20 0.5"
 eq "CSSEN dividends" "$(jqr 'select(.symbol=="CSSEN") | "\(.date) \(.amount)"' "$T/.out" | sed -n '1p;$p' | tr '\n' ';') $(jqr 'select(.symbol=="CSSEN") | .date' "$T/.out" | wc -l)" \
  "2025-06-12 0.59375;2023-09-14 0.59375; 8"
-eq "actions: other tickers of the answer left out" "$(jqr 'select(.type=="action") | .symbol' "$T/.out" | sort -u | tr '\n' ' ')" "BRW CSSEN GOOGL "
+eq "actions: other tickers of the answer left out" "$(jqr 'select(.type=="action") | .symbol' "$T/.out" | sort -u | tr '\n' ' ')" "AMZN BRW CSSEN GOOGL "
 
 serve
 status "polygon 429 with Retry-After" 0 ex -p polygon --from 2023-01-03 --to 2023-01-10 P429
 gap_p=$(gap /ticker/P429/)
 ok "polygon 429: retried after at least 1 s (${gap_p} ms)" test "$gap_p" -ge 1000
+
+# ---- SEC EDGAR: share counts, point in time ----
+SECUA="mdx-tests tests@example.com"
+serve
+status "sec without a User-Agent: refused" 2 env -u MDX_SEC_USER_AGENT mdx-extract -p sec --base-url "$BASE" NVDA
+ok "sec: the refusal names --user-agent and MDX_SEC_USER_AGENT" grep -q -- "--user-agent 'Name contact@example.com' or set MDX_SEC_USER_AGENT" "$T/.err"
+eq "sec refused: nothing asked" "$(wc -l <"$LOG")" 0
+status "sec: a User-Agent without a contact e-mail: refused" 2 mdx-extract -p sec --base-url "$BASE" --user-agent mdx NVDA
+status "sec: --rate above 10 a second refused" 2 mdx-extract -p sec --user-agent "$SECUA" --base-url "$BASE" --rate 11/s NVDA
+status "sec: --rate 0 (no limit) refused" 2 mdx-extract -p sec --user-agent "$SECUA" --base-url "$BASE" --rate 0 NVDA
+status "sec NVDA" 0 env MDX_SEC_USER_AGENT="$SECUA" mdx-extract -p sec --base-url "$BASE" NVDA
+eq "sec: the ticker map, then the company facts by 10-digit CIK, on one base URL" "$(cut -d' ' -f4 "$LOG" | tr '\n' ' ')" \
+ "/files/company_tickers.json /api/xbrl/companyfacts/CIK0001045810.json "
+eq "sec NVDA: one record a dei:EntityCommonStockSharesOutstanding entry" "$(grep -c '"type":"instrument"' "$T/.out")" 68
+eq "sec NVDA: the count filed 2021-05-26 (before the 2021-07-20 4:1 split)" "$(grep '"as_of":"2021-05-26"' "$T/.out")" \
+ '{"type":"instrument","symbol":"NVDA","shares_outstanding":623000000,"as_of":"2021-05-26","period_end":"2021-05-21","source":"sec"}'
+eq "sec NVDA: the first filed after the split" "$(grep '"as_of":"2021-08-20"' "$T/.out")" \
+ '{"type":"instrument","symbol":"NVDA","shares_outstanding":2500000000,"as_of":"2021-08-20","period_end":"2021-08-13","source":"sec"}'
+eq "sec NVDA: oldest filing first" "$(jqr 'select(.type=="instrument") | .as_of' "$T/.out" | sed -n '1p;$p' | tr '\n' ' ')" "2009-08-20 2026-05-20 "
+eq "sec run record" "$(run '[.status,.in,.out,.requests,.pages] | @csv')" '"ok",68,68,2,2'
+status "sec --from/--to: by filed date" 0 mdx-extract -p sec --user-agent "$SECUA" --base-url "$BASE" --from 2021-01-01 --to 2021-12-31 NVDA
+eq "sec 2021 filings" "$(jqr 'select(.type=="instrument") | "\(.as_of) \(.shares_outstanding)"' "$T/.out" | tr '\n' ';')" \
+ "2021-02-26 620000000;2021-05-26 623000000;2021-08-20 2500000000;2021-11-22 2500000000;"
+status "sec: a ticker not in SEC's list fails alone" 1 mdx-extract -p sec --user-agent "$SECUA" --base-url "$BASE" NVDA NOSUCH
+eq "sec: NOSUCH reported, NVDA delivered" "$(run '[.status,(.failed|join(","))] | @csv') $(grep -c '"symbol":"NVDA"' "$T/.out")" '"partial","NOSUCH" 68'
+ok "sec: NOSUCH's reason" grep -q "^mdx-extract: NOSUCH: not in SEC's ticker list" "$T/.err"
+status "sec --dry-run: the map request of SEC's host" 0 mdx-extract -p sec --user-agent "$SECUA" --dry-run NVDA
+eq "sec --dry-run" "$(cat "$T/.out")" "GET https://www.sec.gov/files/company_tickers.json"
+mdx-extract -p sec --user-agent "$SECUA" --base-url "$BASE" NVDA 2>/dev/null | mdx-transform >"$T/sec.canon" 2>"$T/sec.err"
+eq "sec through mdx-transform: period_end kept" "$(grep '"as_of":"2021-05-26"' "$T/sec.canon" | jqr -c '[.shares_outstanding,.as_of,.period_end,.source]')" \
+ '[623000000,"2021-05-26","2021-05-21","sec"]'
+ROUTES=$FIX/http/yahoo_amzn_2021.routes
+serve
+status "sec: no ticker map, no run" 1 mdx-extract -p sec --user-agent "$SECUA" --base-url "$BASE" NVDA MSFT
+eq "sec without the map: every symbol failed, one request" "$(run '[.status,(.failed|join(",")),.requests] | @csv')" '"failed","NVDA,MSFT",1'
+ok "sec without the map: the reason names the map's URL" grep -q "^mdx-extract: http://127.0.0.1:[0-9]*/files/company_tickers.json: HTTP 404" "$T/.err"
+ROUTES=$FIX/http/providers.routes
+# AAPL and MRVL from ../shared/data (1-4 MB each), when it is there
+SEC=${MDX_SHARED:-$(pwd)/../shared/data}/sec
+if [ -r "$SEC/companyfacts_CIK0000320193_AAPL_rec2026-03-25.json" ] && [ -r "$SEC/companyfacts_CIK0001835632_MRVL_rec2026-06-08.json" ]; then
+	printf '%s\n' "/files/company_tickers.json 200 $FIX/http/sec/company_tickers.json" \
+		"/api/xbrl/companyfacts/CIK0000320193.json 200 $SEC/companyfacts_CIK0000320193_AAPL_rec2026-03-25.json" \
+		"/api/xbrl/companyfacts/CIK0001835632.json 200 $SEC/companyfacts_CIK0001835632_MRVL_rec2026-06-08.json" >"$T/sec.routes"
+	ROUTES=$T/sec.routes
+	serve
+	status "sec AAPL MRVL (shared data)" 0 mdx-extract -p sec --user-agent "$SECUA" --base-url "$BASE" AAPL MRVL
+	eq "sec AAPL: 68 entries, MRVL 21" "$(jqr 'select(.type=="instrument") | .symbol' "$T/.out" | sort | uniq -c | tr -s ' ' | tr '\n' ';')" " 68 AAPL; 21 MRVL;"
+	eq "sec AAPL: the count filed 2020-10-30, after the 2020-08-31 4:1 split" "$(grep '"symbol":"AAPL".*"as_of":"2020-10-30"' "$T/.out")" \
+	 '{"type":"instrument","symbol":"AAPL","shares_outstanding":17001802000,"as_of":"2020-10-30","period_end":"2020-10-16","source":"sec"}'
+	eq "sec AAPL: two facts filed one day (a 10-K/A and a 10-Q) both kept, older period first" "$(jqr 'select(.as_of=="2010-01-25") | "\(.period_end) \(.shares_outstanding)"' "$T/.out" | tr '\n' ';')" \
+	 "2009-10-16 900678473;2010-01-15 906794589;"
+	ROUTES=$FIX/http/providers.routes
+else
+	echo "skip: sec AAPL/MRVL (no $SEC)"
+fi
 
 # ---- secrets ----
 eq "keys never in mdx-extract's output or messages" "$(grep -c -e "$AVKEY" -e "$PGKEY" "$T/all")" 0

@@ -135,6 +135,41 @@ else
 	bad "-o after a failure: status $st, $(ls "$tmp/o")"
 fi
 
+# -o FILE that cannot be made: the message names FILE, not the temporary
+"$QUERY" --db "$db" -o "$tmp/nodir/bars.csv" bars AAPL 2>"$tmp/err"
+st=$?
+if [ "$st" = 73 ] && [ "$(cat "$tmp/err")" = "mdx-query: $tmp/nodir/bars.csv: No such file or directory" ]; then
+	ok
+else
+	bad "-o in a missing directory: status $st, $(cat "$tmp/err")"
+fi
+# and a full disk when the output is flushed (as root: a tiny tmpfs)
+if [ "$(id -u)" = 0 ] && mkdir "$tmp/small" &&
+	mount -t tmpfs -o size=8k tmpfs "$tmp/small" 2>/dev/null; then
+	"$QUERY" --db "$db" -o "$tmp/small/big.json" -f json sql \
+		"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) SELECT i FROM n" 2>"$tmp/err"
+	st=$?
+	left=$(ls -A "$tmp/small")
+	umount "$tmp/small"
+	if [ "$st" = 74 ] && [ -z "$left" ] &&
+		[ "$(cat "$tmp/err")" = "mdx-query: $tmp/small/big.json: write error: No space left on device" ]; then
+		ok
+	else
+		bad "-o on a full disk: status $st, left '$left', $(cat "$tmp/err")"
+	fi
+fi
+
+# --help: the synopsis (a line a command), then a line an option
+"$QUERY" --help >"$tmp/out"
+if [ "$(head -n 1 "$tmp/out" | cut -d ' ' -f 1-2)" = "usage: mdx-query" ] &&
+	grep -q '^       mdx-query bars SYMBOL \.\.\. ' "$tmp/out" &&
+	[ "$(sed -n '/^options:$/,$p' "$tmp/out" | grep -c '^  -')" = 34 ] &&
+	[ "$(sed -n '/^options:$/,$p' "$tmp/out" | awk 'length > 80' | wc -l)" = 0 ]; then
+	ok
+else
+	bad "--help: $(cat "$tmp/out")"
+fi
+
 # an SQLite file that is no mdx store: 65
 sqlite3 "$tmp/empty.db" 'CREATE TABLE t (x)'
 "$QUERY" --db "$tmp/empty.db" symbols >"$tmp/out" 2>"$tmp/err"

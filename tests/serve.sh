@@ -128,6 +128,8 @@ get "$main_URL/v1/bars/MSFT/1m/2020-11-30T14:31:30Z"
 eq "no such bar" "$code" 404
 get "$main_URL/v1/bars/XYZ"
 eq "unknown symbol" "$code $(field .detail)" "404 symbol 'XYZ' not in the store"
+get "$main_URL/v1/bars/aapl"
+eq "symbol in the wrong case: a hint" "$code $(field .detail)" "404 symbol 'aapl' not in the store; did you mean 'AAPL'?"
 get "$main_URL/v1/latest?symbols=AAPL,XYZ"
 eq "some symbols missing" "$code $(hdr X-Missing-Symbols)" "200 XYZ"
 get "$main_URL/v1/latest?symbols=XYZ,QQQ"
@@ -218,7 +220,21 @@ eq "old ETag after a load" "$code" 200
 DUMP0=$(dump "$DB")
 
 # ---- the OpenAPI document names every route, and each answers ----
+# jq: do the rows of $body fit the 200 schema of GET $p in $doc?  "ok", or
+# the first row that does not
+rows_fit='
+def types: if type == "number" then (if . == floor then ["integer", "number"] else ["number"] end) else [type] end;
+def fits($s): . as $r | ($r | keys_unsorted) == $s.required and
+	all($r | to_entries[]; (.value | types) as $t |
+		($s.properties[.key].type | if type == "array" then . else [.] end) as $a |
+		any($t[]; . as $x | $a | index($x) != null));
+$doc[0].paths[$p].get.responses["200"].content["application/json"].schema as $s |
+(if $s.type == "object" then $s.properties.data else $s end).items as $item |
+($body[0] | if type == "object" then .data else . end) as $rows |
+[$rows[] | select(if $item.oneOf then (. as $r | any($item.oneOf[]; . as $o | $r | fits($o)) | not) else (fits($item) | not) end)] |
+if length == 0 then "ok" else (.[0] | tostring) end'
 get "$main_URL/openapi.json"
+cp "$T/body" "$T/openapi.json"
 routes='/health /metrics /openapi.json /ready /v1/bars /v1/bars/{symbol} /v1/bars/{symbol}/{interval}/{ts} /v1/calendar /v1/check /v1/index /v1/index/{name} /v1/index/{name}/build /v1/index/{name}/changes /v1/index/{name}/composition /v1/index/{name}/performance /v1/instruments/{symbol}/ohlcv /v1/latest /v1/resample/{symbol} /v1/returns/{symbol} /v1/runs /v1/stats/{symbol} /v1/symbols'
 eq "openapi is JSON" "$code $(field .openapi)" "200 3.1.0"
 eq "openapi paths" "$(field '.paths | keys | join(" ")')" "$routes"
@@ -228,9 +244,18 @@ for r in $routes; do
 	case $r in /v1/resample/*) u="$u?interval=1mo" ;; esac
 	m=$(jq -r --arg p "$r" '.paths[$p] | keys[0]' "$T/body")
 	case $m in get) ;; *) continue ;; esac
-	st=$(curl -s -o /dev/null -w '%{http_code}' "$main_URL$u")
+	st=$(curl -s -o "$T/route.json" -w '%{http_code}' "$main_URL$u")
 	eq "GET $r answers" "$st" 200
+	# the answer fits its 200's schema: every row has the columns named
+	# there, in that order, each value of the type given (or null)
+	if jq -e --arg p "$r" '.paths[$p].get.responses["200"].content["application/json"].schema' "$T/openapi.json" >/dev/null; then
+		eq "GET $r rows fit the schema" "$(jq -n -r --arg p "$r" --slurpfile doc "$T/openapi.json" --slurpfile body "$T/route.json" "$rows_fit")" ok
+	fi
 done
+# the two shapes of index performance
+get "$main_URL/v1/index/two/performance?summary=true"
+eq "index performance summary fits the schema" "$(jq -n -r --arg p /v1/index/{name}/performance --slurpfile doc "$T/openapi.json" --slurpfile body "$T/body" "$rows_fit")" ok
+eq "every row route has a schema" "$(jq -r '[.paths | to_entries[] | .key as $k | .value | to_entries[] | select(.value.responses["200"].content["text/csv"] != null) | select(.value.responses["200"].content["application/json"].schema == null) | "\($k) \(.key)"] | join(", ")' "$T/openapi.json")" ""
 get "$main_URL/v1/bars" -X POST
 eq "POST /v1/bars answers (no key)" "$code" 403
 get "$main_URL/v1/index/two/build?top=2" -X POST
@@ -315,6 +340,7 @@ hostile "date 0000-00-00" 400 "$main_URL/v1/bars/AAPL?to=0000-00-00"
 hostile "no such day" 400 "$main_URL/v1/bars/AAPL?from=2019-02-29"
 hostile "from after to" 400 "$main_URL/v1/bars/AAPL?from=2018-01-02&to=2018-01-01"
 hostile "negative limit" 400 "$main_URL/v1/bars/AAPL?limit=-5"
+eq "negative limit: what a limit must be" "$(field .detail)" "limit: must be a whole number from 1 to 10000, not '-5'"
 hostile "zero limit" 400 "$main_URL/v1/bars/AAPL?limit=0"
 hostile "limit not a number" 400 "$main_URL/v1/bars/AAPL?limit=1e3"
 hostile "absurd limit (capped)" 200 "$main_URL/v1/bars/AAPL?limit=999999999999999999999999999999"
@@ -509,4 +535,5 @@ for name in main small; do
 	eq "$name: exit 0 on SIGTERM" "$?" 0
 done
 eq "no sanitizer reports" "$(grep -l -E 'Sanitizer|runtime error' "$T"/*.log)" ""
+usage_ok mdx-serve 25
 finish

@@ -143,4 +143,5 @@ eq "NUL: the other bar flows" "$(jqr 'select(.type=="bar") | .date' "$T/.out" | 
 
 status "unknown option" 2 mdx-transform --bogus
 status "missing file" 66 mdx-transform "$T/nonexistent"
+usage_ok mdx-transform 11
 finish

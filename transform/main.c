@@ -12,17 +12,30 @@
 #include "mdx_time.h"
 #include "transform_int.h"
 
-static void
-usage(FILE *fp)
-{
-	fprintf(fp, "usage: mdx-transform [-qv] [--allow-non-session] "
-		    "[--allow-partial]\n"
-		    "                     [--fold earlier|later] "
-		    "[--log-format human|json]\n"
-		    "                     [--phases FILE] [--rejects FILE] "
-		    "[--tz ZONE] [FILE...]\n"
-		    "       mdx-transform -h | -V\n");
-}
+static const char synopsis[] =
+	"usage: mdx-transform [-qv] [--allow-non-session] [--allow-partial]\n"
+	"                     [--fold earlier|later] [--log-format "
+	"human|json]\n"
+	"                     [--phases FILE] [--rejects FILE] [--tz ZONE] "
+	"[FILE ...]\n"
+	"       mdx-transform -h | -V\n";
+
+static const struct mdx_help help[] = {
+	{"--allow-non-session", "keep daily bars on days without a session"},
+	{"--allow-partial", "keep bars that lack open, high or low"},
+	{"--fold earlier|later", "which of a repeated wall time (default "
+				 "earlier)"},
+	{"-h, --help", "print this help and exit"},
+	{"--log-format human|json", "diagnostics as text or JSON lines"},
+	{"--phases FILE", "label bars with the market phases in FILE"},
+	{"-q, --quiet", "errors only"},
+	{"--rejects FILE", "also write each rejected record to FILE"},
+	{"--tz ZONE", "the zone of records that name none "
+		      "(America/New_York)"},
+	{"-V, --version", "print the version and exit"},
+	{"-v, --verbose", "more diagnostics"},
+	{NULL, NULL},
+};
 
 enum {
 	OPT_ALLOW_PARTIAL = 256,
@@ -103,7 +116,7 @@ operate(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, ":hqVv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
-			usage(stdout);
+			mdx_help_print(stdout, synopsis, help);
 			return MDX_EXIT_OK;
 		case 'q':
 			verbosity = -1;
@@ -128,11 +141,9 @@ operate(int argc, char **argv)
 			break;
 		case OPT_TZ:
 			if (!mdx_tz_valid(optarg)) {
-				mdx_log("error",
-					"--tz: unknown time zone "
-					"'%.64s'",
+				return mdx_usage_error(
+					"--tz: unknown time zone '%.64s'",
 					optarg);
-				return MDX_EXIT_USAGE;
 			}
 			t.canon.default_tz = optarg;
 			break;
@@ -142,26 +153,21 @@ operate(int argc, char **argv)
 			else if (strcmp(optarg, "later") == 0)
 				t.canon.fold = MDX_FOLD_LATER;
 			else {
-				mdx_log("error",
-					"--fold: '%s' is not earlier "
-					"or later",
+				return mdx_usage_error(
+					"--fold: '%s' is not earlier or later",
 					optarg);
-				return MDX_EXIT_USAGE;
 			}
 			break;
 		case OPT_LOGFMT:
 			if ((logfmt = mdx_log_format_parse(optarg)) < 0) {
-				mdx_log("error",
-					"--log-format: '%s' is not "
-					"human or json",
+				return mdx_usage_error(
+					"--log-format: '%s' is not human or "
+					"json",
 					optarg);
-				return MDX_EXIT_USAGE;
 			}
 			break;
 		default:
-			mdx_log_bad_option(ch, argv);
-			usage(stderr);
-			return MDX_EXIT_USAGE;
+			return mdx_log_bad_option(ch, argv);
 		}
 	}
 	mdx_log_init("mdx-transform", logfmt, verbosity);

@@ -38,6 +38,14 @@
  *				no Content-Length (chunked encoding)
  *		location=URL	add a Location header ({{BASE}} replaced),
  *				with a 3xx STATUS for a redirect
+ *		headers=FILE	answer with the Date header of a recorder's
+ *				envelope (FILE relative to the routes file:
+ *				a JSON object whose response.headers.date is
+ *				a string or a list of strings, as in
+ *				shared/data/yahoo/recordings): the answer
+ *				then carries the day it was recorded, not
+ *				today's (libmicrohttpd's own Date is left
+ *				out when a route names one)
  *		script=STEP[,STEP...]
  *				how the first requests to this route are
  *				answered, one step each; after the last step,
@@ -131,6 +139,7 @@ struct route {
 	int chunked;	      /* chunked option */
 	char *type;	      /* owned: Content-Type */
 	struct blob location; /* Location header, or data NULL */
+	char *date;	      /* owned: recorded Date header, or NULL */
 	long delay_ms;	      /* per-route delay */
 	struct step *steps;   /* owned: the script, repeats expanded */
 	int nsteps;	      /* steps in the script */
@@ -402,6 +411,34 @@ script_parse(struct route *r, char *text, const char *dir, const char *where)
 	}
 }
 
+/* the Date header of a recorder's envelope (response.headers.date) */
+static char *
+recorded_date(const char *dir, const char *name, const char *where)
+{
+	struct blob b = {0};
+	json_error_t je;
+	json_t *root, *d;
+	const char *v;
+	char *ret;
+
+	blob_read(&b, dir, name);
+	if ((root = json_loadb(b.data, b.len, 0, &je)) == NULL)
+		errx(2, "%s: headers=%s: %s", where, name, je.text);
+	d = json_object_get(
+		json_object_get(json_object_get(root, "response"), "headers"),
+		"date");
+	if (json_is_array(d))
+		d = json_array_get(d, 0);
+	if ((v = json_string_value(d)) == NULL)
+		errx(2, "%s: headers=%s: no response.headers.date", where,
+		     name);
+	if ((ret = mdx_strdup(v)) == NULL)
+		err(1, NULL);
+	json_decref(root);
+	mdx_free(b.data);
+	return ret;
+}
+
 static void
 routes_load(const char *file)
 {
@@ -467,6 +504,9 @@ routes_load(const char *file)
 					err(1, NULL);
 				r->location.len = strlen(opt + 9);
 				blob_subst(&r->location);
+			} else if (strncmp(opt, "headers=", 8) == 0) {
+				mdx_free(r->date);
+				r->date = recorded_date(dir, opt + 8, where);
 			} else if (strncmp(opt, "script=", 7) == 0)
 				script_parse(r, opt + 7, dir, where);
 			else
@@ -502,6 +542,7 @@ routes_free(void)
 		mdx_free(r->gz.data);
 		mdx_free(r->type);
 		mdx_free(r->location.data);
+		mdx_free(r->date);
 		mdx_free(r->pattern);
 		mdx_free(r);
 	}
@@ -860,6 +901,8 @@ answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		}
 	}
 	MHD_add_response_header(resp, "Content-Type", type);
+	if (r->date != NULL)
+		MHD_add_response_header(resp, "Date", r->date);
 	ret = MHD_queue_response(c, (unsigned int)status, resp);
 	MHD_destroy_response(resp);
 out:

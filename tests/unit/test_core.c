@@ -2,6 +2,9 @@
  * test_core.c - unit tests of lib/time.c, lib/record.c, lib/ndjson.c and
  * lib/cli.c.
  */
+#define _XOPEN_SOURCE 700 /* posix_openpt(3) and its kin */
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
@@ -472,6 +475,141 @@ args_redacted(void)
 	mdx_free(s);
 }
 
+/* mdx-load's run record: top-level counts of bars, each kind apart */
+static void
+run_record_kinds(void)
+{
+	char *argv[] = {"mdx-load", "--db", "m.db"};
+	struct mdx_run r;
+	json_t *o, *k;
+
+	mdx_run_start(&r, "mdx-load", 3, argv, NULL);
+	r.in = 1261;
+	r.out = 1261;
+	r.kinds[MDX_KIND_BAR].unchanged = 1259;
+	r.kinds[MDX_KIND_RUN].inserted = 2;
+	r.facts_no_as_of = 4;
+	o = mdx_run_to_json(&r);
+	T_OK(o != NULL);
+	T_EQ_INT(json_integer_value(json_object_get(o, "inserted")), 0);
+	T_EQ_INT(json_integer_value(json_object_get(o, "unchanged")), 1259);
+	k = json_object_get(o, "kinds");
+	T_EQ_INT(json_object_size(k), 2); /* bars, and runs that had rows */
+	T_EQ_INT(json_integer_value(json_object_get(json_object_get(k, "runs"),
+						    "inserted")),
+		 2);
+	T_OK(json_object_get(k, "actions") == NULL);
+	T_EQ_INT(json_integer_value(json_object_get(o, "facts_no_as_of")), 4);
+	T_EQ_INT(json_integer_value(json_object_get(o, "rolled_back")), 0);
+	T_EQ_STR(mdx_kind_name(MDX_KIND_FACT), "facts");
+	json_decref(o);
+	mdx_run_release(&r);
+}
+
+/* read what is waiting on fd into buf (n bytes, NUL-terminated) */
+static void
+drain(int fd, char *buf, size_t n)
+{
+	size_t len = 0;
+	ssize_t got;
+
+	while (len + 1 < n && (got = read(fd, buf + len, n - 1 - len)) > 0)
+		len += (size_t)got;
+	buf[len] = '\0';
+}
+
+/*
+ * The log writer on a terminal (a pseudo-terminal as stderr) and not:
+ * the status line is redrawn in place and cleared before any message,
+ * and a message starts by erasing a line another tool left; in a file,
+ * neither a status line nor an escape.
+ */
+static void
+log_status_line(void)
+{
+	int master, slave, saved = dup(STDERR_FILENO);
+	char buf[512], *name;
+	FILE *fp;
+
+	master = posix_openpt(O_RDWR | O_NOCTTY);
+	if (master < 0 || grantpt(master) || unlockpt(master) ||
+	    (name = ptsname(master)) == NULL ||
+	    (slave = open(name, O_RDWR | O_NOCTTY)) < 0) {
+		printf("log_status_line: no pseudo-terminal, skipped\n");
+		if (master >= 0)
+			close(master);
+		close(saved);
+		return;
+	}
+	fflush(stderr);
+	dup2(slave, STDERR_FILENO);
+	mdx_log_init("mdx-load", MDX_LOG_HUMAN, 0);
+	T_EQ_INT(mdx_log_status_shown(), 1);
+	mdx_log_status("%d records", 5000);
+	mdx_log_status("%d records", 10000);
+	mdx_log("error", "<stdin>:7: field 'close': missing");
+	mdx_log_status("%d records", 15000);
+	mdx_log_status_clear();
+	mdx_log_status_clear(); /* nothing drawn: nothing written */
+	fflush(stderr);
+	fcntl(master, F_SETFL, O_NONBLOCK);
+	drain(master, buf, sizeof(buf));
+	/* the terminal turns "\n" into "\r\n" */
+	T_EQ_STR(buf, "\rmdx-load: 5000 records\033[K"
+		      "\rmdx-load: 10000 records\033[K"
+		      "\r\033[Kmdx-load: <stdin>:7: field 'close': missing\r\n"
+		      "\rmdx-load: 15000 records\033[K"
+		      "\r\033[K");
+	/* quiet: no status line, errors still clear the row */
+	mdx_log_init("mdx-load", MDX_LOG_HUMAN, -1);
+	T_EQ_INT(mdx_log_status_shown(), 0);
+	mdx_log_status("%d records", 1);
+	fflush(stderr);
+	drain(master, buf, sizeof(buf));
+	T_EQ_STR(buf, "");
+	/* a file: plain lines */
+	fp = tmpfile();
+	dup2(fileno(fp), STDERR_FILENO);
+	mdx_log_init("mdx-load", MDX_LOG_HUMAN, 0);
+	T_EQ_INT(mdx_log_status_shown(), 0);
+	mdx_log_status("%d records", 1);
+	T_EQ_INT(mdx_usage_error("unknown option '%s'", "--frm"),
+		 MDX_EXIT_USAGE);
+	fflush(stderr);
+	rewind(fp);
+	buf[fread(buf, 1, sizeof(buf) - 1, fp)] = '\0';
+	T_EQ_STR(buf,
+		 "mdx-load: unknown option '--frm'; see 'mdx-load --help'\n");
+	fclose(fp);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(slave);
+	close(master);
+	mdx_log_init("test_core", MDX_LOG_HUMAN, 0);
+}
+
+/* --help: the synopsis, then the options with their texts aligned */
+static void
+help_lines(void)
+{
+	static const struct mdx_help h[] = {
+		{"--db FILE", "the store"},
+		{"-q, --quiet", "errors only"},
+		{NULL, NULL},
+	};
+	FILE *fp = tmpfile();
+	char buf[256];
+
+	mdx_help_print(fp, "usage: x [-q] [--db FILE]\n", h);
+	rewind(fp);
+	buf[fread(buf, 1, sizeof(buf) - 1, fp)] = '\0';
+	T_EQ_STR(buf, "usage: x [-q] [--db FILE]\n"
+		      "options:\n"
+		      "  --db FILE    the store\n"
+		      "  -q, --quiet  errors only\n");
+	fclose(fp);
+}
+
 static void
 alloc_failure(void)
 {
@@ -504,6 +642,9 @@ main(void)
 	T_RUN(ndjson_reader);
 	T_RUN(year_range);
 	T_RUN(args_redacted);
+	T_RUN(run_record_kinds);
+	T_RUN(log_status_line);
+	T_RUN(help_lines);
 	T_RUN(alloc_failure);
 	return t_done();
 }

@@ -189,6 +189,7 @@ struct result {
 	int attempts;	     /* r->attempts */
 	int64_t elapsed_ms;  /* r->elapsed_ms */
 	long retry_after_ms; /* r->retry_after_ms */
+	int64_t date_ms;     /* r->date_ms */
 	char url[512];	     /* r->url */
 	char ctype[128];     /* r->content_type */
 	struct mdx_err err;  /* e */
@@ -217,6 +218,7 @@ on_done(const struct mdx_http_resp *r, const struct mdx_err *e)
 	res->attempts = r->attempts;
 	res->elapsed_ms = r->elapsed_ms;
 	res->retry_after_ms = r->retry_after_ms;
+	res->date_ms = r->date_ms;
 	snprintf(res->url, sizeof(res->url), "%s", r->url);
 	snprintf(res->ctype, sizeof(res->ctype), "%s",
 		 r->content_type ? r->content_type : "");
@@ -333,6 +335,25 @@ test_ok_body(void)
 	T_EQ_INT(st.retries, 0);
 	T_EQ_INT(st.ok, 1);
 	T_EQ_INT(st.bytes, (long long)res.len);
+	result_free(&res);
+}
+
+/* the Date header: the recorded one of a route, else the server's now */
+static void
+test_date(void)
+{
+	struct mdx_http_opts o;
+	struct result res;
+	int64_t now = mdx_now_ms();
+
+	quick(&o);
+	/* AAPL 2020's recording: "Sat, 13 Nov 2021 04:37:53 GMT" */
+	T_EQ_INT(get1(&o, "/dated/AAPL", NULL, &res, NULL), 0);
+	T_EQ_INT(res.date_ms, 1636778273000LL);
+	result_free(&res);
+	T_EQ_INT(get1(&o, "/ok/yahoo/AAPL", NULL, &res, NULL), 0);
+	T_OK(res.date_ms >= now / 1000 * 1000 - 2000 &&
+	     res.date_ms <= now + 2000);
 	result_free(&res);
 }
 
@@ -1347,6 +1368,7 @@ main(void)
 		return t_done();
 	}
 	T_RUN(test_ok_body);
+	T_RUN(test_date);
 	T_RUN(test_gzip);
 	T_RUN(test_headers_sent);
 	T_RUN(test_reuse);

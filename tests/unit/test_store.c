@@ -363,6 +363,41 @@ t_instruments(void)
 		     &e),
 		 MDX_PUT_UNCHANGED);
 	T_EQ_INT(scalar(s, "SELECT count(*) FROM instrument_facts"), 2);
+	/* the two rows told apart: what mdx-load counts */
+	{
+		json_t *rec;
+		int ri = -9, rf = -9;
+
+		/* a new fact on a known instrument */
+		rec = json_loads("{\"type\":\"instrument\",\"symbol\":"
+				 "\"IBM\",\"market_cap\":125000000000,"
+				 "\"as_of\":\"2020-08-03\"}",
+				 0, NULL);
+		T_EQ_INT(mdx_store_put_instrument_rows(s, rec, &ri, &rf, &e),
+			 0);
+		T_EQ_INT(ri, MDX_PUT_UNCHANGED);
+		T_EQ_INT(rf, MDX_PUT_INSERTED);
+		json_decref(rec);
+		/* figures without a date: not written, and said so */
+		rec = json_loads("{\"type\":\"instrument\",\"symbol\":"
+				 "\"IBM\",\"shares_outstanding\":890579008}",
+				 0, NULL);
+		T_EQ_INT(mdx_store_put_instrument_rows(s, rec, &ri, &rf, &e),
+			 0);
+		T_EQ_INT(ri, MDX_PUT_UNCHANGED);
+		T_EQ_INT(rf, MDX_PUT_NO_DATE);
+		json_decref(rec);
+		/* no figures at all: no fact row in the record */
+		rec = json_loads("{\"type\":\"instrument\",\"symbol\":"
+				 "\"MSFT\",\"name\":\"Microsoft\"}",
+				 0, NULL);
+		T_EQ_INT(mdx_store_put_instrument_rows(s, rec, &ri, &rf, &e),
+			 0);
+		T_EQ_INT(ri, MDX_PUT_INSERTED);
+		T_EQ_INT(rf, MDX_PUT_NONE);
+		json_decref(rec);
+		T_EQ_INT(scalar(s, "SELECT count(*) FROM instrument_facts"), 3);
+	}
 	mdx_store_close(s);
 }
 
@@ -618,6 +653,18 @@ t_query_bars(void)
 	T_EQ_INT(kp.misses, 1);
 	T_EQ_STR(kp.miss, "symbol 'XYZ' not in the store");
 	T_EQ_INT(json_array_size(kp.cols), 16);
+	{
+		char like[40];
+
+		/* the case-insensitive look-up behind the hint */
+		T_EQ_INT(mdx_store_symbol_nocase(s, "aApL", like, sizeof(like),
+						 &e),
+			 1);
+		T_EQ_STR(like, "AAPL");
+		T_EQ_INT(mdx_store_symbol_nocase(s, "XYZ", like, sizeof(like),
+						 &e),
+			 0);
+	}
 	T_EQ_STR(json_string_value(json_array_get(kp.cols, 8)), "close");
 	T_EQ_INT(json_array_size(kp.rows), 2);
 	r = json_array_get(kp.rows, 0);
