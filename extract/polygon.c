@@ -190,6 +190,13 @@ next_page(struct fetch *f, struct fetch_job *j, int kind, const json_t *root,
 	if (*p != '/')
 		return mdx_err_set(e, MDX_EPERM, "next_url '%.80s' has no path",
 				   next);
+	for (const char *q = p; *q != '\0'; q++)
+		if ((unsigned char)*q <= ' ' || *q == 0x7f)
+			/* found by tests/fuzz: a newline split the request
+			 * line --dry-run prints; no URL holds one */
+			return mdx_err_set(e, MDX_EPERM,
+					   "next_url holds a control character "
+					   "or a space");
 	n = strlen(fetch_base(f)) + strlen(p) + strlen(key) + 16;
 	if ((url = mdx_malloc(n)) == NULL)
 		return mdx_err_set(e, MDX_ENOMEM, "out of memory");

@@ -452,6 +452,8 @@ eq "polygon 1e30: the reasons" "$(grep -c -e "BIGT: field 't': epoch ms 1e+30 ou
 eq "polygon 1e30: run record" "$(run '[.status,.rejected] | @csv')" '"partial",2'
 status "alphavantage SharesOutstanding 1e30: rejected" 1 ex -p alphavantage --what profile --as-of 2020-06-05 BIGS
 eq "AV shares 1e30: the reason, the other facts kept" "$(grep -c "BIGS: field 'shares_outstanding': number 1e+30 out of range" "$T/.err") $(jqr 'select(.type=="instrument") | [.market_cap, has("shares_outstanding")] | @csv' "$T/.out")" "1 114698313728,false"
+status "polygon next_url with a newline: refused" 1 ex -p polygon --from 2023-01-04 --to 2023-01-10 NLURL
+eq "next_url with a newline: the reason, no second request" "$(grep -c "next_url holds a control character" "$T/.err") $(hits NLURL)" "1 1"
 # a next_url that carries Polygon's apiKey= already: the key is not added
 # twice (has_key is case-insensitive: apiKey, apikey)
 status "polygon next_url with apiKey" 0 ex -p polygon --from 2023-01-04 --to 2023-01-10 AAPL
