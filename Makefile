@@ -11,6 +11,8 @@
 #   make install          PREFIX=/usr/local DESTDIR=
 #   make uninstall        the same PREFIX and DESTDIR: removes what install put
 #   make check SANITIZE=1 the same with ASan and UBSan, in build-san/
+#   make fuzz             libFuzzer harnesses, FUZZ_SECONDS each (clang)
+#   make mutate           the mutants of bench/mutate.sh, and the kill rate
 
 VERSION = 0.1.0
 PREFIX ?= /usr/local
@@ -21,8 +23,11 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 ifeq ($(SANITIZE),1)
 BUILD ?= build-san
-CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-LDFLAGS += -fsanitize=address,undefined
+# gcc's -fsanitize=undefined leaves out float-cast-overflow (a double too
+# big for its integer type): asked for by name, with clang as with gcc
+SAN = -fsanitize=address,undefined,float-cast-overflow
+CFLAGS = -O1 -g -fno-omit-frame-pointer $(SAN) -fno-sanitize-recover=all
+LDFLAGS += $(SAN)
 else
 BUILD ?= build
 endif
@@ -122,6 +127,16 @@ lint:
 	sh scripts/deps.sh lint
 	sh scripts/lint.sh
 
+# libFuzzer harnesses (tests/fuzz/run.sh; clang): FUZZ_SECONDS each
+# (default 60), failing on any finding; mutation testing (bench/mutate.sh)
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
+fuzz-smoke:
+	FUZZ_SECONDS=3 sh tests/fuzz/run.sh
+mutate: all tests
+	MDX_BUILD=$(BUILD) sh bench/mutate.sh
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
@@ -136,7 +151,8 @@ uninstall:
 		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
-.PHONY: all tests deps check demo bench lint install uninstall clean
+.PHONY: all tests deps check demo bench lint install uninstall clean fuzz \
+	fuzz-smoke mutate
 .SECONDARY:

@@ -195,17 +195,22 @@ field(const json_t *entry, const char *name)
 	return NULL;
 }
 
-/* a number field into rec (volume as a whole number); 1, 0, -1 */
+/* a number field into rec (volume as a whole number); 1, 0, -1 (not a
+ * number), -2 (a volume out of range: rejected and reported) */
 static int
-put(struct fetch *f, json_t *rec, const json_t *entry, const char *name,
-    const char *key)
+put(struct fetch *f, const char *sym, json_t *rec, const json_t *entry,
+    const char *name, const char *key)
 {
 	double v;
 	int rc = fetch_number(field(entry, name), &v);
 
 	if (rc <= 0)
 		return rc;
-	if (strcmp(key, "volume") == 0 && v == floor(v) && fabs(v) < 9e15)
+	if (strcmp(key, "volume") == 0 && !(fabs(v) < 9e15)) {
+		fetch_reject(f, sym, key, "volume", v);
+		return -2;
+	}
+	if (strcmp(key, "volume") == 0 && v == floor(v))
 		fetch_set(f, rec, key, json_integer((json_int_t)v));
 	else
 		fetch_set(f, rec, key, json_real(v));
@@ -317,12 +322,19 @@ series(struct fetch *f, const char *sym, const json_t *root,
 		if (rec == NULL)
 			return fetch_emit(f, NULL);
 		for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
-			int rc = put(f, rec, entry, names[i][0], names[i][1]);
+			int rc = put(f, sym, rec, entry, names[i][0],
+				     names[i][1]);
 
-			if (rc < 0)
+			if (rc == -2)
+				bad = 2;
+			else if (rc < 0 && !bad)
 				bad = 1;
 			else if (rc > 0 && i < 4)
 				nprice++;
+		}
+		if (bad == 2) {
+			json_decref(rec);
+			continue;
 		}
 		if (bad || nprice == 0) {
 			if (bad)
@@ -380,9 +392,13 @@ overview(struct fetch *f, const char *sym, const json_t *root,
 	    v >= 0)
 		fetch_set(f, rec, "market_cap", fetch_num(v));
 	if (fetch_number(json_object_get(root, "SharesOutstanding"), &v) > 0 &&
-	    v >= 0 && v < 9e15)
-		fetch_set(f, rec, "shares_outstanding",
-			  json_integer((json_int_t)llround(v)));
+	    v >= 0) {
+		if (v < 9e15)
+			fetch_set(f, rec, "shares_outstanding",
+				  json_integer((json_int_t)llround(v)));
+		else /* reported, the other facts kept */
+			fetch_reject(f, sym, "shares_outstanding", "number", v);
+	}
 	fetch_set(f, rec, "as_of",
 		  json_string(as_of ? as_of
 				    : mdx_date_format(fetch_today(), today)));

@@ -257,8 +257,11 @@ put_num(struct csv_state *s, json_t *rec, int k, const char *field)
 
 	if (rc <= 0)
 		return rc;
-	if ((k == COL_VOLUME || k == COL_TRADES) && v == floor(v) &&
-	    fabs(v) < 9e18)
+	if ((k == COL_VOLUME || k == COL_TRADES) && !(fabs(v) < 9e18)) {
+		row_error(s, field, "%.40s out of range", cell(s, k));
+		return -1;
+	}
+	if ((k == COL_VOLUME || k == COL_TRADES) && v == floor(v))
 		json_object_set_new(rec, field, json_integer((json_int_t)v));
 	else
 		json_object_set_new(rec, field, json_real(v));
@@ -516,6 +519,15 @@ profile_row(struct csv_state *s)
 	if (!has_shares && has_mcap && has_price && price > 0) {
 		shares = round(mcap / price);
 		has_shares = 1;
+	}
+	if (has_shares && !(fabs(shares) < 9007199254740992.0)) {
+		/* a double past 2^53 has no exact integer: out of range,
+		 * never a wrapped (negative) count */
+		row_error(s, "shares_outstanding", "%.40s out of range",
+			  cell(s, COL_SHARES) ? cell(s, COL_SHARES)
+					      : "market_cap / price");
+		json_decref(rec);
+		return;
 	}
 	if (has_shares)
 		json_object_set_new(rec, "shares_outstanding",

@@ -280,6 +280,16 @@ struct fetch_provider {
 int fetch_run(struct extract_ctx *c, const struct fetch_provider *p,
 	      char **operands, int n);
 
+/*
+ * Hand body (len bytes, NUL after them) to p's parse as the answer to
+ * request kind of a job named name, without HTTP: what a next page asks
+ * for is printed to c->out as "GET url" (as --dry-run does).  For the
+ * fuzz harnesses (tests/fuzz/).  Returns what parse returns.
+ */
+int fetch_parse_body(struct extract_ctx *c, const struct fetch_provider *p,
+		     const char *name, int kind, const char *body, size_t len,
+		     struct mdx_err *e);
+
 /* The run's context (and through it the options), and its base URL
  * (no trailing '/'). */
 struct extract_ctx *fetch_ctx(const struct fetch *f);
@@ -350,6 +360,15 @@ int fetch_emit(struct fetch *f, json_t *rec);
  * than write a record with a field missing.
  */
 void fetch_set(struct fetch *f, json_t *rec, const char *key, json_t *v);
+
+/*
+ * Reject a value of a response that mdx cannot represent (a timestamp
+ * past year 9999, a volume past 2^53): reported as "SYM: field 'f': what
+ * V out of range" and counted as a rejected row (the run is partial),
+ * never written wrapped or rounded.
+ */
+void fetch_reject(struct fetch *f, const char *sym, const char *field,
+		  const char *what, double v);
 
 /* Count rows read from responses, and rows dropped (out of range, no
  * price). */

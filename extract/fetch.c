@@ -261,6 +261,16 @@ fetch_emit(struct fetch *f, json_t *rec)
 }
 
 void
+fetch_reject(struct fetch *f, const char *sym, const char *field,
+	     const char *what, double v)
+{
+	mdx_log("error", "%s: field '%s': %s %.15g out of range", sym, field,
+		what, v);
+	f->c->bad_rows++;
+	f->c->run->rejected++;
+}
+
+void
 fetch_count(struct fetch *f, long in, long dropped)
 {
 	f->c->run->in += in;
@@ -756,6 +766,29 @@ nomem:
 failed:
 	mdx_log_err("error", &e);
 	return e.code == MDX_EUSAGE ? MDX_EXIT_USAGE : mdx_exit_for(e.code);
+}
+
+int
+fetch_parse_body(struct extract_ctx *c, const struct fetch_provider *p,
+		 const char *name, int kind, const char *body, size_t len,
+		 struct mdx_err *e)
+{
+	char base[] = "http://127.0.0.1", none[] = "";
+	struct fetch f = {0};
+	struct fetch_job j = {0};
+	struct mdx_http_resp r = {0};
+
+	f.c = c;
+	f.p = p;
+	f.base = base;
+	f.key_esc = none;
+	snprintf(j.name, sizeof(j.name), "%s", name);
+	r.url = base;
+	r.status = 200;
+	r.body = body;
+	r.len = len;
+	r.attempts = 1;
+	return p->parse(&f, &j, kind, &r, e);
 }
 
 int

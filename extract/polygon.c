@@ -190,6 +190,13 @@ next_page(struct fetch *f, struct fetch_job *j, int kind, const json_t *root,
 	if (*p != '/')
 		return mdx_err_set(e, MDX_EPERM, "next_url '%.80s' has no path",
 				   next);
+	for (const char *q = p; *q != '\0'; q++)
+		if ((unsigned char)*q <= ' ' || *q == 0x7f)
+			/* found by tests/fuzz: a newline split the request
+			 * line --dry-run prints; no URL holds one */
+			return mdx_err_set(e, MDX_EPERM,
+					   "next_url holds a control character "
+					   "or a space");
 	n = strlen(fetch_base(f)) + strlen(p) + strlen(key) + 16;
 	if ((url = mdx_malloc(n)) == NULL)
 		return mdx_err_set(e, MDX_ENOMEM, "out of memory");
@@ -220,20 +227,27 @@ status_error(const json_t *root, struct mdx_err *e)
 }
 
 /* number v into rec: whole 0 as given, 1 rounded to a whole number, 2 as
- * an integer when it is one */
-static void
-put(struct fetch *f, json_t *rec, const char *key, const json_t *v, int whole)
+ * an integer when it is one; -1 (rejected, reported) for a whole number
+ * that a JSON integer of mdx cannot hold exactly */
+static int
+put(struct fetch *f, const char *sym, json_t *rec, const char *key,
+    const json_t *v, int whole)
 {
 	double d;
 
 	if (fetch_number(v, &d) <= 0)
-		return;
-	if (whole == 1 && fabs(d) < 9e15)
+		return 0;
+	if (whole == 1 && !(fabs(d) < 9e15)) {
+		fetch_reject(f, sym, key, "number", d);
+		return -1;
+	}
+	if (whole == 1)
 		fetch_set(f, rec, key, json_integer(llround(d)));
 	else if (whole == 2)
 		fetch_set(f, rec, key, fetch_num(d));
 	else
 		fetch_set(f, rec, key, json_real(d));
+	return 0;
 }
 
 static int
@@ -258,6 +272,7 @@ aggs(struct fetch *f, struct fetch_job *j, int kind, const json_t *root,
 		const char *sym = j->name;
 		json_t *rec;
 		double t;
+		int64_t ms;
 		int nprice = 0;
 
 		if (kind == P_GROUPED) {
@@ -273,14 +288,19 @@ aggs(struct fetch *f, struct fetch_job *j, int kind, const json_t *root,
 			dropped++;
 			continue;
 		}
+		if (mdx_ms_from_double(t, &ms) < 0) {
+			fetch_reject(f, sym, "t", "epoch ms", t);
+			continue;
+		}
 		rec = json_pack("{s:s,s:s,s:s,s:I}", "type", "bar", "symbol",
-				sym, "interval", iv, "t", (json_int_t)t);
+				sym, "interval", iv, "t", (json_int_t)ms);
 		if (rec == NULL)
 			return fetch_emit(f, NULL);
 		for (int k = 0; k < 4; k++) {
 			size_t before = json_object_size(rec);
 
-			put(f, rec, px[k][1], json_object_get(b, px[k][0]), 0);
+			put(f, sym, rec, px[k][1], json_object_get(b, px[k][0]),
+			    0);
 			nprice += json_object_size(rec) > before;
 		}
 		if (nprice == 0) {
@@ -288,9 +308,14 @@ aggs(struct fetch *f, struct fetch_job *j, int kind, const json_t *root,
 			dropped++;
 			continue;
 		}
-		put(f, rec, "volume", json_object_get(b, "v"), 1);
-		put(f, rec, "vwap", json_object_get(b, "vw"), 0);
-		put(f, rec, "trades", json_object_get(b, "n"), 1);
+		if (put(f, sym, rec, "volume", json_object_get(b, "v"), 1) <
+			    0 ||
+		    put(f, sym, rec, "vwap", json_object_get(b, "vw"), 0) < 0 ||
+		    put(f, sym, rec, "trades", json_object_get(b, "n"), 1) <
+			    0) {
+			json_decref(rec);
+			continue;
+		}
 		fetch_set_basis(f, rec, as_of);
 		fetch_set(f, rec, "source", json_string("polygon"));
 		if (fetch_emit(f, rec) < 0)
@@ -331,11 +356,15 @@ ticker(struct fetch *f, struct fetch_job *j, const json_t *root,
 	}
 	if ((s = json_string_value(json_object_get(r, "sic_description"))))
 		fetch_set(f, rec, "industry", json_string(s));
-	put(f, rec, "market_cap", json_object_get(r, "market_cap"), 2);
+	put(f, j->name, rec, "market_cap", json_object_get(r, "market_cap"), 2);
 	shares = json_object_get(r, "share_class_shares_outstanding");
-	put(f, rec, "shares_outstanding",
-	    shares ? shares : json_object_get(r, "weighted_shares_outstanding"),
-	    1);
+	if (put(f, j->name, rec, "shares_outstanding",
+		shares ? shares
+		       : json_object_get(r, "weighted_shares_outstanding"),
+		1) < 0) {
+		json_decref(rec);
+		return 0;
+	}
 	fetch_set(f, rec, "as_of",
 		  json_string(as_of ? as_of
 				    : mdx_date_format(fetch_today(), today)));

@@ -352,14 +352,19 @@ bars(struct fetch *f, const struct fetch_job *j, const json_t *res,
 	for (size_t i = 0; i < n; i++) {
 		const json_t *t = json_array_get(ts, i);
 		double v, secs = json_number_value(t);
+		int64_t ms;
 		int32_t day;
 		int nprice = 0;
 		json_t *rec;
 
-		if (!json_is_number(t) || !isfinite(secs) ||
-		    mdx_tz_utc_to_local(zone, (int64_t)secs * 1000, &day, NULL,
-					NULL, NULL) < 0) {
+		if (!json_is_number(t) || !isfinite(secs)) {
 			dropped++;
+			continue;
+		}
+		if (mdx_ms_from_secs(secs, &ms) < 0 ||
+		    mdx_tz_utc_to_local(zone, ms, &day, NULL, NULL, NULL) < 0) {
+			fetch_reject(f, j->name, "timestamp", "epoch seconds",
+				     secs);
 			continue;
 		}
 		for (int k = 0; k < 4; k++)
@@ -371,8 +376,7 @@ bars(struct fetch *f, const struct fetch_job *j, const json_t *res,
 			continue;
 		}
 		rec = json_pack("{s:s,s:s,s:s,s:I}", "type", "bar", "symbol",
-				j->name, "interval", iv, "t",
-				(json_int_t)secs * 1000);
+				j->name, "interval", iv, "t", (json_int_t)ms);
 		if (rec == NULL)
 			return fetch_emit(f, NULL);
 		if (tz != NULL)
@@ -382,8 +386,14 @@ bars(struct fetch *f, const struct fetch_job *j, const json_t *res,
 				fetch_set(f, rec, keys[k], json_real(v));
 		if (at(adj, i, &v) > 0)
 			fetch_set(f, rec, "adj_close", json_real(v));
-		if (at(json_object_get(q, "volume"), i, &v) > 0)
+		if (at(json_object_get(q, "volume"), i, &v) > 0) {
+			if (!(fabs(v) < 9e15)) {
+				fetch_reject(f, j->name, "volume", "volume", v);
+				json_decref(rec);
+				continue;
+			}
 			fetch_set(f, rec, "volume", num(v, 1));
+		}
 		/* Yahoo's OHLC and volume are split-adjusted, its adjclose
 		 * split- and dividend-adjusted, as of the answer */
 		fetch_set_basis(f, rec, as_of);
@@ -419,15 +429,21 @@ actions(struct fetch *f, const char *sym, const json_t *res, const char *zone,
 		json_object_foreach (json_object_get(ev, kinds[k]), key, e) {
 			double secs, a = 0, b = 0;
 			char date[MDX_DATE_LEN];
+			int64_t ms;
 			int32_t day;
 			json_t *rec;
 
 			fetch_count(f, 1, 0);
 			if (fetch_number(json_object_get(e, "date"), &secs) <=
-				    0 ||
-			    mdx_tz_utc_to_local(zone, (int64_t)secs * 1000,
-						&day, NULL, NULL, NULL) < 0)
+			    0)
 				continue;
+			if (mdx_ms_from_secs(secs, &ms) < 0 ||
+			    mdx_tz_utc_to_local(zone, ms, &day, NULL, NULL,
+						NULL) < 0) {
+				fetch_reject(f, sym, "date", "epoch seconds",
+					     secs);
+				continue;
+			}
 			if (in_range && !extract_in_range(c, day)) {
 				fetch_count(f, 0, 1);
 				continue;

@@ -43,11 +43,11 @@ void mdx_ndjson_release(struct mdx_ndjson_reader *r);
 /*
  * Read the next non-blank line and parse it as one JSON object.  Returns 1
  * with *out a new reference, 0 at end of input, or -1 when this line is bad
- * (not JSON, not an object, invalid UTF-8, duplicate key, over the limit,
- * a number out of range): e names the input, line and reason, *out is NULL,
- * and the next call goes on with the next line.  A read error also returns
- * -1, with e->code MDX_EIO; the caller should stop then.  The raw text of a
- * bad line is at r->buf (r->len bytes; empty when it was over the limit).
+ * (not JSON, not an object, invalid UTF-8, a NUL byte, duplicate key, over
+ * the limit, a number out of range): e names the input, line and reason, *out
+ * is NULL, and the next call goes on with the next line.  A read error also
+ * returns -1, with e->code MDX_EIO; the caller should stop then.  The raw text
+ * of a bad line is at r->buf (r->len bytes; empty when it was over the limit).
  */
 int mdx_ndjson_next(struct mdx_ndjson_reader *r, json_t **out,
 		    struct mdx_err *e);

@@ -18,6 +18,30 @@
 #define MDX_DATE_LEN 11	   /* "YYYY-MM-DD" and NUL */
 #define MDX_RFC3339_LEN 32 /* "YYYY-MM-DDTHH:MM:SS.mmmZ" and NUL, padded */
 
+/*
+ * The instants that RFC 3339 and "YYYY-MM-DD" can write back exactly:
+ * years 0000 to 9999 (RFC 3339 section 5.6, date-fullyear is 4 digits).
+ */
+#define MDX_MS_MIN (-62167219200000LL) /* 0000-01-01T00:00:00Z */
+#define MDX_MS_MAX 253402300799999LL   /* 9999-12-31T23:59:59.999Z */
+#define MDX_DAY_MIN (-719528)	       /* 0000-01-01 */
+#define MDX_DAY_MAX 2932896	       /* 9999-12-31 */
+
+/*
+ * Epoch seconds as a provider gives them (a JSON number: Yahoo's
+ * "timestamp", a dividend's "date") into epoch ms, the fraction dropped.
+ * Returns 0, or -1 when secs is not finite or the instant is outside
+ * MDX_MS_MIN..MDX_MS_MAX (it could not be written back): never a wrapped
+ * value.
+ */
+int mdx_ms_from_secs(double secs, int64_t *ms);
+
+/*
+ * Epoch ms given as a JSON number (Polygon's "t") into *ms: 0, or -1 when
+ * v is not whole or outside MDX_MS_MIN..MDX_MS_MAX.
+ */
+int mdx_ms_from_double(double v, int64_t *ms);
+
 /* Days since 1970-01-01 of the civil date y-m-d (m 1..12, d 1..31). */
 int32_t mdx_days_from_civil(int y, int m, int d);
 
@@ -33,7 +57,11 @@ int mdx_weekday(int32_t day);
  */
 int mdx_date_parse(const char *s, int32_t *day, struct mdx_err *e);
 
-/* Write day as "YYYY-MM-DD" into buf (MDX_DATE_LEN bytes); returns buf. */
+/*
+ * Write day as "YYYY-MM-DD" into buf (MDX_DATE_LEN bytes); returns buf.
+ * Only days MDX_DAY_MIN..MDX_DAY_MAX are written exactly (the parsers never
+ * give others); the year of any other is clamped to 0000 or 9999.
+ */
 char *mdx_date_format(int32_t day, char *buf);
 
 /*
@@ -45,6 +73,8 @@ char *mdx_rfc3339_format(int64_t ms, char *buf);
 /*
  * Parse an RFC 3339 instant ("2023-01-03T05:00:00Z", fraction and
  * "+hh:mm" offsets allowed, 'T' or ' ') into epoch ms.  Returns 0 or -1.
+ * An instant whose UTC date falls outside years 0000..9999
+ * ("9999-12-31T23:00:00-05:00") is an error: it could not be written back.
  */
 int mdx_rfc3339_parse(const char *s, int64_t *ms, struct mdx_err *e);
 
@@ -82,7 +112,8 @@ int mdx_tz_local_to_utc(const char *zone, int y, int m, int d, int h, int mi,
  * The wall-clock time of the instant ms in zone: *day (days since epoch of
  * the local date) and *sec (seconds since local midnight, 0..86399); *utcoff
  * the zone's offset from UTC in seconds.  Any output pointer may be NULL.
- * Returns 0, or -1 with e set.
+ * Returns 0, or -1 with e set (MDX_EINPUT): also when ms is outside
+ * MDX_MS_MIN..MDX_MS_MAX or its local date outside years 0000..9999.
  */
 int mdx_tz_utc_to_local(const char *zone, int64_t ms, int32_t *day, int *sec,
 			long *utcoff, struct mdx_err *e);

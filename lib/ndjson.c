@@ -160,6 +160,12 @@ mdx_ndjson_next(struct mdx_ndjson_reader *r, json_t **out, struct mdx_err *e)
 		}
 	} while (blank(r->buf, r->len));
 
+	/* jansson stops a number at a NUL and takes the line as valid */
+	if (memchr(r->buf, '\0', r->len) != NULL) {
+		mdx_err_set(e, MDX_EINPUT, "NUL byte in line");
+		mdx_err_where(e, r->name, r->line);
+		return -1;
+	}
 	obj = json_loadb(r->buf, r->len, JSON_REJECT_DUPLICATES, &je);
 	if (obj == NULL) {
 		mdx_err_set(e, MDX_EINPUT, "invalid JSON: %s", je.text);

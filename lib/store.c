@@ -232,7 +232,8 @@ enum stmt_id {
 static const char *const stmt_sql[ST_N] = {
 	[ST_GET_BAR] =
 		"SELECT date, open, high, low, close, adj_close, volume, vwap, "
-		"trades, session, phase, source FROM bars "
+		"trades, session, phase, source, split_factor, basis_as_of "
+		"FROM bars "
 		"WHERE symbol = ?1 AND interval = ?2 AND ts = ?3",
 	[ST_INS_BAR] =
 		"INSERT INTO bars (" BAR_COLS_SQL ", created_at, updated_at, "
@@ -851,15 +852,47 @@ revise(struct mdx_store *s, const char *sym, const char *interval, int64_t ts,
 	return step_done(s, st, "keep revision", e) < 0 ? -1 : 0;
 }
 
+/* the stored bar (ST_GET_BAR's row) and b, converted with factor f, have
+ * the same dividend factor: adj_close over the close on the provider's
+ * basis (the close as traded over the split factor applied); true when b
+ * has no adj_close, or one of an older answer (as_of, "YYYY-MM-DD" or
+ * NULL) than the stored one's */
+static int
+same_dividend_factor(sqlite3_stmt *get, const struct mdx_bar *b, double f,
+		     const char *as_of)
+{
+	double sc = sqlite3_column_double(get, 4), sf;
+	const unsigned char *stored_as_of = sqlite3_column_text(get, 13);
+
+	if (!(b->has & MDX_HAS_ADJ))
+		return 1;
+	if (as_of != NULL && stored_as_of != NULL &&
+	    strcmp(as_of, (const char *)stored_as_of) < 0)
+		return 1;
+	if (sqlite3_column_type(get, 5) == SQLITE_NULL || sc == 0 ||
+	    b->close == 0)
+		return 0;
+	sf = sqlite3_column_type(get, 12) == SQLITE_NULL
+		     ? 1
+		     : sqlite3_column_double(get, 12);
+	return same(sqlite3_column_double(get, 5) / (sc / sf),
+		    b->adj_close / (b->close / f));
+}
+
 /*
  * A bar is converted to prices as traded (the split factor of its basis),
  * then compared with the stored bar of its key: none, inserted; a close
  * off by MDX_STORE_MIXED, refused (a split the store does
  * not know); every price, volume, session and phase within
- * MDX_STORE_SAME_REL, unchanged (adj_close and source do not count: an
- * adj_close is the provider's as of its answer, two vintages are not
- * comparable, and agreeing providers must not flip-flop); else the stored
- * values go to revisions and the bar is updated.
+ * MDX_STORE_SAME_REL, unchanged; else the stored values go to revisions
+ * and the bar is updated.  The source does not count (agreeing providers
+ * must not flip-flop).  Nor does adj_close itself, which is on the
+ * provider's basis as of its answer (two vintages differ by the splits
+ * between them): what counts is its dividend factor, adj_close over the
+ * close on the same basis, so that a re-load whose adj_close moved (a
+ * dividend Yahoo has since applied) is an update; a record without an
+ * adj_close, or with one of an older answer than the stored one's, leaves
+ * the stored one as it is.
  */
 int
 mdx_store_put_bar_as(struct mdx_store *s, const struct mdx_bar *in,
@@ -918,6 +951,8 @@ mdx_store_put_bar_as(struct mdx_store *s, const struct mdx_bar *in,
 			return -1;
 		}
 		if (same_text(get, 0, date) &&
+		    same_dividend_factor(get, b, f,
+					 basis->as_of >= 0 ? as_of : NULL) &&
 		    same_real(get, 1, b->open, b->has & MDX_HAS_OPEN) &&
 		    same_real(get, 2, b->high, b->has & MDX_HAS_HIGH) &&
 		    same_real(get, 3, b->low, b->has & MDX_HAS_LOW) &&

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,10 +217,34 @@ mdx_rfc3339_parse(const char *s, int64_t *ms, struct mdx_err *e)
 	       mi * 60 + sec - off) *
 		      1000 +
 	      frac;
+	if (*ms < MDX_MS_MIN || *ms > MDX_MS_MAX)
+		return mdx_err_set(e, MDX_EINPUT,
+				   "'%.40s' is outside years 0000..9999 in UTC",
+				   s);
 	return 0;
 bad:
 	return mdx_err_set(e, MDX_EINPUT, "'%.40s' is not an RFC 3339 instant",
 			   s ? s : "");
+}
+
+int
+mdx_ms_from_secs(double secs, int64_t *ms)
+{
+	if (!(secs >= (double)(MDX_MS_MIN / 1000) &&
+	      secs < (double)(MDX_MS_MAX / 1000 + 1)))
+		return -1; /* NaN and infinities too */
+	*ms = (int64_t)secs * 1000;
+	return 0;
+}
+
+int
+mdx_ms_from_double(double v, int64_t *ms)
+{
+	if (!(v >= (double)MDX_MS_MIN && v <= (double)MDX_MS_MAX) ||
+	    v != floor(v))
+		return -1;
+	*ms = (int64_t)v;
+	return 0;
 }
 
 int
@@ -432,6 +457,10 @@ mdx_tz_utc_to_local(const char *zone, int64_t ms, int32_t *day, int *sec,
 	if (strlen(zone) >= sizeof(slot->zone))
 		return mdx_err_field(e, MDX_EINPUT, "tz",
 				     "time zone name too long");
+	if (ms < MDX_MS_MIN || ms > MDX_MS_MAX)
+		return mdx_err_set(e, MDX_EINPUT,
+				   "instant %lld ms outside years 0000..9999",
+				   (long long)ms);
 	pthread_mutex_lock(&tz_lock);
 	slot = &off_cache[cache_hash(zone, span)];
 	if (slot->used && slot->span == span && strcmp(slot->zone, zone) == 0) {
@@ -452,6 +481,13 @@ mdx_tz_utc_to_local(const char *zone, int64_t ms, int32_t *day, int *sec,
 		slot->used = 1;
 	}
 	local = floor_div(ms, 1000) + off;
+	if (floor_div(local, 86400) < MDX_DAY_MIN ||
+	    floor_div(local, 86400) > MDX_DAY_MAX) {
+		mdx_err_set(e, MDX_EINPUT,
+			    "instant %lld ms is outside years 0000..9999 in %s",
+			    (long long)ms, zone);
+		goto out;
+	}
 	if (day)
 		*day = (int32_t)floor_div(local, 86400);
 	if (sec)

@@ -18,6 +18,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h> /* malloc_trim */
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -810,6 +813,23 @@ conn_deadline(struct serve *srv, struct MHD_Connection *c, int64_t ms)
 	pthread_mutex_unlock(&srv->cmu);
 }
 
+/*
+ * How long a request's line and header fields may take to arrive, ms:
+ * --header-timeout (nginx's client_header_timeout), never more than
+ * --timeout.  It runs from the connection's start and again from each
+ * request line, so slow senders hold a --max-per-ip slot for seconds, not
+ * for the whole --timeout.
+ */
+static int64_t
+header_ms(const struct serve *srv)
+{
+	unsigned s = srv->c.header_timeout;
+
+	if (s == 0 || s > srv->c.timeout)
+		s = srv->c.timeout;
+	return (int64_t)s * 1000;
+}
+
 /* does the request announce a body? */
 static int
 has_body(struct serve_req *r)
@@ -1022,7 +1042,8 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	struct serve *srv = cls;
 	struct serve_req *r = mdx_calloc(1, sizeof(*r));
 
-	(void)c;
+	/* the request line is in: its header fields have header_ms() */
+	conn_deadline(srv, c, header_ms(srv));
 	if (r == NULL)
 		return NULL;
 	r->srv = srv;
@@ -1124,7 +1145,7 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 			return;
 		sc->fd = ci->connect_fd;
 		pthread_mutex_lock(&srv->cmu);
-		sc->deadline = mdx_mono_ms() + (int64_t)srv->c.timeout * 1000;
+		sc->deadline = mdx_mono_ms() + header_ms(srv);
 		sc->next = srv->conns;
 		if (srv->conns)
 			srv->conns->prev = sc;
@@ -1144,6 +1165,9 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 		srv->conns = sc->next;
 	if (sc->next)
 		sc->next->prev = sc->prev;
+	srv->trim = 1;
+	if (srv->conns == NULL) /* idle: give the heap back now */
+		pthread_cond_signal(&srv->reaper_cv);
 	pthread_mutex_unlock(&srv->cmu);
 	mdx_free(sc);
 	*socket_context = NULL;
@@ -1179,12 +1203,29 @@ reaper_main(void *arg)
 			atomic_fetch_add_explicit(&srv->m.header_timeouts, 1,
 						  memory_order_relaxed);
 		}
+		if (srv->trim && (srv->conns == NULL || now >= next_sweep)) {
+			/*
+			 * A burst of connections leaves their memory pools
+			 * (--max-url + --max-header + 8K each) free in
+			 * glibc's arenas, which keep it: hand the free pages
+			 * back when the server goes idle, and every 10 s
+			 * under load, so RSS follows the connections open
+			 * now, not the largest burst seen.
+			 */
+			srv->trim = 0;
+#ifdef __GLIBC__
+			pthread_mutex_unlock(&srv->cmu);
+			malloc_trim(0);
+			pthread_mutex_lock(&srv->cmu);
+#endif
+		}
 		if (srv->limit != NULL && now >= next_sweep) {
 			pthread_mutex_unlock(&srv->cmu);
 			serve_limiter_sweep(srv->limit, now);
 			pthread_mutex_lock(&srv->cmu);
-			next_sweep = now + 10000;
 		}
+		if (now >= next_sweep)
+			next_sweep = now + 10000;
 	}
 	pthread_mutex_unlock(&srv->cmu);
 	return NULL;

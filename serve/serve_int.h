@@ -68,6 +68,8 @@ struct serve_conf {
 	const char *cors[SERVE_MAX_CORS]; /* allowed origins ("*": any) */
 	int ncors;			  /* how many */
 	unsigned timeout;		  /* --timeout, seconds */
+	unsigned header_timeout;	  /* --header-timeout, seconds: a
+					     request's line and headers */
 	unsigned max_conns;		  /* --max-connections */
 	unsigned max_per_ip;		  /* --max-per-ip */
 	size_t max_body;		  /* --max-body, bytes (413) */
@@ -207,6 +209,8 @@ struct serve {
 	struct serve_conn *conns;    /* open connections */
 	pthread_t reaper;	     /* closes late connections */
 	int reaper_stop;	     /* under cmu */
+	int trim;		     /* under cmu: connections closed since
+					the heap was last trimmed */
 	pthread_cond_t reaper_cv;    /* wakes the reaper to stop */
 };
 

@@ -35,6 +35,7 @@ enum {
 	OPT_CURSOR_KEY_FILE,
 	OPT_DB,
 	OPT_GRACE,
+	OPT_HEADER_TIMEOUT,
 	OPT_LISTEN,
 	OPT_LOG_FORMAT,
 	OPT_MAX_AGE,
@@ -58,6 +59,7 @@ static const struct option longopts[] = {
 	{"cursor-key-file", required_argument, NULL, OPT_CURSOR_KEY_FILE},
 	{"db", required_argument, NULL, OPT_DB},
 	{"grace", required_argument, NULL, OPT_GRACE},
+	{"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
 	{"help", no_argument, NULL, 'h'},
 	{"listen", required_argument, NULL, OPT_LISTEN},
 	{"log-format", required_argument, NULL, OPT_LOG_FORMAT},
@@ -85,9 +87,10 @@ static const char synopsis[] =
 	"                 [--threads N] [--api-key-file FILE] "
 	"[--cursor-key-file FILE]\n"
 	"                 [--cache-size SIZE] [--max-age S] [--cors ORIGIN]\n"
-	"                 [--timeout S] [--max-connections N] "
-	"[--max-per-ip N]\n"
-	"                 [--max-body SIZE] [--max-url SIZE] "
+	"                 [--timeout S] [--header-timeout S] "
+	"[--max-connections N]\n"
+	"                 [--max-per-ip N] "
+	"[--max-body SIZE] [--max-url SIZE] "
 	"[--max-header SIZE]\n"
 	"                 [--rate-limit N] [--query-timeout MS] "
 	"[--grace S]\n"
@@ -100,6 +103,7 @@ static const struct mdx_help help[] = {
 	{"--cursor-key-file FILE", "cursors' key, to hold across restarts"},
 	{"--db FILE", "the store (default $MDX_DB, else ./market.db)"},
 	{"--grace S", "how long SIGTERM waits for requests (default 30)"},
+	{"--header-timeout S", "close a request not in after S (default 5)"},
 	{"-h, --help", "print this help and exit"},
 	{"--listen ADDR:PORT", "where to listen (default 127.0.0.1:8080)"},
 	{"--log-format human|json", "diagnostics as text or JSON lines"},
@@ -297,6 +301,14 @@ parse_options(int argc, char **argv, struct serve_conf *c, int *logfmt,
 					optarg);
 			c->threads = (int)n;
 			break;
+		case OPT_HEADER_TIMEOUT:
+			if (serve_parse_long(optarg, 1, 86400, &n))
+				return mdx_usage_error(
+					"--header-timeout: '%s' is not 1 "
+					"to 86400 seconds",
+					optarg);
+			c->header_timeout = (unsigned)n;
+			break;
 		case OPT_TIMEOUT:
 			if (serve_parse_long(optarg, 1, 86400, &n))
 				return mdx_usage_error(
@@ -464,6 +476,7 @@ main(int argc, char **argv)
 				.port = "8080",
 				.cache_bytes = 64 << 20,
 				.timeout = 30,
+				.header_timeout = 5,
 				.max_conns = 1024,
 				.max_per_ip = 64,
 				.max_body = 8 << 20,

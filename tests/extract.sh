@@ -85,6 +85,16 @@ eq "others flow" "$(jqr 'select(.type=="bar") | .time' "$T/.out" | tr '\n' ' ')"
 eq "quoted fields read" "$(jqr 'select(.type=="bar" and .time=="2022-01-05") | .open' "$T/.out")" 179.610001
 eq "error names file, line, field" "$(grep -v ': warning: ' "$T/.err")" "mdx-extract: $CASES/extract/quirks.csv:3: field 'close': 'abc' is not a number"
 
+# issue 15: a count that no integer holds is out of range (not a wrapped,
+# "negative" one)
+printf 'symbol,name,shares outstanding\nAAPL,Apple Inc.,1e30\nMSFT,Microsoft,7432000000\n' >"$T/sh.csv"
+status "shares 1e30 rejected" 1 mdx-extract -p csv --what profile --as-of 2020-06-01 "$T/sh.csv"
+eq "shares 1e30: the reason" "$(cat "$T/.err")" "mdx-extract: $T/sh.csv:2: field 'shares_outstanding': 1e30 out of range"
+eq "shares 1e30: the good row" "$(jqr 'select(.type=="instrument") | [.symbol,.shares_outstanding] | @csv' "$T/.out")" '"MSFT",7432000000'
+printf 'date,open,high,low,close,volume\n2022-01-03,1,2,0.5,1.5,1e30\n2022-01-04,1,2,0.5,1.5,100\n' >"$T/vol.csv"
+status "volume 1e30 rejected" 1 mdx-extract -p csv --symbol AAPL "$T/vol.csv"
+eq "volume 1e30: the reason" "$(cat "$T/.err")" "mdx-extract: $T/vol.csv:2: field 'volume': 1e30 out of range"
+
 # usage and missing input
 status "unknown provider" 2 mdx-extract -p nosuch x.csv
 status "bad date" 2 mdx-extract --from 2022-13-01 x.csv

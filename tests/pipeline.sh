@@ -89,9 +89,12 @@ eq "AV then Yahoo AAPL 2020: loaded" "$?" 0
 # the shared days agree on prices (Yahoo x 4 before the split is AV's
 # close): no close changed; where the providers' volumes differ the bar
 # is updated and its old values kept
-eq "AV then Yahoo: bars (24 new days, 140 agreeing, 89 other volumes)" \
+# every shared day is updated: Yahoo's adj_close is of a newer answer
+# (2021-11-13, with 2021's dividends) than AV's (2020-11-25); 89 of them
+# also have other volumes; the prices agree (one close, below)
+eq "AV then Yahoo: bars (24 new days, 229 with a newer adj_close)" \
 	"$(sed -n 's/^mdx-load: \([0-9]* in, [0-9]* rejected; bars: [^;]*\);.*/\1/p' "$T/basis.load")" \
-	"261 in, 0 rejected; bars: 24 inserted, 89 updated, 140 unchanged"
+	"261 in, 0 rejected; bars: 24 inserted, 229 updated, 0 unchanged"
 eq "one close changed by the Yahoo load, AV's 115.355 of 2020-09-14 to 115.36" \
 	"$(mdx-query --db "$PA" -f csv sql "SELECT r.date, r.close, b.close FROM revisions r JOIN bars b USING (symbol, interval, ts) WHERE abs(r.close / b.close - 1) > 1e-6" | tail -n +2 | tr -d '\r')" \
 	"2020-09-14,115.355,115.36000061035156"
@@ -211,4 +214,26 @@ if [ "${MDX_BUILD#*san}" = "$MDX_BUILD" ]; then
 	ok "installed program runs" "$T/root/usr/bin/mdx-query" -V
 	ok "installed man pages" test -f "$T/root/usr/share/man/man1/mdx-extract.1" -a -f "$T/root/usr/share/man/man5/mdx-records.5" -a -f "$T/root/usr/share/man/man7/mdx.7"
 fi
+# ---- issue 15: round trip of the number policy.  Every canonical bar
+# mdx-transform writes is read back by mdx-load to the same stored values,
+# and mdx-query writes it again: the same values (jq's reading), and the
+# same text but for one known difference, a whole price (transform's
+# "172.0", mdx-query's "172"), which the unification of the number policy
+# (another issue) is to remove; and "basis", which mdx-query leaves out
+for f in "$Y" "$AV"; do
+	n=$(basename "$f")
+	rm -f "$T/rt.db"*
+	# "basis" (how the prices are adjusted) is not echoed by mdx-query
+	mdx-extract --symbol AAPL "$f" 2>/dev/null | mdx-transform 2>/dev/null | grep '"type":"bar"' |
+		sed 's/,"basis":"[a-z_]*"//' >"$T/rt.t"
+	mdx-load -q --db "$T/rt.db" "$T/rt.t"
+	mdx-query --db "$T/rt.db" -f ndjson bars AAPL >"$T/rt.q"
+	sort "$T/rt.t" >"$T/rt.ts"
+	sort "$T/rt.q" >"$T/rt.qs"
+	eq "round trip $n: every bar back" "$(wc -l <"$T/rt.q" | tr -d ' ')" "$(wc -l <"$T/rt.t" | tr -d ' ')"
+	jq -c . "$T/rt.qs" >"$T/rt.qj"
+	eq "round trip $n: the same values" "$(jq -c . "$T/rt.ts" | cmp -s - "$T/rt.qj" && echo same)" same
+	eq "round trip $n: the same text but whole prices" \
+	 "$(sed 's/\([0-9]\)\.0\([,}]\)/\1\2/g' "$T/rt.ts" | cmp -s - "$T/rt.qs" && echo same)" same
+done
 finish

@@ -432,7 +432,35 @@ eq "pipeline alphavantage: IBM close and dividend on 2024-11-12" "$(mdx-query --
 ex -p polygon --from 2023-01-03 --to 2023-01-10 AAPL 2>/dev/null | mdx-transform 2>/dev/null | mdx-load -q --db "$T/p.db"
 eq "pipeline polygon: AAPL 2023-01-03" "$(mdx-query --db "$T/p.db" bars AAPL --from 2023-01-03 --to 2023-01-03 -f csv | tr -d "\r" | tail -1 | cut -d, -f4,5,9,11,12,13)" \
  "2023-01-03T05:00:00Z,2023-01-03,125.07,112117471,125.725,1021065"
+eq "pipeline polygon: weekly VWAP = sum(vw x v) / sum(v) of the days" \
+ "$(mdx-query --db "$T/p.db" resample AAPL --to 1wk -f csv | tr -d '\r' | awk -F, 'NR == 2 { printf "%s %s %.6f", $5, $11, $12 }')" \
+ "2023-01-03 369689627 126.613466"
 eq "pipeline: extract's run record stored" "$(mdx-query --db "$T/p.db" runs -f csv | grep -c ',mdx-extract,')" 1
+
+# ---- issue 15: provider numbers that cannot be represented are rejected
+# with a reason, never written wrapped ----
+serve
+status "yahoo timestamp 1e16: rejected, the run partial" 1 ex -p yahoo BIGT
+eq "yahoo 1e16: only the good bar written" "$(jqr 'select(.type=="bar") | .t' "$T/.out" | tr '\n' ' ')" "1612189800000 "
+eq "yahoo 1e16: the reason" "$(grep -c "BIGT: field 'timestamp': epoch seconds 1e+16 out of range" "$T/.err")" 1
+eq "yahoo -1e16: the reason" "$(grep -c "BIGT: field 'timestamp': epoch seconds -1e+16 out of range" "$T/.err")" 1
+eq "yahoo split dated 1e16: rejected, the dividend kept" "$(grep -c "BIGT: field 'date': epoch seconds 1e+16 out of range" "$T/.err") $(jqr 'select(.type=="action") | .kind' "$T/.out")" "1 dividend"
+eq "yahoo 1e16: run record" "$(run '[.status,.rejected] | @csv')" '"partial",3'
+ok "yahoo 1e16: no wrapped instant" sh -c "! grep -q -e '\"t\":-' '$T/.out'"
+status "polygon t 1e30 and v 1e30: rejected" 1 ex -p polygon --from 2023-01-03 --to 2023-01-10 BIGT
+eq "polygon 1e30: the good bar only" "$(jqr 'select(.type=="bar") | [.t,.volume] | @csv' "$T/.out")" "1672722000000,112117471"
+eq "polygon 1e30: the reasons" "$(grep -c -e "BIGT: field 't': epoch ms 1e+30 out of range" -e "BIGT: field 'volume': number 1e+30 out of range" "$T/.err")" 2
+eq "polygon 1e30: run record" "$(run '[.status,.rejected] | @csv')" '"partial",2'
+status "alphavantage SharesOutstanding 1e30: rejected" 1 ex -p alphavantage --what profile --as-of 2020-06-05 BIGS
+eq "AV shares 1e30: the reason, the other facts kept" "$(grep -c "BIGS: field 'shares_outstanding': number 1e+30 out of range" "$T/.err") $(jqr 'select(.type=="instrument") | [.market_cap, has("shares_outstanding")] | @csv' "$T/.out")" "1 114698313728,false"
+status "polygon next_url with a newline: refused" 1 ex -p polygon --from 2023-01-04 --to 2023-01-10 NLURL
+eq "next_url with a newline: the reason, no second request" "$(grep -c "next_url holds a control character" "$T/.err") $(hits NLURL)" "1 1"
+# a next_url that carries Polygon's apiKey= already: the key is not added
+# twice (has_key is case-insensitive: apiKey, apikey)
+status "polygon next_url with apiKey" 0 ex -p polygon --from 2023-01-04 --to 2023-01-10 AAPL
+eq "next_url with apiKey: page 2 asked once, with that key only" \
+ "$(grep -c "2023-01-04/2023-01-10?cursor=c3ludGhldGljLXBhZ2UtMg&apiKey=key-of-next-url " "$LOG") $(grep -c "$PGKEY.*key-of-next-url\|key-of-next-url.*$PGKEY" "$LOG")" "1 0"
+eq "next_url with apiKey: bars" "$(grep -c '"type":"bar"' "$T/.out")" 6
 
 # ---- allocation failures (the seam of lib/alloc.c): every 50th of a
 # paged Polygon run fails in turn; a clean failure or success, never a

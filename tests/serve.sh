@@ -194,6 +194,12 @@ get "$main_URL/v1/latest?symbols=AAPL" -H "If-None-Match: $etag"
 eq "304" "$code $(wc -c <"$T/body") $(hdr ETag)" "304 0 $etag"
 get "$main_URL/v1/latest?symbols=AAPL" -H "If-None-Match: \"0000000000000000\", W/$etag"
 eq "304 on a list with W/" "$code" 304
+# a second check of the weak comparison (issue 15): a HEAD of another
+# route with the weak form alone
+get "$main_URL/v1/bars/AAPL?from=2018-02-01&to=2018-02-07" -I
+betag=$(hdr ETag)
+get "$main_URL/v1/bars/AAPL?from=2018-02-01&to=2018-02-07" -I -H "If-None-Match: W/$betag"
+eq "304 on W/ alone, HEAD of bars" "$(printf '%s' "$betag" | grep -c '^"') $code" "1 304"
 get "$main_URL/v1/latest?symbols=AAPL" -H 'If-None-Match: "0000000000000000"'
 eq "200 on another ETag" "$code" 200
 get "$main_URL/v1/latest?symbols=AAPL&format=csv"
@@ -535,6 +541,29 @@ held=$code
 for p in $holders; do wait "$p"; done
 get "$small_URL/health"
 eq "per-address connection limit" "$held $code" "000 200"
+# issue 15: slow senders from one address hold its --max-per-ip slots
+# only for the --header-timeout (default 5 s), not for the --timeout (30)
+start hdr "$DB" --max-per-ip 3 --timeout 30
+holders=""
+for i in 1 2 3; do
+	(n=0; while [ $n -lt 28 ]; do printf 'G'; sleep 0.5; n=$((n + 1)); done) |
+		curl -s --max-time 16 telnet://127.0.0.1:"${hdr_URL##*:}" >/dev/null 2>&1 &
+	holders="$holders $!"
+done
+t0=$(date +%s%N)
+sleep 0.5
+get "$hdr_URL/health"
+held=$code
+while [ "$code" != 200 ] && [ $((($(date +%s%N) - t0) / 1000000)) -lt 20000 ]; do
+	sleep 0.25
+	get "$hdr_URL/health"
+done
+freed=$((($(date +%s%N) - t0) / 1000000))
+eq "slow senders: slots held, then freed at the header timeout" \
+ "$held $code $([ $freed -ge 4000 ] && [ $freed -le 8000 ] && echo in-time || echo "$freed ms")" "000 200 in-time"
+for p in $holders; do wait "$p"; done
+get "$hdr_URL/metrics"
+ok "slow senders counted as header timeouts" grep -q '^mdx_http_request_timeouts_total 3$' "$T/body"
 sleep 1
 get "$small_URL/ready"
 eq "ready: stale past --ready-max-age" "$code $(field .status)" "503 stale"
@@ -559,5 +588,5 @@ for name in main small; do
 	eq "$name: exit 0 on SIGTERM" "$?" 0
 done
 eq "no sanitizer reports" "$(grep -l -E 'Sanitizer|runtime error' "$T"/*.log)" ""
-usage_ok mdx-serve 24
+usage_ok mdx-serve 25
 finish

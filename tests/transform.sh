@@ -172,6 +172,33 @@ ok "rejected for close > high" grep -q "AAPL 2020-02-03: close > high (1.10898 >
 mdx-transform "$T/fx" 2>/dev/null | grep -c '"flags":\["close_' >"$T/fxn"
 eq "flags survive a second transform" "$(cat "$T/fxn")" 13
 
+# second end-to-end checks (issue 15's mutation run): 1h bars are
+# intraday (their wall time kept, not the day's start), and a +hh:mm
+# offset is east of UTC
+printf '%s\n' '{"type":"bar","symbol":"AAPL","interval":"1h","time":"2023-01-03 10:00","tz":"America/New_York","open":130.28,"high":130.9,"low":124.17,"close":125.07}' \
+ '{"type":"bar","symbol":"AAPL","interval":"1h","ts":"2023-01-03T20:30:00+05:30","open":130.28,"high":130.9,"low":124.17,"close":125.07}' >"$T/1h"
+status "1h bars" 0 mdx-transform "$T/1h"
+eq "1h bar at 10:00 New York: 15:00Z, regular session" "$(jqr 'select(.type=="bar") | "\(.ts) \(.date) \(.session)"' "$T/.out" | head -1)" "2023-01-03T15:00:00Z 2023-01-03 regular"
+eq "+05:30 offset: 15:00Z" "$(jqr 'select(.type=="bar") | .ts' "$T/.out" | tail -1)" "2023-01-03T15:00:00Z"
+
+# found by tests/fuzz/fuzz_roundtrip: a whole price of 1e9 or more after
+# one written with an exponent kept that exponent
+printf '%s\n' '{"type":"bar","symbol":"AAPL","interval":"1d","time":"2022-01-05","open":9.2233720368547758e21,"high":9.3e21,"low":1,"close":11730405685}' >"$T/bigpx"
+status "big prices" 0 mdx-transform "$T/bigpx"
+eq "big prices written as read" "$(grep -o '"open":[^,]*,"high":[^,]*,"low":[^,]*,"close":[^,]*,' "$T/.out")" '"open":9.223372036854776e+21,"high":9.3e+21,"low":1,"close":11730405685,'
+
+# issue 15: what cannot be written back exactly is rejected
+printf '%s\n' '{"type":"bar","symbol":"AAPL","interval":"1h","ts":"9999-12-31T23:00:00-05:00","open":1,"high":1,"low":1,"close":1}' \
+ '{"type":"bar","symbol":"AAPL","interval":"1h","ts":"2023-01-03T15:00:00Z","open":1,"high":1,"low":1,"close":1}' >"$T/y10k"
+status "instant past year 9999 rejected" 1 mdx-transform "$T/y10k"
+eq "past 9999: the reason" "$(cat "$T/.err" | head -1)" \
+ "mdx-transform: $T/y10k:1: AAPL: field 'ts': '9999-12-31T23:00:00-05:00' is outside years 0000..9999 in UTC"
+eq "past 9999: never written clamped" "$(jqr 'select(.type=="bar") | .ts' "$T/.out" | tr '\n' ' ')" "2023-01-03T15:00:00Z "
+printf '{"type":"bar","symbol":"AAPL","interval":"1d","time":"2023-01-03","open":130.28,"high":130.9,"low":124.17,"close":125.07\000}\n{"type":"bar","symbol":"AAPL","interval":"1d","time":"2023-01-04","open":126.89,"high":128.6557,"low":125.08,"close":126.36}\n' >"$T/nul"
+status "NUL after a number rejected" 1 mdx-transform "$T/nul"
+eq "NUL: the reason" "$(head -1 "$T/.err")" "mdx-transform: $T/nul:1: NUL byte in line"
+eq "NUL: the other bar flows" "$(jqr 'select(.type=="bar") | .date' "$T/.out" | tr "\n" " ")" "2023-01-04 "
+
 status "unknown option" 2 mdx-transform --bogus
 status "missing file" 66 mdx-transform "$T/nonexistent"
 usage_ok mdx-transform 11

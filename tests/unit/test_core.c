@@ -74,6 +74,56 @@ rfc3339(void)
 	T_EQ_INT(mdx_rfc3339_parse("2023-01-03T25:00:00Z", &ms, NULL), -1);
 }
 
+/* issue 15: an instant that RFC 3339 cannot write back is refused, not
+ * written with its year clamped */
+static void
+year_range(void)
+{
+	char buf[MDX_RFC3339_LEN];
+	struct mdx_err e;
+	int64_t ms;
+	int32_t day;
+
+	mdx_err_clear(&e);
+	T_EQ_INT(mdx_rfc3339_parse("9999-12-31T23:00:00-05:00", &ms, &e), -1);
+	T_OK(strstr(e.text, "outside years 0000..9999") != NULL);
+	T_EQ_INT(mdx_rfc3339_parse("0000-01-01T00:00:00+00:01", &ms, NULL), -1);
+	T_EQ_INT(mdx_rfc3339_parse("9999-12-31T23:59:59.999Z", &ms, NULL), 0);
+	T_EQ_INT(ms, MDX_MS_MAX);
+	T_EQ_STR(mdx_rfc3339_format(ms, buf), "9999-12-31T23:59:59.999Z");
+	T_EQ_INT(mdx_rfc3339_parse("0000-01-01T00:00:00Z", &ms, NULL), 0);
+	T_EQ_INT(ms, MDX_MS_MIN);
+	T_EQ_STR(mdx_rfc3339_format(ms, buf), "0000-01-01T00:00:00Z");
+	T_EQ_INT(mdx_days_from_civil(0, 1, 1), MDX_DAY_MIN);
+	T_EQ_INT(mdx_days_from_civil(9999, 12, 31), MDX_DAY_MAX);
+	/* the Gregorian 400-year rule (a survivor of bench/mutate.sh) */
+	T_EQ_INT(mdx_date_parse("2000-02-29", &day, NULL), 0);
+	T_EQ_INT(day, 11016);
+	T_EQ_INT(mdx_date_parse("1900-02-29", &day, NULL), -1);
+	T_EQ_INT(mdx_date_parse("2100-02-29", &day, NULL), -1);
+	T_EQ_INT(mdx_rfc3339_parse("2000-02-29T14:30:00Z", &ms, NULL), 0);
+	T_EQ_INT(ms, 951834600000LL);
+	/* in range in UTC, but the local date is 10000-01-01 */
+	T_EQ_INT(mdx_tz_utc_to_local("Asia/Tokyo", MDX_MS_MAX - 3600000, &day,
+				     NULL, NULL, NULL),
+		 -1);
+	T_EQ_INT(mdx_tz_utc_to_local("UTC", MDX_MS_MAX + 1, &day, NULL, NULL,
+				     NULL),
+		 -1);
+	/* seconds from a provider: no wrapped product */
+	T_EQ_INT(mdx_ms_from_secs(1e16, &ms), -1);
+	T_EQ_INT(mdx_ms_from_secs(-1e300, &ms), -1);
+	T_EQ_INT(mdx_ms_from_secs(NAN, &ms), -1);
+	T_EQ_INT(mdx_ms_from_secs(1612189800, &ms), 0);
+	T_EQ_INT(ms, 1612189800000LL);
+	T_EQ_INT(mdx_ms_from_secs(1612189800.75, &ms), 0); /* whole seconds */
+	T_EQ_INT(ms, 1612189800000LL);
+	T_EQ_INT(mdx_ms_from_double(1e30, &ms), -1);
+	T_EQ_INT(mdx_ms_from_double(1672722000000.5, &ms), -1);
+	T_EQ_INT(mdx_ms_from_double(1672722000000.0, &ms), 0);
+	T_EQ_INT(ms, 1672722000000LL);
+}
+
 static void
 zones(void)
 {
@@ -283,6 +333,38 @@ canonical_round_trip(void)
 	json_decref(back);
 }
 
+/* found by tests/fuzz/fuzz_roundtrip (issue 15): a whole price of 1e9 or
+ * more written after one in exponent form took that one's exponent
+ * ("close":11730405685.0478e21) */
+static void
+canonical_big_prices(void)
+{
+	struct mdx_bar b = {.symbol = "AAPL",
+			    .interval = MDX_I1D,
+			    .ts = 1641358800000LL,
+			    .date = 18997,
+			    .open = 9.2233720368547758e21,
+			    .high = 9.3e21,
+			    .low = 1,
+			    .close = 11730405685,
+			    .has = MDX_HAS_OPEN | MDX_HAS_HIGH | MDX_HAS_LOW};
+	char *buf = NULL, *dumped;
+	size_t cap = 0;
+	json_t *j = mdx_bar_to_json(&b);
+	long n = mdx_bar_format(&b, NULL, &buf, &cap);
+
+	T_OK(n > 0);
+	/* the one number policy: the shortest decimal that reads back */
+	T_OK(strstr(buf, "\"open\":9.223372036854776e+21,") != NULL);
+	T_OK(strstr(buf, "\"close\":11730405685,") != NULL);
+	dumped = mdx_output_json_text(j);
+	T_OK(dumped != NULL && strlen(dumped) + 1 == (size_t)n &&
+	     memcmp(dumped, buf, strlen(dumped)) == 0);
+	mdx_free(dumped);
+	json_decref(j);
+	mdx_free(buf);
+}
+
 static void
 actions_instruments(void)
 {
@@ -361,6 +443,22 @@ ndjson_reader(void)
 	T_EQ_INT(e.code, MDX_ETOOBIG);
 	T_EQ_INT(mdx_ndjson_next(&r, &o, &e), 1);
 	T_EQ_INT(r.line, 2);
+	json_decref(o);
+	mdx_ndjson_release(&r);
+	fclose(fp);
+
+	/* issue 15: a NUL byte right after a number makes the line bad */
+	static const char nul[] = "{\"a\":1\0}\n{\"b\":12\0\n{\"c\":3}\n";
+	fp = memfile(nul, sizeof(nul) - 1);
+	mdx_ndjson_init(&r, fp, "mem");
+	mdx_err_clear(&e);
+	T_EQ_INT(mdx_ndjson_next(&r, &o, &e), -1);
+	T_EQ_INT(e.line, 1);
+	T_OK(strstr(e.text, "NUL") != NULL);
+	T_EQ_INT(mdx_ndjson_next(&r, &o, &e), -1);
+	T_EQ_INT(e.line, 2);
+	T_EQ_INT(mdx_ndjson_next(&r, &o, &e), 1);
+	T_EQ_INT(r.line, 3);
 	json_decref(o);
 	mdx_ndjson_release(&r);
 	fclose(fp);
@@ -566,8 +664,10 @@ main(void)
 	T_RUN(format_matches_jansson);
 	T_RUN(decimal_fast_path);
 	T_RUN(canonical_round_trip);
+	T_RUN(canonical_big_prices);
 	T_RUN(actions_instruments);
 	T_RUN(ndjson_reader);
+	T_RUN(year_range);
 	T_RUN(args_redacted);
 	T_RUN(run_record_kinds);
 	T_RUN(log_status_line);

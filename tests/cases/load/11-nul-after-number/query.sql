@@ -1,0 +1,1 @@
+SELECT date, volume FROM bars ORDER BY ts;

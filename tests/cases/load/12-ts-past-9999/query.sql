@@ -1,0 +1,1 @@
+SELECT date, ts FROM bars ORDER BY ts;
