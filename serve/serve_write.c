@@ -110,6 +110,16 @@ struct batch {
 	long nerrors;		 /* all invalid records */
 };
 
+/* frees what b holds (not b) */
+static void
+batch_release(struct batch *b)
+{
+	json_decref(b->errors);
+	json_decref(b->runs);
+	mdx_free(b->bars);
+	mdx_free(b->basis);
+}
+
 static void
 batch_error(struct batch *b, const char *where, long at,
 	    const struct mdx_err *e)
@@ -342,10 +352,7 @@ serve_w_post_bars(struct serve_req *r)
 	if (batch_write(r, b.bars, b.basis, b.n, b.runs, counts) == 0)
 		ret = counts_doc(r, 200, b.n, counts, json_array_size(b.runs));
 out:
-	json_decref(b.errors);
-	json_decref(b.runs);
-	mdx_free(b.bars);
-	mdx_free(b.basis);
+	batch_release(&b);
 	return ret;
 }
 

@@ -109,8 +109,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		s = NULL;
 		if ((b.errors = json_array()) != NULL)
 			batch_parse(&r, &b);
-		json_decref(b.errors);
-		mdx_free(b.bars);
+		batch_release(&b);
 		release(&r);
 		break;
 	}
