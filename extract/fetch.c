@@ -383,6 +383,21 @@ fetch_jobs(struct fetch *f, size_t *n)
 	return f->jobs;
 }
 
+/* --dry-run: print the request (its key redacted), send nothing; 0, or -1
+ * with e set when standard output fails */
+static int
+dry_run(struct fetch *f, const char *url, struct mdx_err *e)
+{
+	char buf[4096];
+
+	mdx_http_redact(url, f->secrets, buf, sizeof(buf));
+	if (fprintf(f->c->out, "GET %s\n", buf) < 0) {
+		f->c->io_failed = 1;
+		return mdx_err_set(e, MDX_EIO, "<stdout>: %s", strerror(errno));
+	}
+	return 0;
+}
+
 /* what a request of fetch_get_sync() carries */
 struct sync_req {
 	struct fetch *f; /* the run */
@@ -419,17 +434,8 @@ fetch_get_sync(struct fetch *f, const char *url,
 	struct mdx_http_req req = {0};
 	struct sync_req q = {f, parse, u, {0}, 0};
 
-	if (f->h == NULL) {
-		char buf[4096];
-
-		mdx_http_redact(url, f->secrets, buf, sizeof(buf));
-		if (fprintf(f->c->out, "GET %s\n", buf) < 0) {
-			f->c->io_failed = 1;
-			return mdx_err_set(e, MDX_EIO, "<stdout>: %s",
-					   strerror(errno));
-		}
-		return 0;
-	}
+	if (f->h == NULL)
+		return dry_run(f, url, e);
 	mdx_err_clear(&q.e);
 	req.url = url;
 	req.secrets = f->secrets;
@@ -454,18 +460,8 @@ fetch_get_url(struct fetch *f, struct fetch_job *j, int kind, const char *url,
 	struct mdx_http_req req = {0};
 	struct fetch_req *q;
 
-	if (f->h == NULL) {
-		/* --dry-run: show the request, send nothing */
-		char buf[4096];
-
-		mdx_http_redact(url, f->secrets, buf, sizeof(buf));
-		if (fprintf(f->c->out, "GET %s\n", buf) < 0) {
-			f->c->io_failed = 1;
-			return mdx_err_set(e, MDX_EIO, "<stdout>: %s",
-					   strerror(errno));
-		}
-		return 0;
-	}
+	if (f->h == NULL)
+		return dry_run(f, url, e);
 	if ((q = mdx_malloc(sizeof(*q))) == NULL)
 		return mdx_err_set(e, MDX_ENOMEM, "out of memory");
 	*q = (struct fetch_req){f, j, kind};
