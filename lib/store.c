@@ -190,11 +190,12 @@ static const char *const migrations[] = {
 _Static_assert(sizeof(migrations) / sizeof(*migrations) == MDX_STORE_VERSION,
 	       "one migration per schema version");
 
-/* interval rank order (1m .. 1mo) in SQL, for ORDER BY */
+/* interval rank order (1m .. 3mo, enum mdx_interval) in SQL, for ORDER BY */
 #define INTERVAL_RANK_SQL                                                      \
-	"CASE interval WHEN '1m' THEN 0 WHEN '5m' THEN 1 WHEN '15m' THEN 2 "   \
-	"WHEN '30m' THEN 3 WHEN '1h' THEN 4 WHEN '1d' THEN 5 "                 \
-	"WHEN '1wk' THEN 6 WHEN '1mo' THEN 7 ELSE 8 END"
+	"CASE interval WHEN '1m' THEN 0 WHEN '2m' THEN 1 WHEN '5m' THEN 2 "    \
+	"WHEN '15m' THEN 3 WHEN '30m' THEN 4 WHEN '1h' THEN 5 "                \
+	"WHEN '90m' THEN 6 WHEN '1d' THEN 7 WHEN '5d' THEN 8 "                 \
+	"WHEN '1wk' THEN 9 WHEN '1mo' THEN 10 WHEN '3mo' THEN 11 ELSE 12 END"
 
 #define BAR_COLS_SQL                                                           \
 	"symbol, interval, ts, date, open, high, low, close, adj_close, "      \

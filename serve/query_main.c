@@ -249,7 +249,7 @@ static const struct mdx_help help[] = {
 	{"--from DATE", "from DATE (YYYY-MM-DD, inclusive)"},
 	{"--height N", "chart: lines (20) or SVG pixels (420)"},
 	{"--index", "chart: the operand names an index"},
-	{"--interval I", "1m 5m 15m 30m 1h 1d 1wk 1mo"},
+	{"--interval I", MDX_INTERVAL_NAMES},
 	{"--kinds KIND,...", "check: only these kinds of finding"},
 	{"--limit N", "at most N rows (runs: default 20)"},
 	{"--log", "returns: log returns, not simple"},
@@ -370,7 +370,7 @@ parse_options(int argc, char **argv, struct args *a, struct mdx_query *q,
 			if ((q->interval = mdx_interval_parse(optarg)) < 0)
 				return mdx_usage_error(
 					"--interval: unknown interval '%s' "
-					"(1m 5m 15m 30m 1h 1d 1wk 1mo)",
+					"(" MDX_INTERVAL_NAMES ")",
 					optarg);
 			note_opt(a, OPT_INTERVAL, "--interval");
 			break;

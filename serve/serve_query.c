@@ -362,8 +362,8 @@ serve_q_dates(struct serve_req *r, struct mdx_query *q)
 	if ((s = serve_arg(r, "interval")) != NULL &&
 	    (q->interval = mdx_interval_parse(s)) < 0)
 		return serve_fail(r, 400,
-				  "interval: unknown interval '%.20s' (1m 5m "
-				  "15m 30m 1h 1d 1wk 1mo)",
+				  "interval: unknown interval '%.20s' "
+				  "(" MDX_INTERVAL_NAMES ")",
 				  s);
 	return serve_q_range(r, q);
 }
@@ -623,8 +623,8 @@ serve_bar_key(struct serve_req *r, struct serve_bar_key *k)
 		return -1;
 	if ((k->interval = mdx_interval_parse(r->var[1])) < 0)
 		return serve_fail(r, 400,
-				  "unknown interval '%.20s' (1m 5m 15m 30m 1h "
-				  "1d 1wk 1mo)",
+				  "unknown interval '%.20s' "
+				  "(" MDX_INTERVAL_NAMES ")",
 				  r->var[1]);
 	if (!mdx_interval_intraday(k->interval) &&
 	    mdx_date_parse(ts, &k->date, NULL) == 0) {
