@@ -66,6 +66,16 @@ const struct serve_param_def serve_params[SP_NPARAM] = {
 	{"backfill", "boolean", NULL,
 	 "index build: rank before a share count is known, on the earliest "
 	 "(look-ahead; said in the stored parameters)"},
+	{"from", "string", NULL,
+	 "the first trading date, YYYY-MM-DD, or instant, RFC 3339 "
+	 "(2024-10-02T14:30:00Z; an offset's + as %2B): the bars whose ts is "
+	 "at or after it; inclusive"},
+	{"to", "string", NULL,
+	 "the last trading date, YYYY-MM-DD, or instant, RFC 3339: the bars "
+	 "whose ts is at or before it; inclusive"},
+	{"since", "string", "date-time",
+	 "an instant, RFC 3339: only the bars whose ts is strictly after it "
+	 "(a client that polls passes the last ts it has)"},
 };
 
 const struct serve_column serve_columns[] = {
@@ -185,23 +195,26 @@ const struct serve_route serve_routes[] = {
 	 "mdx-query symbols [SYMBOL ...] [--interval I]",
 	 "symbol interval first_date last_date bars"},
 	{"GET", "/v1/bars/{symbol}",
-	 SP_FORMAT | SP_INTERVAL | SP_FROM | SP_TO | SP_LIMIT | SP_CURSOR |
-		 SP_ADJUST,
+	 SP_FORMAT | SP_INTERVAL | SP_FROM_TS | SP_TO_TS | SP_SINCE |
+		 SP_LIMIT | SP_CURSOR | SP_ADJUST,
 	 ROWS | SR_PAGED, serve_q_bars, "Bars of a symbol",
 	 "Canonical bar records in time order (intervals 1m to 3mo), a page "
 	 "at a time: the next page's URL is in the Link header (rel=\"next\") "
 	 "and, for json, in the body's \"next\" (null on the last page); the "
-	 "body's \"data\" is what mdx-query -f json prints for the page.",
-	 "mdx-query bars SYMBOL [--interval I] [--from D] [--to D] "
-	 "[--limit N] [--adjust A]",
+	 "body's \"data\" is what mdx-query -f json prints for the page.  "
+	 "from= and to= take a trading date or an instant (RFC 3339); since= "
+	 "an instant: only the bars whose ts is after it, for a client that "
+	 "polls with the last ts it has.",
+	 "mdx-query bars SYMBOL [--interval I] [--from D|T] [--to D|T] "
+	 "[--since T] [--limit N] [--adjust A]",
 	 BAR_COLS},
 	{"GET", "/v1/instruments/{symbol}/ohlcv",
-	 SP_FORMAT | SP_INTERVAL | SP_FROM | SP_TO | SP_LIMIT | SP_CURSOR |
-		 SP_ADJUST,
+	 SP_FORMAT | SP_INTERVAL | SP_FROM_TS | SP_TO_TS | SP_SINCE |
+		 SP_LIMIT | SP_CURSOR | SP_ADJUST,
 	 ROWS | SR_PAGED, serve_q_bars, "Bars of a symbol (alias)",
 	 "The same as /v1/bars/{symbol}.",
-	 "mdx-query bars SYMBOL [--interval I] [--from D] [--to D] "
-	 "[--limit N]",
+	 "mdx-query bars SYMBOL [--interval I] [--from D|T] [--to D|T] "
+	 "[--since T] [--limit N]",
 	 BAR_COLS},
 	{"GET", "/v1/bars/{symbol}/{interval}/{ts}", SP_FORMAT, ROWS,
 	 serve_q_bar, "One bar",
