@@ -295,7 +295,7 @@ struct mdx_query {
 	long limit;		    /* rows at most; 0 no limit */
 	const char *sql;	    /* the statement of the sql command */
 	int adjust; /* enum mdx_adjust of bars and latest (mdx_adjust.h) */
-	int64_t ts_from, ts_to; /* bars: bounds of ts, epoch ms UTC, inclusive */
+	int64_t ts_from, ts_to; /* bars: ts bounds, epoch ms UTC, inclusive */
 };
 
 enum mdx_query_has {

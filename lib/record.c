@@ -80,8 +80,8 @@ mdx_symbol_is_quote(const char *symbol)
 }
 
 static const char *const interval_names[MDX_INTERVAL_N] = {
-	"1m", "2m", "5m", "15m", "30m", "1h", "90m", "1d", "5d", "1wk", "1mo",
-	"3mo"};
+	"1m",  "2m", "5m", "15m", "30m", "1h",
+	"90m", "1d", "5d", "1wk", "1mo", "3mo"};
 
 int
 mdx_interval_parse(const char *s)

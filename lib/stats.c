@@ -453,9 +453,9 @@ mdx_stats_resample(const struct mdx_bar *bars, size_t n, int interval,
 				int64_t t = b->ts;
 				long off = 0;
 
-				if (wall && mdx_tz_utc_to_local(zone, b->ts,
-								NULL, NULL,
-								&off, e))
+				if (wall &&
+				    mdx_tz_utc_to_local(zone, b->ts, NULL, NULL,
+							&off, e))
 					goto out;
 				t += (int64_t)off * 1000;
 				bk = floor_div(t - offset, span);

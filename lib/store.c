@@ -1402,8 +1402,8 @@ mdx_query_init(struct mdx_query *q)
 }
 
 int
-mdx_query_bound(struct mdx_query *q, enum mdx_query_bound which,
-		const char *s, struct mdx_err *e)
+mdx_query_bound(struct mdx_query *q, enum mdx_query_bound which, const char *s,
+		struct mdx_err *e)
 {
 	int64_t ms;
 

@@ -359,7 +359,8 @@ parse_options(int argc, char **argv, struct args *a, struct mdx_query *q,
 						       e.text);
 			if (strchr(optarg, 'T') != NULL) /* an instant */
 				note_opt(a, OPT_TIME,
-					 c == 'F' ? "--from TIME" : "--to TIME");
+					 c == 'F' ? "--from TIME"
+						  : "--to TIME");
 			else
 				note_opt(a, c == 'F' ? OPT_FROM : OPT_TO,
 					 c == 'F' ? "--from" : "--to");

@@ -468,10 +468,10 @@ operation(const struct serve_route *rt)
 		 rt->same_as ? rt->same_as : "", rt->same_as ? "`." : "");
 	params = json_array();
 	for (const char *p = strchr(rt->tmpl, '{'); p; p = strchr(p + 1, '{')) {
-		json_t *pp = json_pack("{s:s%,s:s,s:b,s:{s:s}}", "name", p + 1,
-				       strcspn(p + 1, "}"), "in", "path",
-				       "required", 1, "schema", "type",
-				       "string");
+		json_t *pp =
+			json_pack("{s:s%,s:s,s:b,s:{s:s}}", "name", p + 1,
+				  strcspn(p + 1, "}"), "in", "path", "required",
+				  1, "schema", "type", "string");
 
 		if (strncmp(p, "{interval}", 10) == 0)
 			json_object_set_new(json_object_get(pp, "schema"),

@@ -528,9 +528,8 @@ static char *
 bars_next(struct serve_req *r, const struct render *g, const char *sym,
 	  const char *bind)
 {
-	static const char *const keep[] = {"interval", "from",	 "to",
-					   "since",    "limit",	 "format",
-					   "adjust"};
+	static const char *const keep[] = {
+		"interval", "from", "to", "since", "limit", "format", "adjust"};
 	const char *tmpl = serve_routes[r->route].tmpl;
 	const char *brace = strchr(tmpl, '{'), *rest = strchr(tmpl, '}') + 1;
 	struct serve_cursor cur;

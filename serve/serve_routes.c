@@ -195,8 +195,8 @@ const struct serve_route serve_routes[] = {
 	 "mdx-query symbols [SYMBOL ...] [--interval I]",
 	 "symbol interval first_date last_date bars"},
 	{"GET", "/v1/bars/{symbol}",
-	 SP_FORMAT | SP_INTERVAL | SP_FROM_TS | SP_TO_TS | SP_SINCE |
-		 SP_LIMIT | SP_CURSOR | SP_ADJUST,
+	 SP_FORMAT | SP_INTERVAL | SP_FROM_TS | SP_TO_TS | SP_SINCE | SP_LIMIT |
+		 SP_CURSOR | SP_ADJUST,
 	 ROWS | SR_PAGED, serve_q_bars, "Bars of a symbol",
 	 "Canonical bar records in time order (intervals 1m to 3mo), a page "
 	 "at a time: the next page's URL is in the Link header (rel=\"next\") "
@@ -209,8 +209,8 @@ const struct serve_route serve_routes[] = {
 	 "[--since T] [--limit N] [--adjust A]",
 	 BAR_COLS},
 	{"GET", "/v1/instruments/{symbol}/ohlcv",
-	 SP_FORMAT | SP_INTERVAL | SP_FROM_TS | SP_TO_TS | SP_SINCE |
-		 SP_LIMIT | SP_CURSOR | SP_ADJUST,
+	 SP_FORMAT | SP_INTERVAL | SP_FROM_TS | SP_TO_TS | SP_SINCE | SP_LIMIT |
+		 SP_CURSOR | SP_ADJUST,
 	 ROWS | SR_PAGED, serve_q_bars, "Bars of a symbol (alias)",
 	 "The same as /v1/bars/{symbol}.",
 	 "mdx-query bars SYMBOL [--interval I] [--from D|T] [--to D|T] "

@@ -217,12 +217,11 @@ symbols_intervals(void)
 	/* every interval of Yahoo's chart API: the name round trip, shortest
 	 * first; 60m (Yahoo's other name of 1h) is read as 1h, written 1h */
 	{
-		static const char *const names[] = {
-			"1m", "2m", "5m",  "15m", "30m", "1h",
-			"90m", "1d", "5d", "1wk", "1mo", "3mo"};
+		static const char *const names[] = {"1m",  "2m",  "5m",	 "15m",
+						    "30m", "1h",  "90m", "1d",
+						    "5d",  "1wk", "1mo", "3mo"};
 
-		T_EQ_INT((int)(sizeof(names) / sizeof(*names)),
-			 MDX_INTERVAL_N);
+		T_EQ_INT((int)(sizeof(names) / sizeof(*names)), MDX_INTERVAL_N);
 		for (int i = 0; i < MDX_INTERVAL_N; i++) {
 			T_EQ_INT(mdx_interval_parse(names[i]), i);
 			T_EQ_STR(mdx_interval_name(i), names[i]);

@@ -981,8 +981,8 @@ test_resample_intervals(void)
 		b[1] = ny_bar(MDX_I1M, 2024, m, d, 10, 59, 2);
 		b[2] = ny_bar(MDX_I1M, 2024, m, d, 11, 0, 3);
 		/* at the open, as Yahoo's 90m bars: 09:30-10:59, 11:00- */
-		T_OK(mdx_stats_resample(b, 3, MDX_I90M, MDX_STATS_AT_OPEN,
-					NULL, &o, &no, &e) == 0);
+		T_OK(mdx_stats_resample(b, 3, MDX_I90M, MDX_STATS_AT_OPEN, NULL,
+					&o, &no, &e) == 0);
 		T_EQ_INT(no, 2);
 		if (no == 2) {
 			T_EQ_INT(o[0].ts, b[0].ts);
