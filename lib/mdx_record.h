@@ -52,8 +52,9 @@ int mdx_symbol_is_quote(const char *symbol);
  * Bar intervals, DESIGN.md section 2, shortest first: every interval of
  * Yahoo's chart API ("Valid intervals: [1m, 2m, 5m, 15m, 30m, 60m, 90m,
  * 1h, 1d, 5d, 1wk, 1mo, 3mo]", its error for another; 60m is 1h).  The
- * values are not stored (the store keeps the names): new ones may go in
- * their place in the order.
+ * store keeps the names, not these values, so a new one may go in its
+ * place in the order; mdx-serve's cursors carry a value (CURSOR_VERSION
+ * in serve/serve_util.c moves when they are renumbered).
  */
 enum mdx_interval {
 	MDX_I1M = 0,
