@@ -1,8 +1,10 @@
 # tests/intervals.sh - every interval of Yahoo's chart API (1m 2m 5m 15m
 # 30m 60m 90m 1h 1d 5d 1wk 1mo 3mo; issue 11) through each tool: the
-# requests mdx-extract makes of each provider (--dry-run: no recording of
-# a 2m, 90m, 5d or 3mo answer exists in ../shared/data, so no answer is
-# replayed for them), Yahoo's range limits, the refusals, mdx-transform's
+# requests mdx-extract makes of each provider (--dry-run, and Yahoo's
+# through tests/tools/mdx-replay: no recording of a 2m, 90m, 5d or 3mo
+# answer exists in ../shared/data, so the 1m one stands in where a body is
+# needed, and no bar of it is asserted), Yahoo's range limits, the
+# refusals, mdx-transform's
 # keys and sessions, mdx-load and mdx-query, resampling to 3mo on the
 # recorded daily bars of tests/fixtures/csv, and check.
 . tests/lib.sh
@@ -50,6 +52,34 @@ eq "90m --since: period1 = the last bar - one 90m bar" "$(param period1 <"$T/.ou
 status "--interval 4h (not ours)" 2 dry -p yahoo --interval 4h AAPL
 eq "4h: the intervals named" "$(cat "$T/.err")" \
  "mdx-extract: --interval: '4h' is not one of 1m 2m 5m 15m 30m 1h (60m) 90m 1d 5d 1wk 1mo 3mo; see 'mdx-extract --help'"
+
+# ---- through HTTP: tests/tools/mdx-replay with Yahoo's 60-day span of 2m
+# to 90m bars (tests/fixtures/http/intervals.routes: the recorded 1m
+# answer stands in, only the requests are asserted) ----
+"$B/tests/mdx-replay" --port 0 --port-file "$T/port" \
+	--routes "$FIX/http/intervals.routes" --log "$T/log" 2>/dev/null &
+rpid=$!
+i=0
+while [ ! -s "$T/port" ] && [ $i -lt 500 ]; do
+	sleep 0.01
+	i=$((i + 1))
+done
+: >>"$T/log"
+ex() { mdx-extract --base-url "http://127.0.0.1:$(cat "$T/port")" --rate 0 --retry-base 20 "$@"; }
+echo '{"symbol":"AAPL","interval":"90m","ts":"2024-07-01T18:00:00Z"}' >"$T/old90m"
+status "90m --since a bookmark 95 days old, through HTTP" 0 ex -p yahoo --interval 90m --since "$T/old90m"
+eq "90m --since: one request, from 60 days back to now, answered 200 (not 422)" \
+ "$(awk '$4 ~ /interval=90m/ { print $5 }' "$T/log" | tr '\n' ' ')$(awk '$4 ~ /interval=90m/ { print $4 }' "$T/log" | param period1) $(awk '$4 ~ /interval=90m/ { print $4 }' "$T/log" | param period2)" \
+ "200 $((NOW - 60 * 86400)) $NOW"
+status "2m with no --from: what Yahoo serves, through HTTP" 0 ex -p yahoo --interval 2m AAPL
+eq "2m: the events, then one request of 59 days, both 200" \
+ "$(awk '$4 ~ /interval=(1wk|2m)/ { print $5 }' "$T/log" | tr '\n' ' ')$(awk '$4 ~ /interval=2m/ { print $4 }' "$T/log" | param period1)" \
+ "200 200 $((NOW - 59 * 86400))"
+status "the server refuses 61 days of 2m bars as Yahoo does" 0 curl -s -o "$T/422" -w '%{http_code}' \
+ "http://127.0.0.1:$(cat "$T/port")/v8/finance/chart/AAPL?period1=$((NOW - 61 * 86400))&period2=$NOW&interval=2m"
+eq "61 days of 2m: 422" "$(cat "$T/.out")" 422
+kill "$rpid" 2>/dev/null
+wait "$rpid" 2>/dev/null
 
 # ---- Polygon: multiplier and timespan of each ----
 for pair in 2m:2/minute 90m:90/minute 60m:1/hour 5d:5/day 1wk:1/week 3mo:3/month; do
