@@ -47,11 +47,14 @@ av_check(const struct extract_opts *o, struct mdx_err *e)
 {
 	if (o->grouped)
 		return mdx_err_set(e, MDX_EUSAGE, "--grouped is polygon's");
+	/* TIME_SERIES_INTRADAY's interval= is 1min 5min 15min 30min 60min */
 	if (o->what == WHAT_BARS &&
-	    (o->interval == MDX_I1WK || o->interval == MDX_I1MO))
+	    (o->interval == MDX_I2M || o->interval == MDX_I90M ||
+	     o->interval > MDX_I1D))
 		return mdx_err_set(e, MDX_EUSAGE,
-				   "--interval %s: only daily and intraday "
-				   "bars (1m 5m 15m 30m 1h 1d)",
+				   "--interval %s: Alpha Vantage has no %s "
+				   "bars (only 1m 5m 15m 30m 1h 1d)",
+				   mdx_interval_name(o->interval),
 				   mdx_interval_name(o->interval));
 	return 0;
 }

@@ -49,7 +49,8 @@ static const struct mdx_help help[] = {
 	{"--from WHEN", "bars from WHEN (a date or a time; inclusive)"},
 	{"--grouped", "Polygon: grouped daily bars, a request a session day"},
 	{"-h, --help", "print this help and exit"},
-	{"--interval I", "1m 5m 15m 30m 1h 1d 1wk 1mo (default 1d)"},
+	{"--interval I",
+	 "1m 2m 5m 15m 30m 1h 90m 1d 5d 1wk 1mo 3mo, default 1d"},
 	{"-j, --jobs N", "requests at once, 1 to 256 (default 4)"},
 	{"--log-format human|json", "diagnostics as text or JSON lines"},
 	{"--max-time S", "a request's longest time, retries included (120)"},
@@ -292,10 +293,9 @@ one_opt(int ch, const char *arg, struct extract_opts *o, int *logfmt,
 	}
 	case OPT_INTERVAL:
 		if ((o->interval = mdx_interval_parse(arg)) < 0) {
-			return mdx_usage_error(
-				"--interval: '%.32s' is not one of 1m 5m 15m "
-				"30m 1h 1d 1wk 1mo",
-				arg);
+			return mdx_usage_error("--interval: '%.32s' is not one "
+					       "of " MDX_INTERVAL_NAMES,
+					       arg);
 		}
 		return 0;
 	case OPT_TZ:

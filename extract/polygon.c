@@ -82,10 +82,12 @@ span(int iv, int *n, const char **unit)
 		int n;
 		const char *unit;
 	} t[MDX_INTERVAL_N] = {
-		[MDX_I1M] = {1, "minute"},   [MDX_I5M] = {5, "minute"},
-		[MDX_I15M] = {15, "minute"}, [MDX_I30M] = {30, "minute"},
-		[MDX_I1H] = {1, "hour"},     [MDX_I1D] = {1, "day"},
-		[MDX_I1WK] = {1, "week"},    [MDX_I1MO] = {1, "month"},
+		[MDX_I1M] = {1, "minute"},   [MDX_I2M] = {2, "minute"},
+		[MDX_I5M] = {5, "minute"},   [MDX_I15M] = {15, "minute"},
+		[MDX_I30M] = {30, "minute"}, [MDX_I1H] = {1, "hour"},
+		[MDX_I90M] = {90, "minute"}, [MDX_I1D] = {1, "day"},
+		[MDX_I5D] = {5, "day"},	     [MDX_I1WK] = {1, "week"},
+		[MDX_I1MO] = {1, "month"},   [MDX_I3MO] = {3, "month"},
 	};
 
 	*n = t[iv].n;

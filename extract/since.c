@@ -71,31 +71,14 @@ bad:
 int64_t
 extract_bar_ms(int interval)
 {
-	switch (interval) {
-	case MDX_I1M:
-		return 60000;
-	case MDX_I5M:
-		return 300000;
-	case MDX_I15M:
-		return 900000;
-	case MDX_I30M:
-		return 1800000;
-	case MDX_I1H:
-		return 3600000;
-	case MDX_I1D:
-		return MDX_MS_PER_DAY;
-	case MDX_I1WK:
-		return 7 * MDX_MS_PER_DAY;
-	default:
-		return 31 * MDX_MS_PER_DAY;
-	}
+	return mdx_interval_ms(interval);
 }
 
 /* days a bar of a daily or longer interval spans at most */
 static int
 interval_days(int interval)
 {
-	return interval == MDX_I1WK ? 7 : interval == MDX_I1MO ? 31 : 1;
+	return (int)(mdx_interval_ms(interval) / MDX_MS_PER_DAY);
 }
 
 static int

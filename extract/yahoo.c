@@ -46,7 +46,9 @@
  * #383, #636, #1389 quote its errors): a request may span at most span_s
  * ("Only 7 days worth of 1m granularity data are allowed to be fetched per
  * request") and reach back at most back_s ("The requested range must be
- * within the last 30 days"); 0: no limit.
+ * within the last 30 days"); 0: no limit.  As yfinance counts them: 1m 30
+ * days back, 7 a request; 2m 5m 15m 30m 90m 60 days; 1h 730 days; 1d and
+ * longer (5d 1wk 1mo 3mo) all history.
  */
 struct y_limit {
 	long long span_s, back_s;
@@ -58,9 +60,11 @@ limit(int interval)
 	switch (interval) {
 	case MDX_I1M:
 		return (struct y_limit){7 * 86400LL, 30 * 86400LL};
+	case MDX_I2M:
 	case MDX_I5M:
 	case MDX_I15M:
 	case MDX_I30M:
+	case MDX_I90M:
 		return (struct y_limit){60 * 86400LL, 60 * 86400LL};
 	case MDX_I1H:
 		return (struct y_limit){730 * 86400LL, 730 * 86400LL};
@@ -80,13 +84,15 @@ y_check(const struct extract_opts *o, struct mdx_err *e)
 
 	if (o->grouped)
 		return mdx_err_set(e, MDX_EUSAGE, "--grouped is polygon's");
-	if (l.back_s > 0 && o->has_from && o->what == WHAT_BARS &&
-	    o->from_ms / 1000 < now - l.back_s)
+	if (l.back_s > 0 && o->what == WHAT_BARS &&
+	    ((o->has_from && o->from_ms / 1000 < now - l.back_s) ||
+	     (o->has_to && o->to_ms / 1000 + 86400 < now - l.back_s)))
 		return mdx_err_set(e, MDX_EUSAGE,
 				   "Yahoo serves %s bars of the last %lld "
-				   "days only: --from is older",
+				   "days only: %s is older",
 				   mdx_interval_name(o->interval),
-				   l.back_s / 86400);
+				   l.back_s / 86400,
+				   o->has_from ? "--from" : "--to");
 	return 0;
 }
 
@@ -98,7 +104,8 @@ y_check(const struct extract_opts *o, struct mdx_err *e)
  * (New York).  So ask from 3 hours before --from to 3 hours after the day
  * of --to (UTC), and keep the bars whose local date is in the range.
  * Without --from: all history for daily and longer bars, and what Yahoo
- * serves of intraday bars (1m: 7 days; up to 30m: 60 days; 1h: 730 days).
+ * serves of intraday bars (1m: 7 days; 2m to 30m and 90m: 60 days; 1h:
+ * 730 days).
  */
 static void
 period(const struct extract_opts *o, const struct fetch_job *j, long long *p1,

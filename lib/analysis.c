@@ -603,8 +603,8 @@ source_interval(struct mdx_store *s, const char *sym, int target,
 	for (iv = target - 1; iv >= 0 && found < 0; iv--) {
 		int rc;
 
-		if (iv == MDX_I1WK && target == MDX_I1MO)
-			continue; /* a week can straddle two months */
+		if (!mdx_stats_reachable(iv, target))
+			continue; /* a week can straddle two months ... */
 		sqlite3_bind_text(st, 2, mdx_interval_name(iv), -1,
 				  SQLITE_STATIC);
 		rc = sqlite3_step(st);
@@ -634,7 +634,12 @@ mdx_analysis_resample(struct mdx_store *s, const struct mdx_query *q,
 	if (target == NULL)
 		return mdx_err_set(e, MDX_EUSAGE,
 				   "resample: no target interval (--to 1h, "
-				   "1d, 1wk or 1mo)");
+				   "1d, 1wk, 1mo or 3mo ...)");
+	if (o->interval == MDX_I5D)
+		return mdx_err_set(e, MDX_EUSAGE,
+				   "resample: cannot resample to 5d: a "
+				   "provider's own grouping of days (resample "
+				   "to 1wk)");
 	if (k->columns(k->ctx, bar_cols, NCOLS(bar_cols), e))
 		return -1;
 	for (size_t i = 0; i < q->nsymbols; i++) {

@@ -1134,8 +1134,8 @@ feed(struct check *c, sqlite3_stmt *st)
 		snprintf(c->sym, sizeof(c->sym), "%s", sym);
 	}
 	c->n->bars++;
-	if (iv < 0 || iv == MDX_I1WK || iv == MDX_I1MO)
-		return 0;
+	if (iv < 0 || (iv != MDX_I1D && !mdx_interval_intraday(iv)))
+		return 0; /* 5d, 1wk, 1mo, 3mo: periods, not days */
 	if (mdx_date_parse(col_text(st, 3), &date, c->e))
 		return mdx_err_set(c->e, MDX_EDB, "bar %s with date '%.16s'",
 				   c->sym, col_text(st, 3));
@@ -1252,8 +1252,8 @@ static int
 latest_date(struct check *c)
 {
 	static const char sql[] =
-		"SELECT max(date) FROM bars WHERE interval NOT IN ('1wk', "
-		"'1mo') AND date <= ?1";
+		"SELECT max(date) FROM bars WHERE interval NOT IN ('5d', "
+		"'1wk', '1mo', '3mo') AND date <= ?1";
 	char hi[MDX_DATE_LEN];
 	sqlite3_stmt *st = NULL;
 	int rc, ret = -1;

@@ -114,9 +114,10 @@ int mdx_analysis_returns(struct mdx_store *s, const struct mdx_query *q,
  * sent as canonical bar records (the columns of mdx_store_bars), so that
  * they can be loaded back.  The bars read are those of q->interval when it
  * is set (>= 0), else of the longest interval stored for the symbol from
- * which o->interval can be built (1d for 1wk and 1mo; 1wk bars are never
- * made into months).  A symbol without such bars is reported to k->miss
- * and counted as missed.
+ * which o->interval can be built (mdx_stats_reachable: 1mo for 3mo, 1d for
+ * 1wk and 1mo; 1wk bars are never made into months).  A symbol without
+ * such bars is reported to k->miss and counted as missed; o->interval 5d
+ * is refused (MDX_EUSAGE).
  */
 int mdx_analysis_resample(struct mdx_store *s, const struct mdx_query *q,
 			  const struct mdx_analysis_opts *o, struct mdx_sink *k,

@@ -48,27 +48,51 @@ int mdx_symbol_valid(const char *s);
  */
 int mdx_symbol_is_quote(const char *symbol);
 
-/* Bar intervals, DESIGN.md section 2. */
+/*
+ * Bar intervals, DESIGN.md section 2, shortest first: every interval of
+ * Yahoo's chart API ("Valid intervals: [1m, 2m, 5m, 15m, 30m, 60m, 90m,
+ * 1h, 1d, 5d, 1wk, 1mo, 3mo]", its error for another; 60m is 1h).  The
+ * store keeps the names, not these values, so a new one may go in its
+ * place in the order; mdx-serve's cursors carry a value (CURSOR_VERSION
+ * in serve/serve_util.c moves when they are renumbered).
+ */
 enum mdx_interval {
 	MDX_I1M = 0,
+	MDX_I2M,
 	MDX_I5M,
 	MDX_I15M,
 	MDX_I30M,
 	MDX_I1H,
+	MDX_I90M,
 	MDX_I1D,
+	MDX_I5D,
 	MDX_I1WK,
 	MDX_I1MO,
+	MDX_I3MO,
 	MDX_INTERVAL_N
 };
 
-/* Parse "1m" .. "1mo" into an enum mdx_interval; -1 if not one. */
+/* the names mdx_interval_parse accepts, for messages and --help */
+#define MDX_INTERVAL_NAMES "1m 2m 5m 15m 30m 1h (60m) 90m 1d 5d 1wk 1mo 3mo"
+
+/*
+ * Parse an interval's name ("1m" .. "3mo"; "60m", Yahoo's other name of
+ * 1h, is 1h) into an enum mdx_interval; -1 if not one.
+ */
 int mdx_interval_parse(const char *s);
 
-/* The text of an interval ("1d"); NULL for an invalid one. */
+/* The text of an interval ("1d"; 1h, never 60m); NULL for an invalid one. */
 const char *mdx_interval_name(int interval);
 
-/* 1 for 1m..1h, 0 for 1d, 1wk, 1mo. */
+/* 1 for 1m..90m, 0 for 1d, 5d, 1wk, 1mo, 3mo (and an invalid one). */
 int mdx_interval_intraday(int interval);
+
+/*
+ * The longest time one bar of interval spans, ms: the interval for
+ * intraday ones, 1, 7 (5 sessions and a weekend), 7, 31 and 92 days for
+ * 1d, 5d, 1wk, 1mo and 3mo; 0 for an invalid one.
+ */
+int64_t mdx_interval_ms(int interval);
 
 /* Which optional fields of a bar are present. */
 enum mdx_bar_has {
@@ -125,7 +149,7 @@ struct mdx_canon_opts {
  * Turn the raw or canonical bar rec into a canonical bar, in place
  * (DESIGN.md section 2): time from "t" (epoch ms) or "time" + "tz" (wall
  * time in an IANA zone, the clock part 00:00:00 to 23:59:59) or "ts"
- * (RFC 3339); for 1d/1wk/1mo bars "ts" is 00:00 of the trading date in the
+ * (RFC 3339); for 1d..3mo bars "ts" is 00:00 of the trading date in the
  * exchange's zone: "t" and "time" are moved there, a "ts" given must be
  * there already (00:00 of "date" when the record has one; in the zone of
  * "tz", or without one in some zone, mdx_day_start_plausible).  Checks:

@@ -37,8 +37,8 @@ enum mdx_session_flags {
  * by their start instant (mdx_cal_classify).  1d bars: "regular" or
  * "early_close"; a day without a session is an error (the text names the
  * holiday or the weekend) unless MDX_SESSION_ALLOW_CLOSED, which labels it
- * "closed".  1wk and 1mo bars: the label of their first session.  Bars not
- * on the NYSE calendar (mdx_session_nyse) get "" (null).
+ * "closed".  5d, 1wk, 1mo and 3mo bars: the label of their first session.
+ * Bars not on the NYSE calendar (mdx_session_nyse) get "" (null).
  * Errors (-1, e set, MDX_EINPUT, field "date"): the day is not a session,
  * or the bar's date is outside the range the calendar knows
  * (MDX_CAL_FIRST_YEAR-01-01 to MDX_CAL_LAST_YEAR-12-31): outside it there
@@ -50,8 +50,8 @@ int mdx_session_label(struct mdx_bar *b, const char *zone, unsigned flags,
 /*
  * Check the canonical bar b as mdx-load is given it (already read by
  * mdx_bar_from_json; zone is the record's "tz" or NULL when it names
- * none).  A daily (1d, 1wk, 1mo) bar keys on its trading day: its ts must
- * be 00:00 of its date in the exchange's zone, which is zone when given,
+ * none).  A daily (1d, 5d, 1wk, 1mo, 3mo) bar keys on its trading day: its ts
+ * must be 00:00 of its date in the exchange's zone, which is zone when given,
  * America/New_York when b->session is an NYSE label or the ts is New York
  * midnight of a symbol on the NYSE calendar, else some zone's midnight (a
  * UTC offset that is a whole quarter hour from -12:00 to +14:00).  An

@@ -190,7 +190,9 @@ enum mdx_stats_resample_flags {
  * come from the first bar; phase is "".
  *
  * Buckets:
- *   1wk, 1mo  the ISO week (Monday-Sunday) or calendar month of each
+ *   1wk, 1mo, 3mo
+ *             the ISO week (Monday-Sunday), calendar month or calendar
+ *             quarter (Jan-Mar ...) of each
  *             bar's trading date; the new bar's date and ts are those of
  *             its first bar (its first session in the data), as the
  *             issue asks; session "" (none for a week or month).
@@ -199,7 +201,7 @@ enum mdx_stats_resample_flags {
  *             section 2 stamps daily bars; session "regular" or
  *             "early_close" from the NYSE calendar when the first bar
  *             has a session, else "".
- *   1m .. 1h  fixed spans of the interval, on the hour (as pandas'
+ *   1m .. 90m fixed spans of the interval, on the hour (as pandas'
  *             resample and Polygon's hour aggregates: the 09:00 bucket
  *             holds 09:00-09:59) or,
  *             with MDX_STATS_AT_OPEN, offset by 30 minutes (1h only:
@@ -208,12 +210,26 @@ enum mdx_stats_resample_flags {
  *             is the same as cutting New York wall time (its offsets are
  *             whole hours); a bucket never holds two trading dates.  ts
  *             is the bucket's start instant, date the trading date,
- *             session that of the first bar.
- * The bars' interval must be no longer than interval (1wk bars do not go
- * to 1mo: a week can straddle two months).  Returns 0, or -1 with e set:
+ *             session that of the first bar.  90m spans are cut from
+ *             00:00 wall time in zone (with MDX_STATS_AT_OPEN from 00:30:
+ *             09:30-10:59, 11:00-12:29 ... as Yahoo's 90m bars).
+ *   5d        refused: Yahoo's and Polygon's 5d bars are their own
+ *             groupings of days, not a calendar period.
+ * The bars' interval must be one that fits (mdx_stats_reachable).
+ * Returns 0, or -1 with e set:
  * MDX_EUSAGE (an interval that cannot be reached), MDX_EINPUT (ts not
  * ascending), MDX_ENOMEM, or a zone error.  O(n).
  */
+/*
+ * Can bars of interval from (enum mdx_interval) be resampled to interval
+ * to?  1 when each bucket of to holds whole bars of from: intraday to an
+ * intraday interval that is a multiple of it (2m to 30m, 1h, 90m but not
+ * to 5m or 15m; 30m to 90m, not 1h to 90m), intraday and 1d to 1d, 1wk,
+ * 1mo and 3mo, 1mo to 3mo, and an interval to itself; 0 otherwise (1wk
+ * to 1mo or 3mo: a week can straddle two months; anything to 5d).
+ */
+int mdx_stats_reachable(int from, int to);
+
 int mdx_stats_resample(const struct mdx_bar *bars, size_t n, int interval,
 		       unsigned flags, const char *zone, struct mdx_bar **out,
 		       size_t *nout, struct mdx_err *e);

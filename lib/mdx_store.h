@@ -295,15 +295,36 @@ struct mdx_query {
 	long limit;		    /* rows at most; 0 no limit */
 	const char *sql;	    /* the statement of the sql command */
 	int adjust; /* enum mdx_adjust of bars and latest (mdx_adjust.h) */
+	int64_t ts_from, ts_to; /* bars: ts bounds, epoch ms UTC, inclusive */
 };
 
 enum mdx_query_has {
-	MDX_Q_FROM = 1 << 0, /* from is set */
-	MDX_Q_TO = 1 << 1,   /* to is set */
+	MDX_Q_FROM = 1 << 0,	/* from is set */
+	MDX_Q_TO = 1 << 1,	/* to is set */
+	MDX_Q_TS_FROM = 1 << 2, /* ts_from is set */
+	MDX_Q_TS_TO = 1 << 3,	/* ts_to is set */
 };
 
 /* Set q to "everything": no symbols, any interval, no dates, no limit. */
 void mdx_query_init(struct mdx_query *q);
+
+/* the bounds mdx_query_bound sets */
+enum mdx_query_bound { MDX_QB_FROM, MDX_QB_TO, MDX_QB_SINCE };
+
+/*
+ * Set a bound of q from the text s of mdx-query's --from, --to, --since
+ * and mdx-serve's from=, to=, since= (one rule for both front ends):
+ * MDX_QB_FROM and MDX_QB_TO take a trading date (YYYY-MM-DD: q->from or
+ * q->to) or an RFC 3339 instant (mdx_rfc3339_parse, "2024-10-02T14:30:00Z",
+ * an offset or a fraction allowed: q->ts_from or q->ts_to, the bars whose
+ * ts, their start, is at or after it, or at or before it); MDX_QB_SINCE
+ * takes an instant only, the bars strictly after it (ts_from = it + 1 ms,
+ * or the later of that and a from instant), for a client that polls with
+ * the last ts it has.  Returns 0, or -1 with e set (MDX_EUSAGE: the text
+ * says what is accepted; the caller names the parameter).
+ */
+int mdx_query_bound(struct mdx_query *q, enum mdx_query_bound which,
+		    const char *s, struct mdx_err *e);
 
 /*
  * The query commands.  Each sends its column names and then its rows to

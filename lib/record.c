@@ -80,7 +80,8 @@ mdx_symbol_is_quote(const char *symbol)
 }
 
 static const char *const interval_names[MDX_INTERVAL_N] = {
-	"1m", "5m", "15m", "30m", "1h", "1d", "1wk", "1mo"};
+	"1m",  "2m", "5m", "15m", "30m", "1h",
+	"90m", "1d", "5d", "1wk", "1mo", "3mo"};
 
 int
 mdx_interval_parse(const char *s)
@@ -90,7 +91,7 @@ mdx_interval_parse(const char *s)
 	for (int i = 0; i < MDX_INTERVAL_N; i++)
 		if (strcmp(s, interval_names[i]) == 0)
 			return i;
-	return -1;
+	return strcmp(s, "60m") == 0 ? MDX_I1H : -1;
 }
 
 const char *
@@ -104,7 +105,28 @@ mdx_interval_name(int interval)
 int
 mdx_interval_intraday(int interval)
 {
-	return interval >= MDX_I1M && interval <= MDX_I1H;
+	return interval >= MDX_I1M && interval <= MDX_I90M;
+}
+
+int64_t
+mdx_interval_ms(int interval)
+{
+	static const int64_t ms[MDX_INTERVAL_N] = {
+		[MDX_I1M] = 60000,
+		[MDX_I2M] = 120000,
+		[MDX_I5M] = 300000,
+		[MDX_I15M] = 900000,
+		[MDX_I30M] = 1800000,
+		[MDX_I1H] = 3600000,
+		[MDX_I90M] = 5400000,
+		[MDX_I1D] = MDX_MS_PER_DAY,
+		[MDX_I5D] = 7 * MDX_MS_PER_DAY,
+		[MDX_I1WK] = 7 * MDX_MS_PER_DAY,
+		[MDX_I1MO] = 31 * MDX_MS_PER_DAY,
+		[MDX_I3MO] = 92 * MDX_MS_PER_DAY,
+	};
+
+	return interval >= 0 && interval < MDX_INTERVAL_N ? ms[interval] : 0;
 }
 
 int

@@ -300,9 +300,6 @@ out:
 	return ret;
 }
 
-/* intraday bucket spans, ms, by enum mdx_interval */
-static const int64_t span_ms[] = {60000, 300000, 900000, 1800000, 3600000};
-
 /* floor(a / b) for b > 0 */
 static int64_t
 floor_div(int64_t a, int64_t b)
@@ -312,13 +309,18 @@ floor_div(int64_t a, int64_t b)
 	return (a % b != 0 && a < 0) ? q - 1 : q;
 }
 
-/* can bars of interval from be resampled to interval to? */
-static int
-reachable(int from, int to)
+int
+mdx_stats_reachable(int from, int to)
 {
-	if (from < 0 || from >= MDX_INTERVAL_N || from > to)
+	if (from < 0 || from >= MDX_INTERVAL_N || to < 0 ||
+	    to >= MDX_INTERVAL_N || from > to || to == MDX_I5D)
 		return 0;
-	return !(from == MDX_I1WK && to == MDX_I1MO);
+	if (mdx_interval_intraday(to)) /* whole bars of from in a bucket */
+		return mdx_interval_ms(to) % mdx_interval_ms(from) == 0;
+	if (mdx_interval_intraday(from) || from == MDX_I1D || from == to)
+		return 1;
+	/* months nest in quarters; 5d bars and weeks straddle months */
+	return from == MDX_I1MO && to == MDX_I3MO;
 }
 
 static int
@@ -400,24 +402,30 @@ mdx_stats_resample(const struct mdx_bar *bars, size_t n, int interval,
 	struct mdx_bar *o = NULL;
 	struct bucket k;
 	size_t i, no = 0, cap = 0;
-	int64_t span = 0, offset = 0, key = 0;
-	int ret = -1, have = 0, intraday;
+	int64_t span = 0, offset = 0, key = 0, start = 0;
+	int ret = -1, have = 0, intraday, wall = 0;
 
 	*out = NULL;
 	*nout = 0;
 	if (mdx_interval_name(interval) == NULL)
 		return mdx_err_set(e, MDX_EUSAGE, "unknown interval %d",
 				   interval);
-	intraday = interval <= MDX_I1H;
+	if (interval == MDX_I5D)
+		return mdx_err_set(e, MDX_EUSAGE,
+				   "cannot resample to 5d: a provider's own "
+				   "grouping of days (resample to 1wk)");
+	intraday = mdx_interval_intraday(interval);
 	if (intraday) {
-		span = span_ms[interval];
+		span = mdx_interval_ms(interval);
 		if (flags & MDX_STATS_AT_OPEN)
 			offset = 1800000 % span;
+		/* 90m: cut wall time (UTC offsets are whole hours) */
+		wall = 3600000 % span != 0;
 	}
 	if (zone == NULL)
 		zone = MDX_CAL_ZONE;
 	for (i = 0; i < n; i++) {
-		if (!reachable(bars[i].interval, interval)) {
+		if (!mdx_stats_reachable(bars[i].interval, interval)) {
 			const char *f = mdx_interval_name(bars[i].interval);
 
 			return mdx_err_set(
@@ -441,15 +449,27 @@ mdx_stats_resample(const struct mdx_bar *bars, size_t n, int interval,
 		if (b != NULL && (flags & MDX_STATS_REGULAR) && off_session(b))
 			continue;
 		if (b != NULL) {
-			if (intraday)
-				bk = floor_div(b->ts - offset, span);
-			else if (interval == MDX_I1D)
+			if (intraday) {
+				int64_t t = b->ts;
+				long off = 0;
+
+				if (wall &&
+				    mdx_tz_utc_to_local(zone, b->ts, NULL, NULL,
+							&off, e))
+					goto out;
+				t += (int64_t)off * 1000;
+				bk = floor_div(t - offset, span);
+				start = b->ts - (t - offset - bk * span);
+			} else if (interval == MDX_I1D) {
 				bk = b->date;
-			else
+			} else {
 				bk = period_key(b->date,
 						interval == MDX_I1WK
 							? MDX_STATS_WEEKLY
-							: MDX_STATS_MONTHLY);
+						: interval == MDX_I1MO
+							? MDX_STATS_MONTHLY
+							: MDX_STATS_QUARTERLY);
+			}
 			if (have && bk == key &&
 			    (!intraday || b->date == k.bar.date)) {
 				bucket_add(&k, b);
@@ -480,7 +500,7 @@ mdx_stats_resample(const struct mdx_bar *bars, size_t n, int interval,
 		key = bk;
 		have = 1;
 		if (intraday) {
-			k.bar.ts = bk * span + offset;
+			k.bar.ts = start;
 		} else if (interval == MDX_I1D) {
 			if (mdx_tz_day_start(zone, b->date, &k.bar.ts, e))
 				goto out;

@@ -190,11 +190,12 @@ static const char *const migrations[] = {
 _Static_assert(sizeof(migrations) / sizeof(*migrations) == MDX_STORE_VERSION,
 	       "one migration per schema version");
 
-/* interval rank order (1m .. 1mo) in SQL, for ORDER BY */
+/* interval rank order (1m .. 3mo, enum mdx_interval) in SQL, for ORDER BY */
 #define INTERVAL_RANK_SQL                                                      \
-	"CASE interval WHEN '1m' THEN 0 WHEN '5m' THEN 1 WHEN '15m' THEN 2 "   \
-	"WHEN '30m' THEN 3 WHEN '1h' THEN 4 WHEN '1d' THEN 5 "                 \
-	"WHEN '1wk' THEN 6 WHEN '1mo' THEN 7 ELSE 8 END"
+	"CASE interval WHEN '1m' THEN 0 WHEN '2m' THEN 1 WHEN '5m' THEN 2 "    \
+	"WHEN '15m' THEN 3 WHEN '30m' THEN 4 WHEN '1h' THEN 5 "                \
+	"WHEN '90m' THEN 6 WHEN '1d' THEN 7 WHEN '5d' THEN 8 "                 \
+	"WHEN '1wk' THEN 9 WHEN '1mo' THEN 10 WHEN '3mo' THEN 11 ELSE 12 END"
 
 #define BAR_COLS_SQL                                                           \
 	"symbol, interval, ts, date, open, high, low, close, adj_close, "      \
@@ -1400,6 +1401,44 @@ mdx_query_init(struct mdx_query *q)
 	q->interval = -1;
 }
 
+int
+mdx_query_bound(struct mdx_query *q, enum mdx_query_bound which, const char *s,
+		struct mdx_err *e)
+{
+	int64_t ms;
+
+	if (which != MDX_QB_SINCE && strchr(s, 'T') == NULL) {
+		int32_t *day = which == MDX_QB_FROM ? &q->from : &q->to;
+
+		if (mdx_date_parse(s, day, NULL) == 0) {
+			q->has |= which == MDX_QB_FROM ? MDX_Q_FROM : MDX_Q_TO;
+			return 0;
+		}
+	} else if (strchr(s, 'T') != NULL &&
+		   mdx_rfc3339_parse(s, &ms, NULL) == 0) {
+		if (which == MDX_QB_TO) {
+			q->ts_to = ms;
+			q->has |= MDX_Q_TS_TO;
+			return 0;
+		}
+		if (which == MDX_QB_SINCE)
+			ms++; /* strictly after */
+		if (!(q->has & MDX_Q_TS_FROM) || ms > q->ts_from)
+			q->ts_from = ms;
+		q->has |= MDX_Q_TS_FROM;
+		return 0;
+	}
+	if (which == MDX_QB_SINCE)
+		return mdx_err_set(e, MDX_EUSAGE,
+				   "'%.40s' is not an RFC 3339 instant "
+				   "(2024-10-02T14:30:00Z)",
+				   s);
+	return mdx_err_set(e, MDX_EUSAGE,
+			   "'%.40s' is not a date (YYYY-MM-DD) or an RFC 3339 "
+			   "instant (2024-10-02T14:30:00Z)",
+			   s);
+}
+
 /* sym not stored: tell k->miss, with the stored spelling of sym in
  * another case when there is one ("aapl": did you mean 'AAPL'?) */
 static void
@@ -1655,6 +1694,11 @@ mdx_store_bars(struct mdx_store *s, const struct mdx_query *q,
 		mdx_date_format(q->to, to);
 		ts_hi = ((int64_t)q->to + 2) * MDX_MS_PER_DAY;
 	}
+	/* instants: ts_lo <= ts < ts_hi */
+	if ((q->has & MDX_Q_TS_FROM) && q->ts_from > ts_lo)
+		ts_lo = q->ts_from;
+	if ((q->has & MDX_Q_TS_TO) && q->ts_to < ts_hi)
+		ts_hi = q->ts_to == INT64_MAX ? INT64_MAX : q->ts_to + 1;
 	if (bar_columns(k, e) || (st = stmt(s, ST_BARS, e)) == NULL)
 		return -1;
 	for (size_t i = 0; i < q->nsymbols; i++) {

@@ -64,6 +64,8 @@ enum opt {
 	/* index build (issue 10) */
 	OPT_UNIVERSE = 1 << 28,
 	OPT_BACKFILL = 1 << 29,
+	/* --since, --from/--to with a time: bars only (issue 11) */
+	OPT_TIME = 1 << 30,
 };
 #define NOPTS 32 /* room in enum opt */
 
@@ -79,6 +81,7 @@ enum {
 	LONG_ADJUST,
 	LONG_UNIVERSE,
 	LONG_BACKFILL,
+	LONG_SINCE,
 };
 
 /* calendar and check (serve/query_calendar.c, serve/query_check.c) and
@@ -112,10 +115,10 @@ static const struct query_cmd {
 	unsigned mode;			 /* enum cmd_mode */
 } cmds[] = {
 	{"bars",
-	 "SYMBOL ... [--from DATE] [--to DATE] [--interval I] "
-	 "[--limit N] [--adjust none|split|total]",
-	 OPT_FROM | OPT_TO | OPT_INTERVAL | OPT_LIMIT | OPT_ADJUST, 1, -1,
-	 query_bars},
+	 "SYMBOL ... [--from DATE|TIME] [--to DATE|TIME] [--since TIME] "
+	 "[--interval I] [--limit N] [--adjust none|split|total]",
+	 OPT_FROM | OPT_TO | OPT_TIME | OPT_INTERVAL | OPT_LIMIT | OPT_ADJUST,
+	 1, -1, query_bars},
 	{"latest", "[SYMBOL ...] [--interval I] [--adjust none|split|total]",
 	 OPT_INTERVAL | OPT_ADJUST, 0, -1, query_latest},
 	{"actions", "SYMBOL ... [--from DATE] [--to DATE]", OPT_FROM | OPT_TO,
@@ -206,6 +209,7 @@ static const struct option longopts[] = {
 	{"rebalance", required_argument, NULL, LONG_ANALYSIS + 7},
 	{"regular", no_argument, NULL, LONG_ANALYSIS + 4},
 	{"risk-free", required_argument, NULL, LONG_ANALYSIS + 0},
+	{"since", required_argument, NULL, LONG_SINCE},
 	{"stale", required_argument, NULL, LONG_STALE},
 	{"summary", no_argument, NULL, LONG_ANALYSIS + 10},
 	{"to", required_argument, NULL, 'T'},
@@ -246,10 +250,10 @@ static const struct mdx_help help[] = {
 	{"--base LEVEL", "index build: the first session's level (1000)"},
 	{"--date DATE", "index composition: the members on DATE"},
 	{"--fail-on KIND,...", "check: exit 1 when these kinds are found"},
-	{"--from DATE", "from DATE (YYYY-MM-DD, inclusive)"},
+	{"--from DATE", "from DATE (YYYY-MM-DD, inclusive); bars: or a TIME"},
 	{"--height N", "chart: lines (20) or SVG pixels (420)"},
 	{"--index", "chart: the operand names an index"},
-	{"--interval I", "1m 5m 15m 30m 1h 1d 1wk 1mo"},
+	{"--interval I", MDX_INTERVAL_NAMES},
 	{"--kinds KIND,...", "check: only these kinds of finding"},
 	{"--limit N", "at most N rows (runs: default 20)"},
 	{"--log", "returns: log returns, not simple"},
@@ -258,6 +262,7 @@ static const struct mdx_help help[] = {
 	{"--rebalance P", "index build: daily weekly monthly quarterly"},
 	{"--regular", "resample: the regular session's bars only"},
 	{"--risk-free RATE", "stats, index performance: for Sharpe (2%)"},
+	{"--since TIME", "bars: only bars after TIME (RFC 3339), not at it"},
 	{"--stale N", "check: sessions without a bar before stale (5)"},
 	{"--summary", "index performance: one row of figures"},
 	{"--to DATE", "up to DATE (inclusive); resample: --to 1wk|1mo|1d|1h"},
@@ -322,7 +327,7 @@ parse_options(int argc, char **argv, struct args *a, struct mdx_query *q,
 	struct mdx_err e;
 	char *end;
 	long n;
-	int c;
+	int c, since = 0;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":f:hqVvo:", longopts, NULL)) !=
@@ -346,14 +351,25 @@ parse_options(int argc, char **argv, struct args *a, struct mdx_query *q,
 				note_opt(a, OPT_EVERY, "--to INTERVAL");
 				break;
 			}
-			if (mdx_date_parse(optarg, c == 'F' ? &q->from : &q->to,
-					   &e))
-				return mdx_usage_error(
-					"--%s: '%s' is not a date (YYYY-MM-DD)",
-					c == 'F' ? "from" : "to", optarg);
-			q->has |= c == 'F' ? MDX_Q_FROM : MDX_Q_TO;
-			note_opt(a, c == 'F' ? OPT_FROM : OPT_TO,
-				 c == 'F' ? "--from" : "--to");
+			if (mdx_query_bound(q,
+					    c == 'F' ? MDX_QB_FROM : MDX_QB_TO,
+					    optarg, &e))
+				return mdx_usage_error("--%s: %s",
+						       c == 'F' ? "from" : "to",
+						       e.text);
+			if (strchr(optarg, 'T') != NULL) /* an instant */
+				note_opt(a, OPT_TIME,
+					 c == 'F' ? "--from TIME"
+						  : "--to TIME");
+			else
+				note_opt(a, c == 'F' ? OPT_FROM : OPT_TO,
+					 c == 'F' ? "--from" : "--to");
+			break;
+		case LONG_SINCE:
+			if (mdx_query_bound(q, MDX_QB_SINCE, optarg, &e))
+				return mdx_usage_error("--since: %s", e.text);
+			since = 1;
+			note_opt(a, OPT_TIME, "--since");
 			break;
 		case 'G':
 			if ((a->logfmt = mdx_log_format_parse(optarg)) < 0)
@@ -370,7 +386,7 @@ parse_options(int argc, char **argv, struct args *a, struct mdx_query *q,
 			if ((q->interval = mdx_interval_parse(optarg)) < 0)
 				return mdx_usage_error(
 					"--interval: unknown interval '%s' "
-					"(1m 5m 15m 30m 1h 1d 1wk 1mo)",
+					"(" MDX_INTERVAL_NAMES ")",
 					optarg);
 			note_opt(a, OPT_INTERVAL, "--interval");
 			break;
@@ -487,6 +503,11 @@ parse_options(int argc, char **argv, struct args *a, struct mdx_query *q,
 	}
 	if ((q->has & (MDX_Q_FROM | MDX_Q_TO)) == (MDX_Q_FROM | MDX_Q_TO) &&
 	    q->from > q->to)
+		return mdx_usage_error("--from is after --to");
+	/* --since past --to is an empty answer, not an error: a poll */
+	if ((q->has & (MDX_Q_TS_FROM | MDX_Q_TS_TO)) ==
+		    (MDX_Q_TS_FROM | MDX_Q_TS_TO) &&
+	    !since && q->ts_from > q->ts_to)
 		return mdx_usage_error("--from is after --to");
 	return 0;
 }

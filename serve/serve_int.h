@@ -217,7 +217,7 @@ struct serve {
 /* Query parameters, as bits of struct serve_route.params. */
 enum serve_param {
 	SP_FORMAT = 1 << 0,	  /* json ndjson csv tsv */
-	SP_INTERVAL = 1 << 1,	  /* 1m .. 1mo */
+	SP_INTERVAL = 1 << 1,	  /* 1m .. 3mo */
 	SP_FROM = 1 << 2,	  /* date */
 	SP_TO = 1 << 3,		  /* date */
 	SP_LIMIT = 1 << 4,	  /* rows */
@@ -243,7 +243,10 @@ enum serve_param {
 	SP_ZERO_VOLUME = 1 << 24, /* bars in a row */
 	SP_ADJUST = 1 << 25,	  /* none split total */
 	SP_BACKFILL = 1 << 26,	  /* flag: fill share counts back */
-	SP_NPARAM = 27
+	SP_FROM_TS = 1 << 27,	  /* from=: bars: a date or an instant */
+	SP_TO_TS = 1 << 28,	  /* to=: bars: a date or an instant */
+	SP_SINCE = 1 << 29,	  /* since=: bars: strictly after an instant */
+	SP_NPARAM = 30
 };
 
 /* The definition of parameter bit i (for parsing and OpenAPI). */

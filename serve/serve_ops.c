@@ -412,6 +412,19 @@ row_schema(const char *p, const char *end)
 			 "required", req);
 }
 
+/* the names an interval parameter takes (mdx_interval_parse): each
+ * interval's, and 60m (Yahoo's name of 1h) */
+static json_t *
+interval_enum(void)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < MDX_INTERVAL_N; i++)
+		json_array_append_new(a, json_string(mdx_interval_name(i)));
+	json_array_append_new(a, json_string("60m"));
+	return a;
+}
+
 /* the schema of a route's JSON answer: its rows (one of two shapes when
  * cols has " | "), in a page envelope when paged */
 static json_t *
@@ -454,12 +467,17 @@ operation(const struct serve_route *rt)
 		 rt->same_as ? " The same answer as `" : "",
 		 rt->same_as ? rt->same_as : "", rt->same_as ? "`." : "");
 	params = json_array();
-	for (const char *p = strchr(rt->tmpl, '{'); p; p = strchr(p + 1, '{'))
-		json_array_append_new(
-			params,
+	for (const char *p = strchr(rt->tmpl, '{'); p; p = strchr(p + 1, '{')) {
+		json_t *pp =
 			json_pack("{s:s%,s:s,s:b,s:{s:s}}", "name", p + 1,
 				  strcspn(p + 1, "}"), "in", "path", "required",
-				  1, "schema", "type", "string"));
+				  1, "schema", "type", "string");
+
+		if (strncmp(p, "{interval}", 10) == 0)
+			json_object_set_new(json_object_get(pp, "schema"),
+					    "enum", interval_enum());
+		json_array_append_new(params, pp);
+	}
 	for (int b = 0; b < SP_NPARAM; b++) {
 		const struct serve_param_def *pd = &serve_params[b];
 		json_t *schema;
@@ -474,6 +492,9 @@ operation(const struct serve_route *rt)
 			json_object_set_new(schema, "enum",
 					    json_pack("[s,s,s,s]", "json",
 						      "ndjson", "csv", "tsv"));
+		if (strcmp(pd->name, "interval") == 0 ||
+		    strcmp(pd->name, "source") == 0)
+			json_object_set_new(schema, "enum", interval_enum());
 		json_array_append_new(
 			params, json_pack("{s:s,s:s,s:s,s:o}", "name", pd->name,
 					  "in", "query", "description",

@@ -20,6 +20,7 @@
  * later page or, if it sorts before the cursor, not at all; no row is
  * sent twice.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
@@ -362,8 +363,8 @@ serve_q_dates(struct serve_req *r, struct mdx_query *q)
 	if ((s = serve_arg(r, "interval")) != NULL &&
 	    (q->interval = mdx_interval_parse(s)) < 0)
 		return serve_fail(r, 400,
-				  "interval: unknown interval '%.20s' (1m 5m "
-				  "15m 30m 1h 1d 1wk 1mo)",
+				  "interval: unknown interval '%.20s' "
+				  "(" MDX_INTERVAL_NAMES ")",
 				  s);
 	return serve_q_range(r, q);
 }
@@ -480,9 +481,45 @@ serve_symbol_var(struct serve_req *r, const char *s)
 static void
 bars_bind(const char *sym, const struct mdx_query *q, char *buf, size_t n)
 {
-	snprintf(buf, n, "bars|%s|%d|%ld|%ld|%d", sym, q->interval,
+	snprintf(buf, n, "bars|%s|%d|%ld|%ld|%d|%lld|%lld", sym, q->interval,
 		 (q->has & MDX_Q_FROM) ? (long)q->from : -999999L,
-		 (q->has & MDX_Q_TO) ? (long)q->to : -999999L, q->adjust);
+		 (q->has & MDX_Q_TO) ? (long)q->to : -999999L, q->adjust,
+		 (q->has & MDX_Q_TS_FROM) ? (long long)q->ts_from : LLONG_MIN,
+		 (q->has & MDX_Q_TS_TO) ? (long long)q->ts_to : LLONG_MIN);
+}
+
+/* interval=, from=, to= (a date or an instant) and since= (an instant)
+ * of the bars routes into q, by mdx_query_bound as mdx-query reads them */
+static int
+bars_range(struct serve_req *r, struct mdx_query *q)
+{
+	static const struct {
+		const char *name;
+		enum mdx_query_bound which;
+	} b[] = {{"from", MDX_QB_FROM},
+		 {"to", MDX_QB_TO},
+		 {"since", MDX_QB_SINCE}};
+	const char *s;
+	struct mdx_err e;
+
+	if ((s = serve_arg(r, "interval")) != NULL &&
+	    (q->interval = mdx_interval_parse(s)) < 0)
+		return serve_fail(r, 400,
+				  "interval: unknown interval '%.20s' "
+				  "(" MDX_INTERVAL_NAMES ")",
+				  s);
+	for (size_t i = 0; i < sizeof(b) / sizeof(*b); i++)
+		if ((s = serve_arg(r, b[i].name)) != NULL &&
+		    mdx_query_bound(q, b[i].which, s, &e))
+			return serve_fail(r, 400, "%s: %s", b[i].name, e.text);
+	/* since= past to= is an empty answer, not an error: a poll */
+	if (((q->has & (MDX_Q_FROM | MDX_Q_TO)) == (MDX_Q_FROM | MDX_Q_TO) &&
+	     q->from > q->to) ||
+	    ((q->has & (MDX_Q_TS_FROM | MDX_Q_TS_TO)) ==
+		     (MDX_Q_TS_FROM | MDX_Q_TS_TO) &&
+	     serve_arg(r, "since") == NULL && q->ts_from > q->ts_to))
+		return serve_fail(r, 400, "from is after to");
+	return 0;
 }
 
 /* the URL of the next page after the last row of g: this route's path
@@ -491,8 +528,8 @@ static char *
 bars_next(struct serve_req *r, const struct render *g, const char *sym,
 	  const char *bind)
 {
-	static const char *const keep[] = {"interval", "from",	 "to",
-					   "limit",    "format", "adjust"};
+	static const char *const keep[] = {
+		"interval", "from", "to", "since", "limit", "format", "adjust"};
 	const char *tmpl = serve_routes[r->route].tmpl;
 	const char *brace = strchr(tmpl, '{'), *rest = strchr(tmpl, '}') + 1;
 	struct serve_cursor cur;
@@ -551,7 +588,7 @@ serve_q_bars(struct serve_req *r)
 
 	mdx_query_init(&q);
 	mdx_err_clear(&e);
-	if (serve_symbol_var(r, sym) || serve_q_dates(r, &q) ||
+	if (serve_symbol_var(r, sym) || bars_range(r, &q) ||
 	    serve_q_adjust(r, &q, MDX_ADJUST_NONE) ||
 	    q_limit(r, SERVE_PAGE_DEFAULT, SERVE_PAGE_MAX, 0, &page))
 		return -1;
@@ -623,8 +660,8 @@ serve_bar_key(struct serve_req *r, struct serve_bar_key *k)
 		return -1;
 	if ((k->interval = mdx_interval_parse(r->var[1])) < 0)
 		return serve_fail(r, 400,
-				  "unknown interval '%.20s' (1m 5m 15m 30m 1h "
-				  "1d 1wk 1mo)",
+				  "unknown interval '%.20s' "
+				  "(" MDX_INTERVAL_NAMES ")",
 				  r->var[1]);
 	if (!mdx_interval_intraday(k->interval) &&
 	    mdx_date_parse(ts, &k->date, NULL) == 0) {

@@ -14,7 +14,7 @@ const struct serve_param_def serve_params[SP_NPARAM] = {
 	 "json, ndjson, csv or tsv (default: from the Accept header, else "
 	 "json)"},
 	{"interval", "string", NULL,
-	 "an interval: 1m 5m 15m 30m 1h 1d 1wk 1mo (bars, latest, symbols: "
+	 "an interval: " MDX_INTERVAL_NAMES " (bars, latest, symbols: "
 	 "only bars of it; resample: the one to make)"},
 	{"from", "string", "date", "first trading date, YYYY-MM-DD, inclusive"},
 	{"to", "string", "date", "last trading date, YYYY-MM-DD, inclusive"},
@@ -66,6 +66,16 @@ const struct serve_param_def serve_params[SP_NPARAM] = {
 	{"backfill", "boolean", NULL,
 	 "index build: rank before a share count is known, on the earliest "
 	 "(look-ahead; said in the stored parameters)"},
+	{"from", "string", NULL,
+	 "the first trading date, YYYY-MM-DD, or instant, RFC 3339 "
+	 "(2024-10-02T14:30:00Z; an offset's + as %2B): the bars whose ts is "
+	 "at or after it; inclusive"},
+	{"to", "string", NULL,
+	 "the last trading date, YYYY-MM-DD, or instant, RFC 3339: the bars "
+	 "whose ts is at or before it; inclusive"},
+	{"since", "string", "date-time",
+	 "an instant, RFC 3339: only the bars whose ts is strictly after it "
+	 "(a client that polls passes the last ts it has)"},
 };
 
 const struct serve_column serve_columns[] = {
@@ -185,28 +195,31 @@ const struct serve_route serve_routes[] = {
 	 "mdx-query symbols [SYMBOL ...] [--interval I]",
 	 "symbol interval first_date last_date bars"},
 	{"GET", "/v1/bars/{symbol}",
-	 SP_FORMAT | SP_INTERVAL | SP_FROM | SP_TO | SP_LIMIT | SP_CURSOR |
-		 SP_ADJUST,
+	 SP_FORMAT | SP_INTERVAL | SP_FROM_TS | SP_TO_TS | SP_SINCE | SP_LIMIT |
+		 SP_CURSOR | SP_ADJUST,
 	 ROWS | SR_PAGED, serve_q_bars, "Bars of a symbol",
-	 "Canonical bar records in time order (intervals 1m to 1mo), a page "
+	 "Canonical bar records in time order (intervals 1m to 3mo), a page "
 	 "at a time: the next page's URL is in the Link header (rel=\"next\") "
 	 "and, for json, in the body's \"next\" (null on the last page); the "
-	 "body's \"data\" is what mdx-query -f json prints for the page.",
-	 "mdx-query bars SYMBOL [--interval I] [--from D] [--to D] "
-	 "[--limit N] [--adjust A]",
+	 "body's \"data\" is what mdx-query -f json prints for the page.  "
+	 "from= and to= take a trading date or an instant (RFC 3339); since= "
+	 "an instant: only the bars whose ts is after it, for a client that "
+	 "polls with the last ts it has.",
+	 "mdx-query bars SYMBOL [--interval I] [--from D|T] [--to D|T] "
+	 "[--since T] [--limit N] [--adjust A]",
 	 BAR_COLS},
 	{"GET", "/v1/instruments/{symbol}/ohlcv",
-	 SP_FORMAT | SP_INTERVAL | SP_FROM | SP_TO | SP_LIMIT | SP_CURSOR |
-		 SP_ADJUST,
+	 SP_FORMAT | SP_INTERVAL | SP_FROM_TS | SP_TO_TS | SP_SINCE | SP_LIMIT |
+		 SP_CURSOR | SP_ADJUST,
 	 ROWS | SR_PAGED, serve_q_bars, "Bars of a symbol (alias)",
 	 "The same as /v1/bars/{symbol}.",
-	 "mdx-query bars SYMBOL [--interval I] [--from D] [--to D] "
-	 "[--limit N]",
+	 "mdx-query bars SYMBOL [--interval I] [--from D|T] [--to D|T] "
+	 "[--since T] [--limit N]",
 	 BAR_COLS},
 	{"GET", "/v1/bars/{symbol}/{interval}/{ts}", SP_FORMAT, ROWS,
 	 serve_q_bar, "One bar",
 	 "The bar with this key; ts is RFC 3339 UTC (as in the bar's ts "
-	 "field) or, for 1d, 1wk and 1mo bars, the trading date.",
+	 "field) or, for 1d and longer bars, the trading date.",
 	 NULL, BAR_COLS},
 	{"PUT", "/v1/bars/{symbol}/{interval}/{ts}", 0, SR_WRITE | SR_BODY,
 	 serve_w_put_bar, "Create or replace one bar",
@@ -267,7 +280,8 @@ const struct serve_route serve_routes[] = {
 		 SP_AT_OPEN | SP_ADJUST,
 	 ROWS, serve_a_resample, "Bars of a symbol resampled",
 	 "OHLCV bars made from shorter ones (interval, required: 1wk, 1mo, "
-	 "1d, 1h ...), calendar-aware, as canonical bar records.",
+	 "3mo, 1d, 1h, 90m ...; not 5d), calendar-aware, as canonical bar "
+	 "records.",
 	 "mdx-query resample SYMBOL --to INTERVAL [--from D] [--to D] "
 	 "[--interval SOURCE] [--regular] [--at-open]",
 	 BAR_COLS},

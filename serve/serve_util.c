@@ -215,7 +215,8 @@ b64u_decode(const char *s, uint8_t *out, size_t max)
 	return (long)o;
 }
 
-#define CURSOR_VERSION 1
+/* 2: the intervals renumbered (2m, 90m, 5d and 3mo in their places) */
+#define CURSOR_VERSION 2
 #define CURSOR_BODY 14		       /* version, interval, ts, date */
 #define CURSOR_BYTES (CURSOR_BODY + 8) /* and the MAC */
 

@@ -156,7 +156,7 @@ if command -v mandoc >/dev/null 2>&1; then
 	ok "mdx-records(5): the two time examples quoted apart" \
 		grep -qF "(“2024-01-05”, “2024-01-05 16:00:00”)" "$T/records.txt"
 	ok "mdx-query(1): bars' options stand alone" \
-		grep -qF "bars symbol ... [--from date] [--to date] [--interval interval] [--limit n]" "$T/query.txt"
+		grep -qF "bars symbol ... [--from date | time] [--to date | time] [--since time] [--interval interval] [--limit n]" "$T/query.txt"
 	ok "mdx(7) names mdx-serve" grep -qF "mdx-serve(1) gives the same answers" "$T/mdx.txt"
 	ok "mdx(7) gives exit status 66" grep -qF ", 66 no input" "$T/mdx.txt"
 	ok "mdx(7) gives exit status 74" grep -qF ", 74 an I/O error" "$T/mdx.txt"

@@ -163,7 +163,7 @@ fi
 "$QUERY" --help >"$tmp/out"
 if [ "$(head -n 1 "$tmp/out" | cut -d ' ' -f 1-2)" = "usage: mdx-query" ] &&
 	grep -q '^       mdx-query bars SYMBOL \.\.\. ' "$tmp/out" &&
-	[ "$(sed -n '/^options:$/,$p' "$tmp/out" | grep -c '^  -')" = 34 ] &&
+	[ "$(sed -n '/^options:$/,$p' "$tmp/out" | grep -c '^  -')" = 35 ] &&
 	[ "$(sed -n '/^options:$/,$p' "$tmp/out" | awk 'length > 80' | wc -l)" = 0 ]; then
 	ok
 else
@@ -264,6 +264,102 @@ if grep -q "daily bars to 2016-01-04 and shares" "$tmp/err"; then
 	ok
 else
 	bad "index build --to without facts: $(cat "$tmp/err")"
+fi
+
+# ---- bars by time (issue 11) and the intervals of Yahoo's chart API, on
+# the recorded AAPL 1m answer of 2024-10-02 (tests/fixtures/http/yahoo),
+# served by tests/tools/mdx-replay and run through the pipeline ----
+EXTRACT=$B/mdx-extract
+TRANSFORM=$B/mdx-transform
+REPLAY=$B/tests/mdx-replay
+AAPL1M=tests/fixtures/http/yahoo/chart_AAPL_1m_2024-10-02_includePrePost-false.json
+tdb=$tmp/time.db
+# q NAME WANT ARGS...: mdx-query on the time store; stdout must be WANT
+q() {
+	name=$1 want=$2
+	shift 2
+	got=$("$QUERY" --db "$tdb" "$@" 2>"$tmp/err")
+	st=$?
+	if [ "$st" = 0 ] && [ "$got" = "$want" ]; then
+		ok
+	else
+		bad "$name: status $st, got [$got] want [$want] $(cat "$tmp/err")"
+	fi
+}
+# qerr NAME STATUS MESSAGE ARGS...: refused with that status and message
+qerr() {
+	name=$1 want=$2 msg=$3
+	shift 3
+	"$QUERY" --db "$tdb" "$@" >/dev/null 2>"$tmp/err"
+	st=$?
+	if [ "$st" = "$want" ] && [ "$(head -n 1 "$tmp/err")" = "$msg" ]; then
+		ok
+	else
+		bad "$name: status $st, [$(cat "$tmp/err")] want $want [$msg]"
+	fi
+}
+if [ -x "$REPLAY" ] && [ -x "$EXTRACT" ] && [ -x "$TRANSFORM" ]; then
+	"$REPLAY" --port 0 --port-file "$tmp/replay.port" \
+		--routes tests/fixtures/http/incremental.routes 2>/dev/null &
+	rpid=$!
+	i=0
+	while [ ! -s "$tmp/replay.port" ] && [ $i -lt 500 ]; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+	# the recorded answer was made on 2024-10-04 12:07:44Z: Yahoo's 30
+	# days of 1m bars count back from then
+	MDX_EXTRACT_NOW=2024-10-04T12:07:44Z "$EXTRACT" -p yahoo --rate 0 \
+		--base-url "http://127.0.0.1:$(cat "$tmp/replay.port")" \
+		--interval 1m --from 2024-10-02 --to 2024-10-02 AAPL 2>/dev/null |
+		"$TRANSFORM" 2>/dev/null | "$LOAD" -q --db "$tdb"
+	kill "$rpid" 2>/dev/null
+	wait "$rpid" 2>/dev/null
+	n=$("$QUERY" --db "$tdb" -f csv sql "SELECT count(*) AS n FROM bars WHERE interval = '1m'" | tail -n 1 | tr -d '\r')
+	if [ "$n" = 389 ]; then ok; else bad "AAPL 1m: $n bars loaded, not 389"; fi
+	# the recorded close of 10:30 New York (14:30Z): 225.4499969482422,
+	# volume 71154; of 10:31: 225.4600067138672
+	# --since: strictly after (not the 14:29 bar, nor one at --since)
+	got=$("$QUERY" --db "$tdb" -f ndjson bars AAPL --interval 1m --since 2024-10-02T14:29:00Z --limit 2 | jq -r '"\(.ts) \(.close) \(.volume)"')
+	if [ "$got" = "2024-10-02T14:30:00Z 225.4499969482422 71154
+2024-10-02T14:31:00Z 225.4600067138672 75032" ]; then ok; else bad "--since 14:29Z: [$got]"; fi
+	got=$("$QUERY" --db "$tdb" -f ndjson bars AAPL --since 2024-10-02T14:30:00Z --limit 1 | jq -r '"\(.ts) \(.close)"')
+	if [ "$got" = "2024-10-02T14:31:00Z 225.4600067138672" ]; then ok; else bad "--since 14:30Z: [$got]"; fi
+	# --from/--to with times: inclusive bounds of ts; an offset is an instant
+	got=$("$QUERY" --db "$tdb" -f ndjson bars AAPL --from 2024-10-02T10:30:00-04:00 --to 2024-10-02T14:31:00Z | jq -r .ts | tr '\n' ' ')
+	if [ "$got" = "2024-10-02T14:30:00Z 2024-10-02T14:31:00Z " ]; then ok; else bad "--from/--to times: [$got]"; fi
+	# a poll at the last bar: nothing new, not an error
+	got=$("$QUERY" --db "$tdb" -f ndjson bars AAPL --since 2024-10-02T19:59:00Z | wc -l | tr -d ' ')
+	if [ "$got" = 0 ]; then ok; else bad "--since the last bar: $got rows"; fi
+	# with a date: the whole trading date, as before
+	got=$("$QUERY" --db "$tdb" -f ndjson bars AAPL --from 2024-10-02 --since 2024-10-02T19:58:00Z | jq -r .ts)
+	if [ "$got" = "2024-10-02T19:59:00Z" ]; then ok; else bad "--from DATE --since: [$got]"; fi
+	qerr "--since a date" 2 "mdx-query: --since: '2024-10-02' is not an RFC 3339 instant (2024-10-02T14:30:00Z); see 'mdx-query --help'" bars AAPL --since 2024-10-02
+	qerr "--from a bad time" 2 "mdx-query: --from: '2024-10-02T25:00:00Z' is not a date (YYYY-MM-DD) or an RFC 3339 instant (2024-10-02T14:30:00Z); see 'mdx-query --help'" bars AAPL --from 2024-10-02T25:00:00Z
+	qerr "--from TIME after --to TIME" 2 "mdx-query: --from is after --to; see 'mdx-query --help'" bars AAPL --from 2024-10-02T15:00:00Z --to 2024-10-02T14:00:00Z
+	qerr "a time for stats" 2 "mdx-query: stats: --from TIME does not apply; see 'mdx-query --help'" stats AAPL --from 2024-10-02T14:30:00Z
+	qerr "--since for latest" 2 "mdx-query: latest: --since does not apply; see 'mdx-query --help'" latest AAPL --since 2024-10-02T14:30:00Z
+	# intervals: 60m is Yahoo's name of 1h; 4h is not one of ours
+	q "--interval 60m is 1h" "" -f ndjson bars AAPL --interval 60m
+	qerr "--interval 4h" 2 "mdx-query: --interval: unknown interval '4h' (1m 2m 5m 15m 30m 1h (60m) 90m 1d 5d 1wk 1mo 3mo); see 'mdx-query --help'" bars AAPL --interval 4h
+	# a 90m bar: resampled from the 1m bars at the open (09:30-10:59 New
+	# York, as Yahoo's 90m bars), stored, read back; its figures from the
+	# recorded body by jq: first open, max high, min low, last close, volume
+	want=$(jq -r '.chart.result[0] as $r | [range(0; $r.timestamp | length) | select($r.timestamp[.] >= 1727875800 and $r.timestamp[.] < 1727881200)] as $i | $r.indicators.quote[0] as $q |
+		"\($q.open[$i[0]]) \([$i[] | $q.high[.]] | max) \([$i[] | $q.low[.]] | min) \($q.close[$i[-1]]) \([$i[] | $q.volume[.]] | add)"' "$AAPL1M")
+	"$QUERY" --db "$tdb" -f ndjson resample AAPL --to 90m --at-open >"$tmp/90m"
+	"$LOAD" -q --db "$tdb" "$tmp/90m"
+	got=$("$QUERY" --db "$tdb" -f ndjson bars AAPL --interval 90m --from 2024-10-02T13:30:00Z --to 2024-10-02T13:30:00Z | jq -r '"\(.interval) \(.ts) \(.session) \(.open) \(.high) \(.low) \(.close) \(.volume)"')
+	if [ "$got" = "90m 2024-10-02T13:30:00Z regular $want" ]; then ok; else bad "90m bar: [$got] want [90m 2024-10-02T13:30:00Z regular $want]"; fi
+	got=$("$QUERY" --db "$tdb" -f ndjson bars AAPL --interval 90m | jq -r .ts | tr '\n' ' ')
+	if [ "$got" = "2024-10-02T13:30:00Z 2024-10-02T15:00:00Z 2024-10-02T16:30:00Z 2024-10-02T18:00:00Z 2024-10-02T19:30:00Z " ]; then ok; else bad "90m bars: [$got]"; fi
+	got=$("$QUERY" --db "$tdb" -f csv symbols AAPL | tr -d '\r' | tr '\n' ' ')
+	if [ "$got" = "symbol,interval,first_date,last_date,bars AAPL,1m,2024-10-02,2024-10-02,389 AAPL,90m,2024-10-02,2024-10-02,5 " ]; then ok; else bad "symbols with 90m: [$got]"; fi
+	# what cannot be made: 1h bars into 90m ones, anything into 5d
+	qerr "resample 1m to 5d" 2 "mdx-query: resample: cannot resample to 5d: a provider's own grouping of days (resample to 1wk); see 'mdx-query --help'" resample AAPL --to 5d
+	qerr "resample 90m source to 1h" 2 "mdx-query: AAPL: cannot resample 90m bars to 1h; see 'mdx-query --help'" resample AAPL --to 1h --interval 90m
+else
+	bad "bars by time: $REPLAY, $EXTRACT or $TRANSFORM not built"
 fi
 
 # a reader beside a loader with an open write transaction (WAL): the

@@ -263,6 +263,91 @@ eq "POST /v1/index/{name}/build answers (no key)" "$code" 403
 get "$main_URL/v1/index/two" -X DELETE
 eq "DELETE /v1/index/{name} answers (no key)" "$code" 403
 
+# ---- bars since a time (issue 11), and every interval of Yahoo's chart
+# API: the recorded AAPL 1m answer of 2024-10-02 (served by mdx-replay,
+# through the pipeline) in a store of its own ----
+"$B/tests/mdx-replay" --port 0 --port-file "$T/replay.port" \
+	--routes "$FIX/http/incremental.routes" 2>/dev/null &
+rpid=$!
+i=0
+while [ ! -s "$T/replay.port" ] && [ $i -lt 500 ]; do
+	sleep 0.01
+	i=$((i + 1))
+done
+RBASE=http://127.0.0.1:$(cat "$T/replay.port")
+# the answer was made on 2024-10-04 12:07:44Z (Yahoo's 30 days count back
+# from then); --to 2024-10-02 drops the live bar of 2024-10-03
+MDX_EXTRACT_NOW=2024-10-04T12:07:44Z mdx-extract -p yahoo --base-url "$RBASE" --rate 0 \
+	--interval 1m --from 2024-10-02 --to 2024-10-02 AAPL 2>/dev/null |
+	mdx-transform 2>/dev/null | mdx-load -q --db "$T/since.db"
+start since "$T/since.db" --rate-limit 0
+S=$since_URL/v1/bars/AAPL
+# the recorded 10:30 New York (14:30Z) close 225.4499969482422, volume 71154
+get "$S?interval=1m&since=2024-10-02T14:29:00Z&limit=2&format=ndjson"
+eq "since: strictly after, the recorded 14:30Z bar first" "$code $(jq -r '"\(.ts) \(.close) \(.volume)"' "$T/body" | tr '\n' ' ')" \
+ "200 2024-10-02T14:30:00Z 225.4499969482422 71154 2024-10-02T14:31:00Z 225.4600067138672 75032 "
+mdx-query --db "$T/since.db" -f ndjson bars AAPL --interval 1m --since 2024-10-02T14:29:00Z --limit 2 >"$T/want"
+eq "since: the body is mdx-query bars --since's" "$(cmp -s "$T/body" "$T/want" && echo same)" same
+# the next page keeps since= (the cursor is bound to it)
+next=$(hdr Link | sed -n 's/^<\([^>]*\)>; rel="next"$/\1/p')
+eq "since: the next link keeps since=" "$(printf '%s' "$next" | grep -c 'since=2024-10-02T14%3A29%3A00Z')" 1
+get "$since_URL$next"
+eq "since: the next page goes on at 14:32Z" "$code $(jq -r .ts "$T/body" | head -n 1)" "200 2024-10-02T14:32:00Z"
+cur=$(printf '%s' "$next" | sed -n 's/.*[?&]cursor=\([^&]*\).*/\1/p')
+get "$S?interval=1m&since=2024-10-02T14:30:00Z&limit=2&format=ndjson&cursor=$cur"
+eq "since: a cursor of another since= is refused" "$code" 400
+get "$S?from=2024-10-02T10:30:00-04:00&to=2024-10-02T14:31:00Z&format=ndjson"
+eq "from/to instants (an offset too): inclusive" "$code $(jq -r .ts "$T/body" | tr '\n' ' ')" "200 2024-10-02T14:30:00Z 2024-10-02T14:31:00Z "
+get "$S?from=2024-10-02T14:30:00%2B00:00&to=2024-10-02T14:31:00Z&format=ndjson"
+eq "from= with +00:00 sent as %2B" "$code $(jq -r .ts "$T/body" | tr '\n' ' ')" "200 2024-10-02T14:30:00Z 2024-10-02T14:31:00Z "
+get "$S?since=2024-10-02"
+eq "since= a date: 400, said what is accepted" "$code $(field .detail)" "400 since: '2024-10-02' is not an RFC 3339 instant (2024-10-02T14:30:00Z)"
+get "$S?from=2024-10-02T25:00:00Z"
+eq "from= a bad time: 400" "$code $(field .detail)" "400 from: '2024-10-02T25:00:00Z' is not a date (YYYY-MM-DD) or an RFC 3339 instant (2024-10-02T14:30:00Z)"
+get "$S?from=2024-10-02T15:00:00Z&to=2024-10-02T14:00:00Z"
+eq "from= after to=: 400" "$code $(field .detail)" "400 from is after to"
+get "$since_URL/v1/stats/AAPL?since=2024-10-02T14:30:00Z"
+eq "since= on stats: an unknown parameter" "$code" 400
+# a client polling with its last ts: nothing new, then the next bar once
+# it is loaded (ETag and cache follow the store's data version)
+get "$S?interval=1m&since=2024-10-02T19:59:00Z"
+petag=$(hdr ETag)
+eq "poll at the last bar: no rows" "$code $(field '.data | length') $(field .next)" "200 0 null"
+get "$S?interval=1m&since=2024-10-02T19:59:00Z" -H "If-None-Match: $petag"
+eq "poll again: 304" "$code" 304
+MDX_EXTRACT_NOW=2024-10-04T12:07:44Z mdx-extract -p yahoo --base-url "$RBASE" --rate 0 \
+	--interval 1m --tz UTC --from 2024-10-02T19:59:00 AAPL 2>/dev/null |
+	mdx-transform 2>/dev/null | mdx-load -q --db "$T/since.db"
+get "$S?interval=1m&since=2024-10-02T19:59:00Z" -H "If-None-Match: $petag"
+eq "poll after a load: 200, the recorded bar of 2024-10-03 20:00Z, a new ETag" \
+ "$code $(field '.data[] | "\(.ts) \(.close)"') $([ "$(hdr ETag)" != "$petag" ] && echo new-etag)" \
+ "200 2024-10-03T20:00:00Z 225.6699981689453 new-etag"
+kill "$rpid" 2>/dev/null
+wait "$rpid" 2>/dev/null
+# intervals: 60m is 1h; a 90m bar (resampled at the open from the 1m
+# bars, as Yahoo's 90m bars: 09:30-10:59 New York) stored and read back
+get "$S?interval=60m"
+eq "interval=60m is 1h: none stored" "$code $(field '.data | length')" "200 0"
+get "$S?interval=4h"
+eq "interval=4h refused, the intervals named" "$code $(field .detail)" "400 interval: unknown interval '4h' (1m 2m 5m 15m 30m 1h (60m) 90m 1d 5d 1wk 1mo 3mo)"
+get "$since_URL/v1/resample/AAPL?interval=90m&at_open=true&format=ndjson"
+eq "resample to 90m at the open" "$code $(jq -r .ts "$T/body" | head -n 1)" "200 2024-10-02T13:30:00Z"
+mdx-query --db "$T/since.db" -f ndjson resample AAPL --to 90m --at-open >"$T/want"
+eq "resample 90m: mdx-query's" "$(cmp -s "$T/body" "$T/want" && echo same)" same
+mdx-load -q --db "$T/since.db" "$T/body"
+get "$since_URL/v1/bars/AAPL/90m/2024-10-02T13:30:00Z?format=ndjson"
+eq "one 90m bar: mdx-query's line" "$code $(cat "$T/body")" "200 $(mdx-query --db "$T/since.db" -f ndjson bars AAPL --interval 90m | grep '"ts":"2024-10-02T13:30:00Z"')"
+eq "one 90m bar: its close is the 10:59 1m close" "$(jq -r .close "$T/body")" \
+ "$(mdx-query --db "$T/since.db" -f ndjson bars AAPL --interval 1m --from 2024-10-02T14:59:00Z --to 2024-10-02T14:59:00Z | jq -r .close)"
+get "$since_URL/v1/resample/AAPL?interval=5d"
+eq "resample to 5d: 400" "$code $(field .detail)" "400 resample: cannot resample to 5d: a provider's own grouping of days (resample to 1wk)"
+get "$since_URL/v1/resample/AAPL?interval=1h&source=90m"
+eq "resample 90m to 1h: 400" "$code" 400
+get "$since_URL/openapi.json"
+eq "openapi: the interval enum" "$(field '[.paths["/v1/bars/{symbol}"].get.parameters[] | select(.name == "interval") | .schema.enum[]] | join(" ")')" "1m 2m 5m 15m 30m 1h 90m 1d 5d 1wk 1mo 3mo 60m"
+eq "openapi: the {interval} path parameter too" "$(field '[.paths["/v1/bars/{symbol}/{interval}/{ts}"].get.parameters[] | select(.name == "interval") | .schema.enum | length] | .[0]')" 13
+eq "openapi: since= on the bars routes" "$(field '[.paths["/v1/bars/{symbol}", "/v1/instruments/{symbol}/ohlcv"] | .get.parameters[] | select(.name == "since") | .schema.format] | join(" ")')" "date-time date-time"
+
 # ---- operations: ready, metrics, request ids, the access log ----
 get "$main_URL/ready"
 eq "ready" "$code $(field .status) $(field .last_run.tool)" "200 ready mdx-load"

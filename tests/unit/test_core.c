@@ -214,6 +214,35 @@ symbols_intervals(void)
 	T_EQ_INT(mdx_interval_parse("1w"), -1);
 	T_EQ_INT(mdx_interval_intraday(MDX_I1H), 1);
 	T_EQ_INT(mdx_interval_intraday(MDX_I1D), 0);
+	/* every interval of Yahoo's chart API: the name round trip, shortest
+	 * first; 60m (Yahoo's other name of 1h) is read as 1h, written 1h */
+	{
+		static const char *const names[] = {"1m",  "2m",  "5m",	 "15m",
+						    "30m", "1h",  "90m", "1d",
+						    "5d",  "1wk", "1mo", "3mo"};
+
+		T_EQ_INT((int)(sizeof(names) / sizeof(*names)), MDX_INTERVAL_N);
+		for (int i = 0; i < MDX_INTERVAL_N; i++) {
+			T_EQ_INT(mdx_interval_parse(names[i]), i);
+			T_EQ_STR(mdx_interval_name(i), names[i]);
+			T_EQ_INT(mdx_interval_intraday(i), i <= MDX_I90M);
+			if (i > 0)
+				T_OK(mdx_interval_ms(i) >=
+				     mdx_interval_ms(i - 1));
+		}
+	}
+	T_EQ_INT(mdx_interval_parse("60m"), MDX_I1H);
+	T_EQ_STR(mdx_interval_name(mdx_interval_parse("60m")), "1h");
+	T_EQ_INT(mdx_interval_parse("4h"), -1);
+	T_EQ_INT(mdx_interval_parse("3m"), -1);
+	T_EQ_INT(mdx_interval_intraday(MDX_I90M), 1);
+	T_EQ_INT(mdx_interval_intraday(MDX_I5D), 0);
+	T_EQ_INT(mdx_interval_intraday(MDX_I3MO), 0);
+	T_EQ_INT(mdx_interval_ms(MDX_I2M), 120000);
+	T_EQ_INT(mdx_interval_ms(MDX_I90M), 5400000);
+	T_EQ_INT(mdx_interval_ms(MDX_I3MO), 92 * MDX_MS_PER_DAY);
+	T_EQ_INT(mdx_interval_ms(MDX_INTERVAL_N), 0);
+	T_OK(mdx_interval_name(MDX_INTERVAL_N) == NULL);
 }
 
 /* mdx_bar_format must write exactly what jansson writes for the same bar */

@@ -944,6 +944,113 @@ test_resample_rules(void)
 	T_OK(o == NULL && no == 0);
 }
 
+/* a 1m bar at wall time h:mi New York on y-m-d, close c */
+static struct mdx_bar
+ny_bar(int interval, int y, int m, int d, int h, int mi, double c)
+{
+	struct mdx_bar b;
+	struct mdx_err e;
+
+	memset(&b, 0, sizeof(b));
+	b.interval = interval;
+	if (mdx_tz_local_to_utc(NY, y, m, d, h, mi, 0, MDX_FOLD_EARLIER, &b.ts,
+				&e))
+		b.ts = 0;
+	b.date = mdx_days_from_civil(y, m, d);
+	b.close = c;
+	b.volume = 100;
+	b.has = MDX_HAS_VOLUME;
+	return b;
+}
+
+/* 90m wall-clock buckets in summer and winter time; the intervals that
+ * fit in others (mdx_stats_reachable) and those that do not */
+static void
+test_resample_intervals(void)
+{
+	static const int md[2][2] = {{10, 2}, {12, 2}}; /* EDT, EST */
+	struct mdx_bar b[3], *o = NULL;
+	struct mdx_err e;
+	size_t no;
+	int64_t t;
+
+	for (int k = 0; k < 2; k++) {
+		int m = md[k][0], d = md[k][1];
+
+		b[0] = ny_bar(MDX_I1M, 2024, m, d, 9, 30, 1);
+		b[1] = ny_bar(MDX_I1M, 2024, m, d, 10, 59, 2);
+		b[2] = ny_bar(MDX_I1M, 2024, m, d, 11, 0, 3);
+		/* at the open, as Yahoo's 90m bars: 09:30-10:59, 11:00- */
+		T_OK(mdx_stats_resample(b, 3, MDX_I90M, MDX_STATS_AT_OPEN, NULL,
+					&o, &no, &e) == 0);
+		T_EQ_INT(no, 2);
+		if (no == 2) {
+			T_EQ_INT(o[0].ts, b[0].ts);
+			T_EQ_INT(o[1].ts, b[2].ts);
+			T_NEAR(o[0].close, 2, 0);
+			T_EQ_INT(o[0].volume, 200);
+			T_EQ_INT(o[0].interval, MDX_I90M);
+		}
+		mdx_free(o);
+		o = NULL;
+		/* from 00:00 wall time: 09:00-10:29, 10:30-11:59 */
+		T_OK(mdx_stats_resample(b, 3, MDX_I90M, 0, NULL, &o, &no, &e) ==
+		     0);
+		T_EQ_INT(no, 2);
+		if (no == 2) {
+			T_OK(mdx_tz_local_to_utc(NY, 2024, m, d, 9, 0, 0,
+						 MDX_FOLD_EARLIER, &t,
+						 &e) == 0);
+			T_EQ_INT(o[0].ts, t);
+			T_OK(mdx_tz_local_to_utc(NY, 2024, m, d, 10, 30, 0,
+						 MDX_FOLD_EARLIER, &t,
+						 &e) == 0);
+			T_EQ_INT(o[1].ts, t);
+			T_NEAR(o[1].close, 3, 0);
+		}
+		mdx_free(o);
+		o = NULL;
+	}
+	/* 2m bars make 30m, 1h and 90m bars, not 5m or 15m ones */
+	T_EQ_INT(mdx_stats_reachable(MDX_I2M, MDX_I30M), 1);
+	T_EQ_INT(mdx_stats_reachable(MDX_I2M, MDX_I1H), 1);
+	T_EQ_INT(mdx_stats_reachable(MDX_I2M, MDX_I90M), 1);
+	T_EQ_INT(mdx_stats_reachable(MDX_I2M, MDX_I5M), 0);
+	T_EQ_INT(mdx_stats_reachable(MDX_I2M, MDX_I15M), 0);
+	T_EQ_INT(mdx_stats_reachable(MDX_I30M, MDX_I90M), 1);
+	T_EQ_INT(mdx_stats_reachable(MDX_I1H, MDX_I90M), 0);
+	T_EQ_INT(mdx_stats_reachable(MDX_I90M, MDX_I1D), 1);
+	T_EQ_INT(mdx_stats_reachable(MDX_I1MO, MDX_I3MO), 1);
+	T_EQ_INT(mdx_stats_reachable(MDX_I1D, MDX_I3MO), 1);
+	T_EQ_INT(mdx_stats_reachable(MDX_I1WK, MDX_I3MO), 0);
+	T_EQ_INT(mdx_stats_reachable(MDX_I5D, MDX_I1WK), 0);
+	T_EQ_INT(mdx_stats_reachable(MDX_I5D, MDX_I1MO), 0);
+	T_EQ_INT(mdx_stats_reachable(MDX_I1D, MDX_I5D), 0);
+	T_EQ_INT(mdx_stats_reachable(MDX_I3MO, MDX_I3MO), 1);
+	b[0] = ny_bar(MDX_I2M, 2024, 10, 2, 9, 30, 1);
+	T_OK(mdx_stats_resample(b, 1, MDX_I5M, 0, NULL, &o, &no, &e) == -1);
+	T_EQ_INT(e.code, MDX_EUSAGE);
+	T_EQ_STR(e.text, "cannot resample 2m bars to 5m");
+	b[0] = ny_bar(MDX_I1D, 2024, 10, 2, 0, 0, 1);
+	T_OK(mdx_stats_resample(b, 1, MDX_I5D, 0, NULL, &o, &no, &e) == -1);
+	T_EQ_INT(e.code, MDX_EUSAGE);
+	T_OK(o == NULL);
+	/* months into calendar quarters: Jan and Mar 2024 one, Apr another */
+	b[0] = ny_bar(MDX_I1MO, 2024, 1, 2, 0, 0, 1);
+	b[1] = ny_bar(MDX_I1MO, 2024, 3, 1, 0, 0, 2);
+	b[2] = ny_bar(MDX_I1MO, 2024, 4, 1, 0, 0, 3);
+	T_OK(mdx_stats_resample(b, 3, MDX_I3MO, 0, NULL, &o, &no, &e) == 0);
+	T_EQ_INT(no, 2);
+	if (no == 2) {
+		T_EQ_INT(o[0].date, b[0].date);
+		T_NEAR(o[0].close, 2, 0);
+		T_EQ_INT(o[0].volume, 200);
+		T_EQ_INT(o[1].date, b[2].date);
+		T_EQ_INT(o[1].interval, MDX_I3MO);
+	}
+	mdx_free(o);
+}
+
 /* ----------------------------------------------------------- index */
 
 /* An index universe read from a fixture; everything owned. */
@@ -1716,6 +1823,7 @@ main(void)
 	T_RUN(test_returns_periods);
 	T_RUN(test_resample_real);
 	T_RUN(test_resample_rules);
+	T_RUN(test_resample_intervals);
 	T_RUN(test_index_small);
 	T_RUN(test_index_by_hand);
 	T_RUN(test_index_four);
