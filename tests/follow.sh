@@ -248,6 +248,34 @@ eq "SIGINT in a request of 3 s: exit 0, at once (within 2 s)" "$rc $(( (t1 - t0)
 eq "SIGINT in a request: no error said, a last run record of no pass" \
  "$(grep -c error "$T/s2.err") $(tail -n 1 "$T/s2.out" | jqr -c '[.type, .last, .passes, .failed]')" '0 ["run",true,0,[]]'
 
+# ---- examples/mdx-follow.service's ExecStart (examples/follow.sh), as
+# systemd runs and stops it (KillMode=mixed: SIGTERM to the main process)
+serve --clock 2024-10-02T14:00:00Z
+U=examples/mdx-follow.service
+SRV=$T/srv/mdx
+mkdir -p "$SRV/examples"
+cp examples/follow.sh "$SRV/examples/"
+echo AAPL >"$SRV/symbols.txt"
+reloc() { sed -e "s|/srv/mdx|$SRV|g" -e "s|/usr/local/bin|$B|g"; }
+cmd=$(sed -n 's/^ExecStart=//p' "$U" | reloc)
+uopts=$(sed -n 's/^Environment="MDX_FOLLOW_OPTS=\(.*\)"$/\1/p' "$U")
+eq "the unit: stopped by SIGTERM to its main process only" "$(grep -c '^KillMode=mixed$' "$U") $(grep -c '^KillSignal=SIGTERM$' "$U")" "1 1"
+upath=$(sed -n 's/^Environment=PATH=//p' "$U" | reloc)
+(cd "$SRV" && PATH=$upath \
+	MDX_FOLLOW_OPTS="$uopts --base-url $BASE --retry-base 20" exec $cmd) 2>"$T/unit.err" &
+XPID=$!
+DB=$SRV/market.db
+until_ok 100 has_bars AAPL 31
+stop $XPID TERM
+XPID=
+eq "the unit's follow.sh: exit 0 on SIGTERM" "$rc" 0
+eq "the unit's follow.sh: the bars of 09:30 to 10:00 New York stored" "$(nbars AAPL) $(close AAPL 2024-10-02T13:30:00Z)" "31 225.6999969482422"
+eq "the unit's follow.sh: the last run records of all three stages committed" \
+ "$(mdx-query --db "$DB" -f ndjson sql "SELECT tool, detail FROM runs ORDER BY id" | jqr -c '[.tool, (.detail | fromjson | .last)]' | tr '\n' ' ')" \
+ '["mdx-extract",true] ["mdx-transform",null] ["mdx-load",null] '
+eq "the unit's follow.sh: nothing on stderr but the stop" "$(grep -v 'Terminated: stopping after 1 pass$' "$T/unit.err")" ""
+status "follow.sh: a usage error of mdx-extract is not retried" 2 env PATH="$B:$PATH" dash examples/follow.sh -d "$T/u.db" -e 1fortnight AAPL
+
 # ---- Polygon's aggregates ----
 # C:EURUSD 5-minute bars of 2023-01-03 (288, around the clock), the clock
 # 20000 times as fast (24 hours in 4.3 s)
