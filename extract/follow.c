@@ -387,13 +387,13 @@ asked_from(const struct extract_opts *o, int64_t ms)
 }
 
 /*
- * After a pass: move the bookmarks of the symbols that succeeded, say what
+ * After a pass that started at started (mdx_mono_ms()): move the bookmarks of the symbols that succeeded, say what
  * started or stopped failing, and keep the outage's state.  Returns 1
  * when the run cannot go on (the first pass failed for every symbol, and
  * for good).
  */
 static int
-after_pass(struct follow *fl)
+after_pass(struct follow *fl, int64_t started)
 {
 	const struct extract_opts *o = fl->c->o;
 	struct fetch_job *jobs;
@@ -416,7 +416,7 @@ after_pass(struct follow *fl)
 		fl->down_npass++;
 		if (!fl->down) {
 			fl->down = 1;
-			fl->down_since = now;
+			fl->down_since = started;
 			fl->down_npass = 1;
 			mdx_log("warning",
 				"provider outage: all %zu symbol%s failed (%s: "
@@ -632,7 +632,7 @@ follow_run(struct extract_ctx *c, const struct fetch_provider *p,
 		}
 		if (rc > 0)
 			break; /* a signal: the last run record says */
-		whole = after_pass(&fl);
+		whole = after_pass(&fl, started);
 		if (flush_out(c) < 0) {
 			status = MDX_EXIT_IOERR;
 			break;
