@@ -38,11 +38,11 @@ struct fetch {
 	size_t njobs, cap;		/* used and allocated jobs */
 	size_t ndone;			/* jobs finished, failed or not */
 	int stopping;			/* a write failed: stop the run */
-	int spent;	  /* the provider's daily quota is spent */
-	int oom;	  /* fetch_set() failed */
-	int64_t started;  /* mdx_mono_ms() at the start */
-	int64_t shown_at; /* when progress was last drawn */
-	int shown;	  /* a progress line is on screen */
+	int spent;		  /* the provider's daily quota is spent */
+	int oom;		  /* fetch_set() failed */
+	int64_t started;	  /* mdx_mono_ms() at the start */
+	int64_t shown_at;	  /* when progress was last drawn */
+	int shown;		  /* a progress line is on screen */
 	struct fetch_hooks hooks; /* follow mode's, or all NULL */
 	long cur;		  /* the job whose answer is being parsed,
 				     or -1 */

@@ -93,23 +93,23 @@ struct follow_sym {
 };
 
 struct follow {
-	struct extract_ctx *c;	/* the run */
-	struct fetch *f;	/* fetch.c's run */
-	struct follow_sym *s;	/* owned: one a job */
-	size_t n;		/* jobs */
-	long npass;		/* passes so far */
-	int down;		/* in an outage */
-	int64_t down_since;	/* mdx_mono_ms() of its first failed pass */
-	long down_npass;	/* its failed passes */
-	int backoff;		/* outage passes in a row */
-	long retry_after_ms;	/* the longest Retry-After of the last pass */
-	uint64_t rng;		/* jitter, xorshift64 */
+	struct extract_ctx *c; /* the run */
+	struct fetch *f;       /* fetch.c's run */
+	struct follow_sym *s;  /* owned: one a job */
+	size_t n;	       /* jobs */
+	long npass;	       /* passes so far */
+	int down;	       /* in an outage */
+	int64_t down_since;    /* mdx_mono_ms() of its first failed pass */
+	long down_npass;       /* its failed passes */
+	int backoff;	       /* outage passes in a row */
+	long retry_after_ms;   /* the longest Retry-After of the last pass */
+	uint64_t rng;	       /* jitter, xorshift64 */
 	/* the period of the next run record */
-	int64_t period_start;	/* mdx_mono_ms() when it began */
-	long passes;		/* passes */
-	long failed_passes;	/* passes in which a symbol failed */
-	long outage_passes;	/* passes in which every symbol failed */
-	int64_t outage_ms;	/* ms inside outages that ended */
+	int64_t period_start;	  /* mdx_mono_ms() when it began */
+	long passes;		  /* passes */
+	long failed_passes;	  /* passes in which a symbol failed */
+	long outage_passes;	  /* passes in which every symbol failed */
+	int64_t outage_ms;	  /* ms inside outages that ended */
 	struct mdx_http_stats at; /* the client's counters when it began */
 };
 
@@ -387,10 +387,10 @@ asked_from(const struct extract_opts *o, int64_t ms)
 }
 
 /*
- * After a pass that started at started (mdx_mono_ms()): move the bookmarks of the symbols that succeeded, say what
- * started or stopped failing, and keep the outage's state.  Returns 1
- * when the run cannot go on (the first pass failed for every symbol, and
- * for good).
+ * After a pass that started at started (mdx_mono_ms()): move the bookmarks of
+ * the symbols that succeeded, say what started or stopped failing, and keep the
+ * outage's state.  Returns 1 when the run cannot go on (the first pass failed
+ * for every symbol, and for good).
  */
 static int
 after_pass(struct follow *fl, int64_t started)

@@ -48,7 +48,8 @@ static const struct mdx_help help[] = {
 	{"--basis traded|split", "CSV: the basis of the file's prices"},
 	{"--basis-as-of DATE", "CSV: the date a split basis is as of"},
 	{"--dry-run", "print the first request of each symbol, send none"},
-	{"--every DURATION", "--follow: from pass to pass (60s; 500ms, 1m, 2h)"},
+	{"--every DURATION",
+	 "--follow: from pass to pass (60s; 500ms, 1m, 2h)"},
 	{"--follow", "ask again every --every, write new or changed bars"},
 	{"--from WHEN", "bars from WHEN (a date or a time; inclusive)"},
 	{"--grouped", "Polygon: grouped daily bars, a request a session day"},
@@ -212,8 +213,8 @@ duration_opt(const char *opt, const char *val, int64_t min, int64_t *ms)
 		return -1;
 	}
 	if (*ms < min) {
-		mdx_usage_error("%s: '%.32s' is shorter than %lld ms", opt,
-				val, (long long)min);
+		mdx_usage_error("%s: '%.32s' is shorter than %lld ms", opt, val,
+				(long long)min);
 		return -1;
 	}
 	return 0;

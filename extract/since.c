@@ -254,8 +254,8 @@ extract_mark_since(const struct extract_opts *o, int64_t last_ms,
 	return 0;
 }
 
-static int64_t now = -1;	/* extract_now_ms(), once asked */
-static int now_fixed;		/* it is $MDX_EXTRACT_NOW */
+static int64_t now = -1; /* extract_now_ms(), once asked */
+static int now_fixed;	 /* it is $MDX_EXTRACT_NOW */
 
 int64_t
 extract_now_ms(void)

@@ -575,7 +575,7 @@ mdx_duration_parse(const char *s, int64_t *ms, struct mdx_err *e)
 	static const struct {
 		const char *unit;
 		double ms;
-	} units[] = {{"", 1000},   {"ms", 1},	{"s", 1000},	{"sec", 1000},
+	} units[] = {{"", 1000},   {"ms", 1},	   {"s", 1000},	  {"sec", 1000},
 		     {"m", 60000}, {"min", 60000}, {"h", 3600000}};
 	size_t n = strspn(s, "0123456789.");
 	char *end = NULL;

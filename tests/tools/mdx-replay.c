@@ -106,8 +106,8 @@
  * MS is CLOCK_MONOTONIC in ms with three decimals (the same clock as the
  * client's mdx_mono_ms), CONN a number per TCP connection, TARGET the raw
  * request target, STATUS the status answered (0 for a drop), KIND one of
- * route, gzip, fault, drop, stall, noroute, limited, span, outage, live.  The line is written
- *when the request arrives, before any delay.
+ * route, gzip, fault, drop, stall, noroute, limited, span, outage, live.
+ * The line is written when the request arrives, before any delay.
  *
  * One thread per connection, so delays and stalls of one connection never
  * hold up another.  libmicrohttpd's own error log is off: drops and stalls
@@ -1346,15 +1346,17 @@ main(int argc, char *argv[])
 		switch (ch) {
 		case 'c':
 			if (mdx_rfc3339_parse(optarg, &clock_ms, NULL) < 0)
-				errx(2, "--clock: '%s' is not an RFC 3339 instant",
+				errx(2,
+				     "--clock: '%s' is not an RFC 3339 instant",
 				     optarg);
 			break;
 		case 'o': {
 			char *colon = strchr(optarg, ':');
 
 			if (colon == NULL || noutages == MAX_OUTAGES)
-				errx(2, "--outage: expected START_MS:DURATION_MS "
-					"(at most %d)",
+				errx(2,
+				     "--outage: expected START_MS:DURATION_MS "
+				     "(at most %d)",
 				     MAX_OUTAGES);
 			*colon = '\0';
 			outages[noutages].start_ms =
