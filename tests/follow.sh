@@ -223,6 +223,18 @@ eq "429: the next request waited for Retry-After (at least 0.95 s)" \
  "$(awk 'index($4, "/RA429?") && /interval=1m/ { t[++n] = $1 } END { print (t[2] - t[1] >= 950) }' "$LOG")" 1
 eq "429: the bars of 09:55 to 10:00 New York then" "$(bar_keys "$T/ra.out" | head -n 1)" "RA429 1727877300000 true"
 
+# ---- a bar that changed between passes is written again, once ----
+serve --clock 2024-10-02T14:00:00Z
+exbg -p yahoo --from 2020-01-02 --follow --every 100ms AMZN >"$T/amzn.out" 2>"$T/amzn.err" &
+XPID=$!
+amzn_passes() { [ "$(grep -c '/AMZN?.*interval=1d' "$LOG")" -ge 4 ]; }
+until_ok 80 amzn_passes
+stop $XPID TERM
+XPID=
+eq "a changed bar: exit 0" "$rc" 0
+eq "a changed bar: written as first answered, then as changed, and no more" \
+ "$(jqr -c 'select(.type=="bar") | [.t, .close]' "$T/amzn.out" | tr '\n' ' ')" "[1577975400000,1898.010009765625] [1577975400000,94.90049743652344] "
+
 # ---- signals: during a sleep, during a request ----
 serve --clock 2024-10-02T14:00:00Z
 exbg -p yahoo --interval 1m --from "2024-10-02 09:58" --follow --every 1h AAPL >"$T/s1.out" 2>"$T/s1.err" &
