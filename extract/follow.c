@@ -39,7 +39,8 @@
  * failed), "outage_passes" (passes in which every symbol failed),
  * "outage_s" (seconds of the period inside an outage) and "down" (the
  * period ended inside one).  Its status is "ok" when nothing failed,
- * "failed" when every pass of the period was an outage, else "partial".
+ * "failed" when every symbol failed in every pass of the period (an
+ * outage, or for good), else "partial".
  *
  * Signals.  SIGTERM and SIGINT end the run: a sleep between passes at
  * once (the handler writes to a pipe that the sleep polls), a pass at
@@ -108,7 +109,9 @@ struct follow {
 	int64_t period_start;	  /* mdx_mono_ms() when it began */
 	long passes;		  /* passes */
 	long failed_passes;	  /* passes in which a symbol failed */
-	long outage_passes;	  /* passes in which every symbol failed */
+	long outage_passes;	  /* passes in which every symbol failed
+				     for a temporary reason */
+	long lost_passes;	  /* ... for whatever reason */
 	int64_t outage_ms;	  /* ms inside outages that ended */
 	struct mdx_http_stats at; /* the client's counters when it began */
 };
@@ -409,6 +412,7 @@ after_pass(struct follow *fl, int64_t started)
 		}
 	fl->passes++;
 	fl->failed_passes += nfail > 0;
+	fl->lost_passes += n > 0 && nfail == n;
 	if (n > 0 && nfail == n && ntemp > 0) {
 		/* an outage: said once */
 		fl->outage_passes++;
@@ -514,7 +518,7 @@ report(struct follow *fl, int last)
 	r->bytes = st.bytes - fl->at.bytes;
 	r->finished = mdx_now_ms();
 	r->status = fl->failed_passes == 0 && r->rejected == 0 ? "ok"
-		    : fl->passes > 0 && fl->outage_passes == fl->passes
+		    : fl->passes > 0 && fl->lost_passes == fl->passes
 			    ? "failed"
 			    : "partial";
 	if ((rec = mdx_run_to_json(r)) == NULL) {
@@ -547,6 +551,7 @@ report(struct follow *fl, int last)
 	fl->at = st;
 	fl->period_start = now;
 	fl->passes = fl->failed_passes = fl->outage_passes = 0;
+	fl->lost_passes = 0;
 	fl->outage_ms = 0;
 	return 0;
 }
@@ -653,7 +658,7 @@ follow_run(struct extract_ctx *c, const struct fetch_provider *p,
 	}
 	if (stop_sig)
 		mdx_log("info", "%s: stopping after %ld pass%s",
-			strsignal(stop_sig), fl.npass,
+			stop_sig == SIGINT ? "SIGINT" : "SIGTERM", fl.npass,
 			fl.npass == 1 ? "" : "es");
 	if (!c->io_failed && status != MDX_EXIT_IOERR &&
 	    (report(&fl, 1) < 0 || flush_out(c) < 0))

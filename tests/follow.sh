@@ -223,6 +223,14 @@ eq "429: the next request waited for Retry-After (at least 0.95 s)" \
  "$(awk 'index($4, "/RA429?") && /interval=1m/ { t[++n] = $1 } END { print (t[2] - t[1] >= 950) }' "$LOG")" 1
 eq "429: the bars of 09:55 to 10:00 New York then" "$(bar_keys "$T/ra.out" | head -n 1)" "RA429 1727877300000 true"
 
+# ---- every symbol failing for good in the first pass ends the follow ----
+serve --clock 2024-10-02T14:00:00Z
+status "every symbol failed for good (404) in the first pass: 1" 1 timeout 20 mdx-extract --base-url "$BASE" --rate 0 -p yahoo --interval 1m --follow --every 100ms SI
+eq "404 for all: said so, once a symbol, then why it stops" \
+ "$(wc -l <"$T/.err" | tr -d ' ') $(head -n 1 "$T/.err" | grep -c '^mdx-extract: SI: .*HTTP 404: No data found, symbol may be delisted; keeping its bookmark') $(tail -n 1 "$T/.err")" \
+ "2 1 mdx-extract: every symbol failed for good: not following"
+eq "404 for all: a last run record, failed" "$(tail -n 1 "$T/.out" | jqr -c '[.type, .last, .status, .failed]')" '["run",true,"failed",["SI"]]'
+
 # ---- a bar that changed between passes is written again, once ----
 serve --clock 2024-10-02T14:00:00Z
 exbg -p yahoo --from 2020-01-02 --follow --every 100ms AMZN >"$T/amzn.out" 2>"$T/amzn.err" &
@@ -285,7 +293,7 @@ eq "the unit's follow.sh: the bars of 09:30 to 10:00 New York stored" "$(nbars A
 eq "the unit's follow.sh: the last run records of all three stages committed" \
  "$(mdx-query --db "$DB" -f ndjson sql "SELECT tool, detail FROM runs ORDER BY id" | jqr -c '[.tool, (.detail | fromjson | .last)]' | tr '\n' ' ')" \
  '["mdx-extract",true] ["mdx-transform",null] ["mdx-load",null] '
-eq "the unit's follow.sh: nothing on stderr but the stop" "$(grep -v 'Terminated: stopping after 1 pass$' "$T/unit.err")" ""
+eq "the unit's follow.sh: nothing on stderr but the stop" "$(grep -v 'SIGTERM: stopping after 1 pass$' "$T/unit.err")" ""
 status "follow.sh: a usage error of mdx-extract is not retried" 2 env PATH="$B:$PATH" dash examples/follow.sh -d "$T/u.db" -e 1fortnight AAPL
 
 # ---- Polygon's aggregates ----
