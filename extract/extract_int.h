@@ -60,6 +60,10 @@ struct extract_opts {
 	const char *basis_as_of;  /* --basis-as-of DATE, or NULL */
 	const char *user_agent;	  /* --user-agent, or NULL */
 	int progress;		  /* stderr is a terminal and not -q */
+	int follow;		  /* --follow */
+	int has_every;		  /* --every or --report-every given */
+	int64_t every_ms;	  /* --every: from pass to pass, ms */
+	int64_t report_ms;	  /* --report-every: run records, ms */
 };
 
 struct extract_ctx {
@@ -149,6 +153,12 @@ int64_t extract_bar_ms(int interval);
  * it) when set and valid, else the clock at the first call.
  */
 int64_t extract_now_ms(void);
+
+/*
+ * Move extract_now_ms() to the clock now (follow mode, before each pass);
+ * it stays at $MDX_EXTRACT_NOW when that is set.
+ */
+void extract_now_advance(void);
 
 /*
  * Set job j to start from the bookmark last_ms minus o->overlap bars:
@@ -279,6 +289,73 @@ struct fetch_provider {
  */
 int fetch_run(struct extract_ctx *c, const struct fetch_provider *p,
 	      char **operands, int n);
+
+/*
+ * What follow mode (follow.c) hooks into the passes of fetch.c.  Every
+ * member may be NULL.
+ */
+struct fetch_hooks {
+	void *u; /* handed to the callbacks */
+
+	/*
+	 * A record of the job numbered i (fetch_jobs() order) is about to be
+	 * written (rec borrowed): 1 to write it, 0 to drop it (written
+	 * before and unchanged).
+	 */
+	int (*keep)(void *u, size_t i, const json_t *rec);
+
+	/*
+	 * The job numbered i failed with e: reported and counted by the hook
+	 * (instead of extract_fail()).
+	 */
+	void (*failed)(void *u, size_t i, const struct mdx_err *e);
+
+	/* a signal handler's flag: set, the pass ends at once (its requests
+	 * cancelled, no failure reported) */
+	const volatile sig_atomic_t *stop;
+};
+
+/*
+ * Set up a run of provider p as fetch_run() does (symbols, --since
+ * bookmarks, base URL, key, client), with hooks (copied; NULL: none),
+ * without sending anything.  Returns a run to end with fetch_close(), or
+ * NULL (reported; c->whole_status says why).  With hooks, no progress line
+ * is drawn and a job without records is not warned about.
+ */
+struct fetch *fetch_open(struct extract_ctx *c, const struct fetch_provider *p,
+			 char **operands, int n,
+			 const struct fetch_hooks *hooks);
+
+/*
+ * One pass over the jobs numbered from to to - 1: each starts afresh
+ * (pending, failed and records reset; its since fields as the caller set
+ * them) and the requests run to the end.  Returns 0; 1 when the hooks'
+ * stop flag ended it; -1 when the run could not go on (reported:
+ * c->io_failed, or c->whole_status).
+ */
+int fetch_pass(struct fetch *f, size_t from, size_t to);
+
+/* The client's counters since fetch_open() (all 0 in a dry run). */
+void fetch_stats(const struct fetch *f, struct mdx_http_stats *st);
+
+/*
+ * The longest Retry-After (ms) of a request that failed for a temporary
+ * reason in the last pass, or -1 when none said.
+ */
+long fetch_retry_after(const struct fetch *f);
+
+/* End the run f (may be NULL). */
+void fetch_close(struct fetch *f);
+
+/*
+ * follow.c: mdx-extract --follow (mdx-extract(1), FOLLOW MODE): pass after
+ * pass every --every, each symbol asked from its bookmark, only new or
+ * changed records written, a run record every --report-every, until
+ * SIGTERM or SIGINT.  Writes its run records itself (c->run is the
+ * period's counters).  Returns the exit status.
+ */
+int follow_run(struct extract_ctx *c, const struct fetch_provider *p,
+	       char **operands, int n);
 
 /*
  * Hand body (len bytes, NUL after them) to p's parse as the answer to

@@ -38,11 +38,16 @@ struct fetch {
 	size_t njobs, cap;		/* used and allocated jobs */
 	size_t ndone;			/* jobs finished, failed or not */
 	int stopping;			/* a write failed: stop the run */
-	int spent;	  /* the provider's daily quota is spent */
-	int oom;	  /* fetch_set() failed */
-	int64_t started;  /* mdx_mono_ms() at the start */
-	int64_t shown_at; /* when progress was last drawn */
-	int shown;	  /* a progress line is on screen */
+	int spent;		  /* the provider's daily quota is spent */
+	int oom;		  /* fetch_set() failed */
+	int64_t started;	  /* mdx_mono_ms() at the start */
+	int64_t shown_at;	  /* when progress was last drawn */
+	int shown;		  /* a progress line is on screen */
+	struct fetch_hooks hooks; /* follow mode's, or all NULL */
+	long cur;		  /* the job whose answer is being parsed,
+				     or -1 */
+	long retry_after_ms;	  /* the longest Retry-After of a request
+				     that failed in this pass, or -1 */
 };
 
 /* what a queued request carries to on_done */
@@ -143,7 +148,7 @@ progress(struct fetch *f, int force)
 	struct mdx_http_stats st = {0};
 	int64_t now = mdx_mono_ms(), el = now - f->started;
 
-	if (!f->c->o->progress || f->h == NULL ||
+	if (!f->c->o->progress || f->h == NULL || f->hooks.keep != NULL ||
 	    (!force && now - f->shown_at < 200))
 		return;
 	f->shown_at = now;
@@ -178,7 +183,10 @@ job_fail(struct fetch *f, struct fetch_job *j, const struct mdx_err *e)
 		return;
 	j->failed = 1;
 	progress_clear(f);
-	extract_fail(f->c, j->name, e);
+	if (f->hooks.failed != NULL)
+		f->hooks.failed(f->hooks.u, (size_t)(j - f->jobs), e);
+	else
+		extract_fail(f->c, j->name, e);
 }
 
 static void
@@ -187,7 +195,7 @@ job_done(struct fetch *f, struct fetch_job *j)
 	if (--j->pending > 0)
 		return;
 	if (!j->failed && j->records == 0 && f->h != NULL &&
-	    f->c->o->what != WHAT_ACTIONS) {
+	    f->c->o->what != WHAT_ACTIONS && f->hooks.keep == NULL) {
 		/* Polygon answers an unknown ticker with no results */
 		progress_clear(f);
 		mdx_log("warning", "%s: no data%s", j->name,
@@ -256,6 +264,11 @@ fetch_emit(struct fetch *f, json_t *rec)
 			mdx_log("error", "out of memory");
 		f->c->io_failed = 1;
 		return -1;
+	}
+	if (f->hooks.keep != NULL && f->cur >= 0 &&
+	    !f->hooks.keep(f->hooks.u, (size_t)f->cur, rec)) {
+		json_decref(rec); /* written before, unchanged */
+		return 0;
 	}
 	return extract_emit(f->c, rec);
 }
@@ -513,6 +526,12 @@ on_done(const struct mdx_http_resp *r, const struct mdx_err *e)
 	mdx_free(q);
 	if (f->stopping)
 		return -1; /* cancelled after a write error: nothing to say */
+	if (e->code != MDX_OK && f->hooks.stop != NULL && *f->hooks.stop) {
+		f->stopping = 1; /* cancelled by a signal: nothing to say */
+		return -1;
+	}
+	if (e->code == MDX_ETEMP && r->retry_after_ms > f->retry_after_ms)
+		f->retry_after_ms = r->retry_after_ms;
 	if (f->spent && e->code != MDX_OK) {
 		/* cancelled: the quota was spent */
 		mdx_err_clear(&pe);
@@ -539,7 +558,9 @@ on_done(const struct mdx_http_resp *r, const struct mdx_err *e)
 
 		f->c->run->pages++;
 		mdx_err_clear(&pe);
+		f->cur = (long)(j - f->jobs);
 		rc = f->p->parse(f, j, kind, r, &pe);
+		f->cur = -1;
 		j->records += (long)(f->c->run->out - out);
 		if (rc < 0 && !f->c->io_failed) {
 			if (pe.code == MDX_OK)
@@ -672,6 +693,7 @@ make_client(struct fetch *f, struct mdx_err *e)
 	ho.retries = o->retries;
 	ho.max_time_ms = o->max_time_s * 1000;
 	ho.backoff_base_ms = o->retry_base_ms;
+	ho.stop = f->hooks.stop;
 	ho.user_agent = o->user_agent ? o->user_agent : f->p->user_agent;
 	if (o->user_agent == NULL && f->p->ua_env != NULL &&
 	    getenv(f->p->ua_env) != NULL && *getenv(f->p->ua_env) != '\0')
@@ -787,76 +809,138 @@ fetch_parse_body(struct extract_ctx *c, const struct fetch_provider *p,
 	return p->parse(&f, &j, kind, &r, e);
 }
 
+struct fetch *
+fetch_open(struct extract_ctx *c, const struct fetch_provider *p,
+	   char **operands, int n, const struct fetch_hooks *hooks)
+{
+	struct fetch *f = mdx_calloc(1, sizeof(*f));
+
+	if (f == NULL) {
+		mdx_log("error", "out of memory");
+		c->whole_status = MDX_EXIT_SOFTWARE;
+		return NULL;
+	}
+	f->c = c;
+	f->p = p;
+	f->started = mdx_mono_ms();
+	f->cur = -1;
+	f->retry_after_ms = -1;
+	if (hooks != NULL)
+		f->hooks = *hooks;
+	if ((c->whole_status = setup(f, operands, n)) != 0) {
+		fetch_close(f);
+		return NULL;
+	}
+	return f;
+}
+
+int
+fetch_pass(struct fetch *f, size_t from, size_t to)
+{
+	struct extract_ctx *c = f->c;
+	struct mdx_err e;
+
+	f->ndone = 0;
+	f->retry_after_ms = -1;
+	for (size_t i = from; i < to && i < f->njobs; i++) {
+		f->jobs[i].pending = 0;
+		f->jobs[i].failed = 0;
+		f->jobs[i].records = 0;
+	}
+	progress(f, 1);
+	for (size_t i = from; i < to && i < f->njobs && !c->io_failed; i++) {
+		mdx_err_clear(&e);
+		f->jobs[i].pending++; /* held until its requests are queued */
+		if (f->p->start(f, &f->jobs[i], &e) < 0 && !c->io_failed)
+			job_fail(f, &f->jobs[i], &e);
+		job_done(f, &f->jobs[i]);
+	}
+	if (f->h != NULL && !c->io_failed) {
+		mdx_err_clear(&e);
+		if (mdx_http_run(f->h, &e) < 0 && !c->io_failed && !f->spent) {
+			if (f->hooks.stop != NULL && *f->hooks.stop)
+				return 1;
+			progress_clear(f);
+			mdx_log_err("error", &e);
+			c->whole_status = mdx_exit_for(e.code);
+			return -1;
+		}
+	}
+	return c->io_failed ? -1 : 0;
+}
+
+void
+fetch_stats(const struct fetch *f, struct mdx_http_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (f->h != NULL)
+		mdx_http_stats(f->h, st);
+}
+
+long
+fetch_retry_after(const struct fetch *f)
+{
+	return f->retry_after_ms;
+}
+
+void
+fetch_close(struct fetch *f)
+{
+	if (f == NULL)
+		return;
+	if (f->shown) {
+		progress(f, 1);
+		fputc('\n', stderr);
+	}
+	mdx_http_free(f->h);
+	extract_symbols_release(&f->syms);
+	extract_marks_release(&f->marks);
+	mdx_free(f->sorted);
+	mdx_free(f->jobs);
+	mdx_free(f->base);
+	if (f->key != NULL)
+		explicit_bzero(f->key, strlen(f->key));
+	if (f->key_esc != NULL)
+		explicit_bzero(f->key_esc, strlen(f->key_esc));
+	mdx_free(f->key);
+	mdx_free(f->key_esc);
+	mdx_free(f);
+}
+
 int
 fetch_run(struct extract_ctx *c, const struct fetch_provider *p,
 	  char **operands, int n)
 {
-	struct fetch f = {0};
+	struct fetch *f;
 	struct mdx_http_stats st;
 	struct mdx_err e;
 	int ret = -1;
 
-	f.c = c;
-	f.p = p;
-	f.started = mdx_mono_ms();
-	if ((c->whole_status = setup(&f, operands, n)) != 0)
-		goto out;
+	if ((f = fetch_open(c, p, operands, n, NULL)) == NULL)
+		return -1;
 	if (p->prepare != NULL) {
 		mdx_err_clear(&e);
-		if (p->prepare(&f, &e) < 0) {
+		if (p->prepare(f, &e) < 0) {
 			/* the run cannot start: every symbol fails */
 			if (!c->io_failed) {
 				mdx_log_err("error", &e);
-				for (size_t i = 0; i < f.njobs; i++)
-					mdx_run_fail(c->run, f.jobs[i].name);
+				for (size_t i = 0; i < f->njobs; i++)
+					mdx_run_fail(c->run, f->jobs[i].name);
 				c->whole_status = mdx_exit_for(e.code);
 			}
 			goto stats;
 		}
 	}
-	progress(&f, 1);
-	for (size_t i = 0; i < f.njobs && !c->io_failed; i++) {
-		mdx_err_clear(&e);
-		f.jobs[i].pending++; /* held until its requests are queued */
-		if (p->start(&f, &f.jobs[i], &e) < 0 && !c->io_failed)
-			job_fail(&f, &f.jobs[i], &e);
-		job_done(&f, &f.jobs[i]);
-	}
-	ret = 0;
-	if (f.h != NULL && !c->io_failed) {
-		mdx_err_clear(&e);
-		if (mdx_http_run(f.h, &e) < 0 && !c->io_failed && !f.spent) {
-			progress_clear(&f);
-			mdx_log_err("error", &e);
-			c->whole_status = mdx_exit_for(e.code);
-			ret = -1;
-		}
-	}
+	ret = fetch_pass(f, 0, f->njobs) < 0 ? -1 : 0;
 stats:
-	if (f.h != NULL) {
-		mdx_http_stats(f.h, &st);
+	if (f->h != NULL) {
+		fetch_stats(f, &st);
 		c->run->requests = st.requests;
 		c->run->retries = st.retries;
 		c->run->bytes = st.bytes;
 	}
 	if (c->io_failed)
 		ret = -1;
-	if (f.shown) {
-		progress(&f, 1);
-		fputc('\n', stderr);
-	}
-out:
-	mdx_http_free(f.h);
-	extract_symbols_release(&f.syms);
-	extract_marks_release(&f.marks);
-	mdx_free(f.sorted);
-	mdx_free(f.jobs);
-	mdx_free(f.base);
-	if (f.key != NULL)
-		explicit_bzero(f.key, strlen(f.key));
-	if (f.key_esc != NULL)
-		explicit_bzero(f.key_esc, strlen(f.key_esc));
-	mdx_free(f.key);
-	mdx_free(f.key_esc);
+	fetch_close(f);
 	return ret;
 }

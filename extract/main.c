@@ -112,10 +112,20 @@ operate(int argc, char **argv)
 			"alphavantage, csv, polygon, sec, yahoo)",
 			o.provider);
 	}
+	if (o.follow && prov->http == NULL)
+		return mdx_usage_error("-p %s: --follow: follow mode asks an "
+				       "HTTP provider again and again",
+				       o.provider);
 	mdx_run_start(&run, "mdx-extract", argc, argv, secret_opts);
 	c.o = &o;
 	c.run = &run;
 	c.out = stdout;
+	if (o.follow) { /* follow.c writes its run records */
+		status = follow_run(&c, prov->http, argv + optind,
+				    argc - optind);
+		mdx_run_release(&run);
+		return status;
+	}
 	rc = prov->http != NULL
 		     ? fetch_run(&c, prov->http, argv + optind, argc - optind)
 		     : prov->run(&c, argv + optind, argc - optind);

@@ -31,6 +31,8 @@ static const char synopsis[] =
 	"                   [--max-time S] [--overlap N] [--rate N/min] "
 	"[--retries N]\n"
 	"                   [--retry-base MS] [--since FILE | -]\n"
+	"                   [--follow [--every DURATION] "
+	"[--report-every DURATION]]\n"
 	"                   [--symbols-file FILE] [--to DATE] "
 	"[--user-agent UA]\n"
 	"                   [--what bars|profile|actions] [SYMBOL ... | -]\n"
@@ -46,6 +48,9 @@ static const struct mdx_help help[] = {
 	{"--basis traded|split", "CSV: the basis of the file's prices"},
 	{"--basis-as-of DATE", "CSV: the date a split basis is as of"},
 	{"--dry-run", "print the first request of each symbol, send none"},
+	{"--every DURATION",
+	 "--follow: from pass to pass (60s; 500ms, 1m, 2h)"},
+	{"--follow", "ask again every --every, write new or changed bars"},
 	{"--from WHEN", "bars from WHEN (a date or a time; inclusive)"},
 	{"--grouped", "Polygon: grouped daily bars, a request a session day"},
 	{"-h, --help", "print this help and exit"},
@@ -58,9 +63,10 @@ static const struct mdx_help help[] = {
 	 "csv (default), yahoo, alphavantage, polygon or sec"},
 	{"-q, --quiet", "errors only, no progress line"},
 	{"--rate N/min", "requests a minute (or N/s, N/h; 0: no limit)"},
+	{"--report-every DURATION", "--follow: a run record this often (5m)"},
 	{"--retries N", "retries of a request, 0 to 100 (default 3)"},
 	{"--retry-base MS", "the first retry's longest wait (default 500)"},
-	{"--since FILE|-", "Yahoo: each symbol from its bookmark in FILE"},
+	{"--since FILE|-", "Yahoo, Polygon: each symbol from its bookmark"},
 	{"--overlap N", "--since: ask again for the last N bars (1)"},
 	{"--symbol SYM", "CSV: the symbol of files without a symbol column"},
 	{"--symbols-file FILE", "symbols to ask for, one a line"},
@@ -105,6 +111,9 @@ enum {
 	OPT_UA,
 	OPT_SINCE,
 	OPT_OVERLAP,
+	OPT_FOLLOW,
+	OPT_EVERY,
+	OPT_REPORTEVERY,
 };
 
 static const struct option longopts[] = {
@@ -115,6 +124,8 @@ static const struct option longopts[] = {
 	{"basis", required_argument, NULL, OPT_BASIS},
 	{"basis-as-of", required_argument, NULL, OPT_BASISASOF},
 	{"dry-run", no_argument, NULL, OPT_DRYRUN},
+	{"every", required_argument, NULL, OPT_EVERY},
+	{"follow", no_argument, NULL, OPT_FOLLOW},
 	{"from", required_argument, NULL, OPT_FROM},
 	{"grouped", no_argument, NULL, OPT_GROUPED},
 	{"help", no_argument, NULL, 'h'},
@@ -126,6 +137,7 @@ static const struct option longopts[] = {
 	{"provider", required_argument, NULL, 'p'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"rate", required_argument, NULL, OPT_RATE},
+	{"report-every", required_argument, NULL, OPT_REPORTEVERY},
 	{"retries", required_argument, NULL, OPT_RETRIES},
 	{"retry-base", required_argument, NULL, OPT_RETRYBASE},
 	{"since", required_argument, NULL, OPT_SINCE},
@@ -185,6 +197,25 @@ when_opt(const char *opt, const char *s, const char *tz, int64_t *ms,
 		return 0;
 	if (extract_when_parse(s, tz, ms, day, is_time, &e)) {
 		mdx_log("error", "%s: %s", opt, e.text);
+		return -1;
+	}
+	return 0;
+}
+
+/* --every, --report-every: a duration (mdx_duration_parse) of at least
+ * min ms; -1 (reported) when it is not */
+static int
+duration_opt(const char *opt, const char *val, int64_t min, int64_t *ms)
+{
+	struct mdx_err e;
+
+	if (mdx_duration_parse(val, ms, &e) < 0) {
+		mdx_usage_error("%s: %s", opt, e.text);
+		return -1;
+	}
+	if (*ms < min) {
+		mdx_usage_error("%s: '%.32s' is shorter than %lld ms", opt, val,
+				(long long)min);
 		return -1;
 	}
 	return 0;
@@ -280,6 +311,19 @@ one_opt(int ch, const char *arg, struct extract_opts *o, int *logfmt,
 	case OPT_SINCE:
 		o->since = arg;
 		return 0;
+	case OPT_FOLLOW:
+		o->follow = 1;
+		return 0;
+	case OPT_EVERY:
+		o->has_every = 1;
+		return duration_opt("--every", arg, 50, &o->every_ms)
+			       ? MDX_EXIT_USAGE
+			       : 0;
+	case OPT_REPORTEVERY:
+		o->has_every = 1;
+		return duration_opt("--report-every", arg, 0, &o->report_ms)
+			       ? MDX_EXIT_USAGE
+			       : 0;
 	case OPT_OVERLAP:
 		if (whole("--overlap", arg, 0, 1000, &n))
 			return MDX_EXIT_USAGE;
@@ -396,6 +440,8 @@ extract_opts_parse(int argc, char **argv, struct extract_opts *o)
 	o->adjusted = -1;
 	o->basis = EXTRACT_BASIS_UNKNOWN;
 	o->overlap = 1;
+	o->every_ms = 60000;
+	o->report_ms = 300000;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":hj:p:qVv", longopts, NULL)) !=
 	       -1) {
@@ -413,6 +459,9 @@ extract_opts_parse(int argc, char **argv, struct extract_opts *o)
 	if (o->has_from && o->has_to && o->from_ms > o->to_ms) {
 		return mdx_usage_error("--from is after --to");
 	}
+	if (o->has_every && !o->follow)
+		return mdx_usage_error(
+			"--every and --report-every apply to --follow only");
 	/* a progress line would garble JSON diagnostics */
 	o->progress = verbosity >= 0 && logfmt == MDX_LOG_HUMAN &&
 		      isatty(fileno(stderr));

@@ -17,7 +17,9 @@
  * never sent to a host that a response body names) and the key is added
  * back.  Polygon's own 429 is retried; 403 (plan) and 404 are permanent.
  * The answer is taken to be the range asked for: no bar is dropped as out
- * of range.
+ * of range.  A --since (or --follow) bookmark asks intraday bars from its
+ * instant, {from} as epoch ms (Polygon takes a date or a millisecond
+ * timestamp there), daily and longer bars from its date.
  *
  * Basis (BASIS-SPEC.md): bars are asked for as traded (adjusted=false;
  * --adjusted asks adjusted=true), and the answer's own "adjusted" field
@@ -50,6 +52,10 @@ p_check(const struct extract_opts *o, struct mdx_err *e)
 	if (o->grouped && !o->has_from)
 		return mdx_err_set(e, MDX_EUSAGE,
 				   "--grouped needs --from (and --to)");
+	if (o->grouped && o->since != NULL)
+		return mdx_err_set(e, MDX_EUSAGE,
+				   "--since: bookmarks are a symbol's, "
+				   "--grouped asks by date");
 	return 0;
 }
 
@@ -100,7 +106,7 @@ p_start(struct fetch *f, struct fetch_job *j, struct mdx_err *e)
 	const struct extract_opts *o = fetch_ctx(f)->o;
 	const char *key = fetch_key(f);
 	const char *adj = o->adjusted == 1 ? "true" : "false";
-	char sym[3 * MDX_SYMBOL_MAX + 1], d1[MDX_DATE_LEN], d2[MDX_DATE_LEN];
+	char sym[3 * MDX_SYMBOL_MAX + 1], d1[24], d2[MDX_DATE_LEN];
 	int32_t to = o->has_to ? (int32_t)(o->to_ms / MDX_MS_PER_DAY)
 			       : fetch_today();
 	int32_t from = o->has_from ? (int32_t)(o->from_ms / MDX_MS_PER_DAY)
@@ -153,6 +159,12 @@ p_start(struct fetch *f, struct fetch_job *j, struct mdx_err *e)
 				 sym, d1, d2, key);
 	}
 	span(o->interval, &n, &unit);
+	/* a bookmark (--since, --follow): intraday bars from its instant,
+	 * which {from} takes as epoch ms; others from its date */
+	if (j->has_since && mdx_interval_intraday(o->interval))
+		snprintf(d1, sizeof(d1), "%lld", (long long)j->since_ms);
+	else if (j->has_since)
+		mdx_date_format(j->since_day, d1);
 	return fetch_get(f, j, P_AGGS, e,
 			 "/v2/aggs/ticker/%s/range/%d/%s/%s/%s?adjusted=%s"
 			 "&sort=asc&limit=50000&apiKey=%s",
@@ -474,4 +486,5 @@ const struct fetch_provider polygon_provider = {
 	.start = p_start,
 	.classify = NULL,
 	.parse = p_parse,
+	.since = 1,
 };

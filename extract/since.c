@@ -237,17 +237,30 @@ extract_mark_since(const struct extract_opts *o, int64_t last_ms,
 	return 0;
 }
 
+static int64_t now = -1; /* extract_now_ms(), once asked */
+static int now_fixed;	 /* it is $MDX_EXTRACT_NOW */
+
 int64_t
 extract_now_ms(void)
 {
-	static int64_t now = -1;
 	const char *s;
 
 	if (now < 0) {
 		s = getenv("MDX_EXTRACT_NOW");
-		if (s == NULL || *s == '\0' ||
-		    mdx_rfc3339_parse(s, &now, NULL) < 0)
+		if (s != NULL && *s != '\0' &&
+		    mdx_rfc3339_parse(s, &now, NULL) == 0)
+			now_fixed = 1;
+		else
 			now = mdx_now_ms();
 	}
 	return now;
+}
+
+void
+extract_now_advance(void)
+{
+	if (!now_fixed) {
+		now = -1;
+		(void)extract_now_ms();
+	}
 }

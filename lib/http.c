@@ -328,6 +328,7 @@ mdx_http_opts_init(struct mdx_http_opts *o)
 	o->backoff_base_ms = 500;
 	o->backoff_cap_ms = 30000;
 	o->seed = 0;
+	o->stop = NULL;
 }
 
 static int
@@ -1276,6 +1277,8 @@ mdx_http_run(struct mdx_http *h, struct mdx_err *e)
 	for (;;) {
 		int64_t now = mono_us();
 
+		if (h->o.stop != NULL && *h->o.stop)
+			goto signalled;
 		promote_due(h, now);
 		if (start_ready(h, now) < 0)
 			goto stopped;
@@ -1307,6 +1310,10 @@ curl_failed:
 	goto out;
 stopped:
 	mdx_err_set(e, MDX_EIO, "stopped by a completion callback");
+	cancel_all(h);
+	goto out;
+signalled:
+	mdx_err_set(e, MDX_EIO, "stopped by a signal");
 	cancel_all(h);
 out:
 	return ret;

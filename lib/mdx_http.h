@@ -32,6 +32,7 @@
 #ifndef MDX_HTTP_H
 #define MDX_HTTP_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -87,6 +88,9 @@ struct mdx_http_opts {
 				    server's Retry-After says so [30000] */
 	uint64_t seed;		 /* jitter PRNG seed; 0 = from clock and
 				    pid [0] */
+	const volatile sig_atomic_t *stop; /* borrowed, or NULL: a flag (set
+				    by a signal handler) that ends
+				    mdx_http_run() early, see there [NULL] */
 };
 
 /*
@@ -228,7 +232,13 @@ int mdx_http_add(struct mdx_http *h, const struct mdx_http_req *req,
  * stop the others.  Returns 0 when all are done, or -1 with e set when
  * the run could not go on (MDX_EIO with libcurl's reason, MDX_ENOMEM) or
  * a done callback returned -1 (MDX_EIO "stopped by a completion
- * callback"); the client can be used again after either.
+ * callback"); the client can be used again after either.  When the
+ * options' stop flag is set, the run ends at its next wake-up: at once
+ * when a signal with a handler interrupted its wait (poll(2) returns
+ * EINTR), else within the longest single wait, 1 s; what is left is
+ * cancelled (the done callbacks see MDX_EIO "cancelled", transfers in
+ * flight are aborted) and -1 is returned with MDX_EIO "stopped by a
+ * signal".
  */
 int mdx_http_run(struct mdx_http *h, struct mdx_err *e);
 

@@ -131,4 +131,13 @@ int64_t mdx_now_ms(void);
 /* A monotonic clock in ms, for durations and rate limits. */
 int64_t mdx_mono_ms(void);
 
+/*
+ * Parse a duration given on a command line: a number (decimals allowed)
+ * and a unit, "500ms", "30s", "1.5s", "1m" (or "min"), "2h"; a bare number
+ * is seconds.  Returns 0 with *ms set (rounded to the nearest ms; at most
+ * 30 days), or -1 with e set (MDX_EUSAGE; the text names what is
+ * accepted).
+ */
+int mdx_duration_parse(const char *s, int64_t *ms, struct mdx_err *e);
+
 #endif

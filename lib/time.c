@@ -568,3 +568,31 @@ mdx_mono_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+int
+mdx_duration_parse(const char *s, int64_t *ms, struct mdx_err *e)
+{
+	static const struct {
+		const char *unit;
+		double ms;
+	} units[] = {{"", 1000},   {"ms", 1},	   {"s", 1000},	  {"sec", 1000},
+		     {"m", 60000}, {"min", 60000}, {"h", 3600000}};
+	size_t n = strspn(s, "0123456789.");
+	char *end = NULL;
+	double v;
+
+	/* digits and a point only: no sign, blank, exponent, hex, inf */
+	errno = 0;
+	v = n > 0 ? strtod(s, &end) : -1;
+	if (n > 0 && errno == 0 && end == s + n && isfinite(v) && v >= 0)
+		for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++)
+			if (strcmp(end, units[i].unit) == 0 &&
+			    v * units[i].ms <= 30.0 * 86400000) {
+				*ms = (int64_t)llround(v * units[i].ms);
+				return 0;
+			}
+	return mdx_err_set(e, MDX_EUSAGE,
+			   "'%.32s' is not a duration such as 500ms, 30s, 1m "
+			   "or 2h (at most 30 days)",
+			   s);
+}

@@ -141,8 +141,10 @@ status "a bookmark without a time" 65 ex -p yahoo --interval 1m --since "$T/bad"
 eq "bad bookmark: file and line" "$(cat "$T/.err")" "mdx-extract: --since: $T/bad:1: not a bar with a valid symbol and a time (ts or t)"
 status "--since a missing file" 66 ex -p yahoo --since "$T/none"
 status "--since - with the symbols' '-'" 2 ex -p yahoo --since - - </dev/null
-status "--since for another provider" 2 ex -p polygon --since "$T/marks"
-eq "--since polygon: said so" "$(cat "$T/.err")" "mdx-extract: -p polygon: --since: not supported by this provider yet"
+status "polygon --since (dry run)" 0 ex -p polygon --interval 1m --since "$T/marks" --dry-run
+eq "polygon --since: {from} the bookmark less a bar, in epoch ms" "$(grep -o 'range/1/minute/[0-9]*/' "$T/.out")" "range/1/minute/1727899080000/"
+status "--since for another provider" 2 ex -p alphavantage --since "$T/marks"
+eq "--since alphavantage: said so" "$(cat "$T/.err")" "mdx-extract: -p alphavantage: --since: not supported by this provider yet"
 status "--since with --what actions" 2 ex -p yahoo --what actions --since "$T/marks"
 status "--since with no bookmark of the interval and no symbol" 2 ex -p yahoo --interval 1h --since "$T/marks"
 

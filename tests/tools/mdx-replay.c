@@ -4,6 +4,19 @@
  *
  *	mdx-replay [--port N] --routes FILE [--latency-ms N] [--log FILE]
  *	    [--port-file FILE] [--rate-limit N/S] [--ignore-param NAME ...]
+ *	    [--outage START_MS:DURATION_MS ...] [--clock INSTANT [--speed N]]
+ *
+ * --outage START_MS:DURATION_MS makes the provider go down: every request
+ * that arrives from START_MS to START_MS + DURATION_MS after the first
+ * request of the server (whatever its route) is answered 503 with a small
+ * JSON error body ("mdx-replay: injected outage") and log KIND "outage";
+ * given up to 8 times for several outages.  Scripts, --rate-limit and
+ * routes are not consulted (a script's steps are not used up).
+ *
+ * --clock INSTANT (RFC 3339) starts a virtual clock at INSTANT when the
+ * server starts, running --speed N times as fast as the real one (default
+ * 1; decimals allowed): the "now" of routes with the live option, which
+ * replay a recorded day as it happened (see live below).
  *
  * --rate-limit N/S makes the server a provider with a quota: a request
  * that arrives when N requests were admitted in the last S seconds (a
@@ -46,6 +59,21 @@
  *				then carries the day it was recorded, not
  *				today's (libmicrohttpd's own Date is left
  *				out when a route names one)
+ *		live		(needs --clock) answer what the provider would
+ *				have answered at the virtual now, from the
+ *				recorded body of a whole day: of a Yahoo chart
+ *				body (chart.result[0]) the bars whose
+ *				timestamp is from period1 and before period2
+ *				and has begun by now (every array of
+ *				indicators.quote[0] and indicators.adjclose[0]
+ *				cut alike); of a Polygon aggregates body
+ *				(results[]) the bars whose t has begun by now
+ *				and, where the path's {from}/{to} are epoch ms,
+ *				lies from {from} to {to} (resultsCount and count
+ *				follow); the Date header is the virtual now.
+ *				The recorded values are served as they are: the
+ *				last bar is the one still open at now, with its
+ *				final values.  Log KIND "live"
  *		maxspan=S	as Yahoo's chart API for an intraday interval:
  *				a request whose period2 - period1 is over S
  *				seconds is answered 422 with Yahoo's error
@@ -78,8 +106,8 @@
  * MS is CLOCK_MONOTONIC in ms with three decimals (the same clock as the
  * client's mdx_mono_ms), CONN a number per TCP connection, TARGET the raw
  * request target, STATUS the status answered (0 for a drop), KIND one of
- * route, gzip, fault, drop, stall, noroute, limited, span.  The line is written
- *when the request arrives, before any delay.
+ * route, gzip, fault, drop, stall, noroute, limited, span, outage, live.
+ * The line is written when the request arrives, before any delay.
  *
  * One thread per connection, so delays and stalls of one connection never
  * hold up another.  libmicrohttpd's own error log is off: drops and stalls
@@ -111,6 +139,7 @@
 #include <microhttpd.h>
 
 #include "mdx_alloc.h"
+#include "mdx_time.h"
 
 #define MAX_STEPS 64
 #define MAX_IGNORE 32
@@ -150,6 +179,7 @@ struct route {
 	char *date;	      /* owned: recorded Date header, or NULL */
 	long delay_ms;	      /* per-route delay */
 	long maxspan_s;	      /* maxspan option, 0: none */
+	int live;	      /* live option: cut to the virtual now */
 	struct step *steps;   /* owned: the script, repeats expanded */
 	int nsteps;	      /* steps in the script */
 	long hits;	      /* requests seen (under lock) */
@@ -176,6 +206,15 @@ static double limit_ms;	 /* ... in this window; 0: no limit */
 static double *admitted; /* ring of the last limit_n admission times */
 static long nadmitted;	 /* entries used in admitted */
 static long iadmitted;	 /* next slot of admitted */
+#define MAX_OUTAGES 8
+static struct {
+	double start_ms, end_ms; /* after the first request */
+} outages[MAX_OUTAGES];
+static int noutages;
+static double first_ms = -1; /* arrival of the first request (under lock) */
+static int64_t clock_ms = INT64_MIN; /* --clock: virtual now at start */
+static double clock_speed = 1;	     /* --speed */
+static double clock_mono;	     /* mono_ms() when the clock started */
 
 static double
 mono_ms(void)
@@ -508,6 +547,8 @@ routes_load(const char *file)
 						   100L * 366 * 86400, where);
 			else if (strcmp(opt, "gzip") == 0)
 				r->gzip = 1;
+			else if (strcmp(opt, "live") == 0)
+				r->live = 1;
 			else if (strcmp(opt, "chunked") == 0)
 				r->chunked = 1;
 			else if (strncmp(opt, "location=", 9) == 0) {
@@ -531,6 +572,8 @@ routes_load(const char *file)
 				blob_subst(&r->steps[i].body);
 		if (r->gzip)
 			gzip_stored(&r->body, &r->gz);
+		if (r->live && clock_ms == INT64_MIN)
+			errx(2, "%s: live needs --clock", where);
 		*tail = r;
 		tail = &r->next;
 	}
@@ -685,6 +728,162 @@ over_span(const struct route *r, const char *target, char *buf, size_t n)
 	return 1;
 }
 
+/* ---- the virtual clock and live answers ---- */
+
+/* --clock's now, epoch ms */
+static int64_t
+virtual_now_ms(void)
+{
+	return clock_ms + (int64_t)((mono_ms() - clock_mono) * clock_speed);
+}
+
+/* keep the entries of array a whose flag in keep[] is set */
+static void
+array_cut(json_t *a, const unsigned char *keep, size_t n)
+{
+	if (!json_is_array(a) || json_array_size(a) != n)
+		return;
+	for (size_t i = n; i-- > 0;)
+		if (!keep[i])
+			json_array_remove(a, i);
+}
+
+/* every array member of object o cut by keep[] */
+static void
+arrays_cut(json_t *o, const unsigned char *keep, size_t n)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach (o, k, v)
+		array_cut(v, keep, n);
+}
+
+/* the epoch ms of a path segment {from} or {to}, or -1 (a date) */
+static long long
+path_ms(const char *seg, size_t n)
+{
+	long long v = 0;
+
+	if (n < 10 || n > 16)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (seg[i] < '0' || seg[i] > '9')
+			return -1;
+		v = v * 10 + (seg[i] - '0');
+	}
+	return v;
+}
+
+/* Polygon's /v2/aggs/ticker/{sym}/range/{n}/{unit}/{from}/{to}: from, to */
+static void
+aggs_range(const char *target, long long *from, long long *to)
+{
+	size_t n = strcspn(target, "?");
+	const char *seg[2] = {NULL, NULL};
+	size_t len[2] = {0, 0};
+	size_t end = n;
+
+	*from = *to = -1;
+	for (int k = 1; k >= 0; k--) {
+		size_t b = end;
+
+		while (b > 0 && target[b - 1] != '/')
+			b--;
+		seg[k] = target + b;
+		len[k] = end - b;
+		if (b == 0)
+			return;
+		end = b - 1;
+	}
+	*from = path_ms(seg[0], len[0]);
+	*to = path_ms(seg[1], len[1]);
+}
+
+/*
+ * The body of a live route at the virtual now: a new string (mdx_free), or
+ * NULL when the body is neither a Yahoo chart nor Polygon aggregates (then
+ * served whole).
+ */
+static char *
+live_body(const struct route *r, const char *target, int64_t now)
+{
+	json_t *root = json_loadb(r->body.data, r->body.len, 0, NULL);
+	json_t *res, *ts, *ind, *a;
+	unsigned char *keep = NULL;
+	long long p1 = LLONG_MIN, p2 = LLONG_MAX, from, to;
+	size_t n, i, kept = 0;
+	char *out = NULL;
+
+	if (root == NULL)
+		return NULL;
+	res = json_array_get(
+		json_object_get(json_object_get(root, "chart"), "result"), 0);
+	if (json_is_object(res)) {
+		ts = json_object_get(res, "timestamp");
+		n = json_array_size(ts);
+		if ((keep = mdx_calloc(n + 1, 1)) == NULL)
+			goto out;
+		query_num(target, "period1", &p1);
+		query_num(target, "period2", &p2);
+		for (i = 0; i < n; i++) {
+			long long t = (long long)json_number_value(
+				json_array_get(ts, i));
+
+			keep[i] = t >= p1 && t < p2 && t * 1000 <= now;
+		}
+		ind = json_object_get(res, "indicators");
+		json_array_foreach (json_object_get(ind, "quote"), i, a)
+			arrays_cut(a, keep, n);
+		json_array_foreach (json_object_get(ind, "adjclose"), i, a)
+			arrays_cut(a, keep, n);
+		array_cut(ts, keep, n);
+		if (json_array_size(ts) == 0)
+			json_object_del(res, "timestamp"); /* as Yahoo: none */
+	} else if (json_is_array(a = json_object_get(root, "results"))) {
+		aggs_range(target, &from, &to);
+		for (i = json_array_size(a); i-- > 0;) {
+			long long t = (long long)json_number_value(
+				json_object_get(json_array_get(a, i), "t"));
+
+			if (t > now || (from >= 0 && t < from) ||
+			    (to >= 0 && t > to))
+				json_array_remove(a, i);
+		}
+		kept = json_array_size(a);
+		if (json_object_get(root, "resultsCount") != NULL)
+			json_object_set_new(root, "resultsCount",
+					    json_integer((json_int_t)kept));
+		if (json_object_get(root, "count") != NULL)
+			json_object_set_new(root, "count",
+					    json_integer((json_int_t)kept));
+	} else {
+		goto out;
+	}
+	out = json_dumps(root, JSON_COMPACT);
+out:
+	mdx_free(keep);
+	json_decref(root);
+	return out;
+}
+
+/* is a request arriving at t inside an --outage? */
+static int
+in_outage(double t)
+{
+	double since;
+
+	pthread_mutex_lock(&lock);
+	if (first_ms < 0)
+		first_ms = t;
+	since = t - first_ms;
+	pthread_mutex_unlock(&lock);
+	for (int i = 0; i < noutages; i++)
+		if (since >= outages[i].start_ms && since < outages[i].end_ms)
+			return 1;
+	return 0;
+}
+
 static void
 log_line(struct MHD_Connection *c, const char *method, const char *target,
 	 int status, const char *kind, double t)
@@ -775,6 +974,17 @@ accepts_gzip(struct MHD_Connection *c)
 	return 0;
 }
 
+/* the HTTP-date of the instant ms (epoch ms UTC) */
+static void
+http_date_at(int64_t ms, char *buf, size_t size)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
 static void
 http_date(long ahead_s, char *buf, size_t size)
 {
@@ -795,7 +1005,8 @@ answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	struct route *r;
 	const struct step *s = NULL;
 	const char *kind = "route", *type = "application/json";
-	char *echo = NULL, fault[96], date[64], span[512];
+	char *echo = NULL, *live = NULL, fault[96], date[64], span[512];
+	const char *live_date = NULL;
 	const void *data = NULL;
 	size_t len = 0;
 	long hit = 0;
@@ -813,6 +1024,22 @@ answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	if (*upload_size != 0) {
 		*upload_size = 0; /* a request body is read and ignored */
 		return MHD_YES;
+	}
+	if (noutages > 0 && in_outage(t)) {
+		static const char msg[] = "{\"status\":\"ERROR\",\"error\":"
+					  "\"mdx-replay: injected outage\"}";
+
+		log_line(c, method, rq->target, 503, "outage", t);
+		nap(latency_ms);
+		resp = MHD_create_response_from_buffer(
+			sizeof(msg) - 1, (void *)msg, MHD_RESPMEM_PERSISTENT);
+		if (resp == NULL)
+			return MHD_NO;
+		MHD_add_response_header(resp, "Content-Type",
+					"application/json");
+		ret = MHD_queue_response(c, 503, resp);
+		MHD_destroy_response(resp);
+		return ret;
 	}
 	if (limit_ms > 0) {
 		double wait = 0;
@@ -936,6 +1163,16 @@ answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 			return MHD_NO;
 		data = echo;
 		len = strlen(echo);
+	} else if (r->live) {
+		int64_t now = virtual_now_ms();
+
+		if ((live = live_body(r, rq->target, now)) != NULL) {
+			data = live;
+			len = strlen(live);
+		}
+		kind = "live";
+		http_date_at(now, date, sizeof(date));
+		live_date = date;
 	} else if (r->gzip && accepts_gzip(c)) {
 		kind = "gzip";
 		data = r->gz.data;
@@ -970,13 +1207,16 @@ answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		}
 	}
 	MHD_add_response_header(resp, "Content-Type", type);
-	if (r->date != NULL)
+	if (live_date != NULL)
+		MHD_add_response_header(resp, "Date", live_date);
+	else if (r->date != NULL)
 		MHD_add_response_header(resp, "Date", r->date);
 	ret = MHD_queue_response(c, (unsigned int)status, resp);
 	MHD_destroy_response(resp);
 out:
 	if (echo != NULL)
 		mdx_free(echo); /* json_dumps allocates through the seam */
+	mdx_free(live);
 	return ret;
 }
 
@@ -1070,7 +1310,9 @@ usage(void)
 		"usage: mdx-replay [--port N] --routes FILE [--latency-ms N] "
 		"[--log FILE]\n"
 		"                  [--port-file FILE] [--rate-limit N/S] "
-		"[--ignore-param NAME ...]\n");
+		"[--ignore-param NAME ...]\n"
+		"                  [--outage START_MS:DURATION_MS ...] "
+		"[--clock INSTANT [--speed N]]\n");
 	exit(2);
 }
 
@@ -1078,13 +1320,16 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
+		{"clock", required_argument, NULL, 'c'},
 		{"ignore-param", required_argument, NULL, 'i'},
 		{"latency-ms", required_argument, NULL, 'L'},
 		{"log", required_argument, NULL, 'l'},
+		{"outage", required_argument, NULL, 'o'},
 		{"port", required_argument, NULL, 'p'},
 		{"port-file", required_argument, NULL, 'P'},
 		{"rate-limit", required_argument, NULL, 'R'},
 		{"routes", required_argument, NULL, 'r'},
+		{"speed", required_argument, NULL, 's'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -1096,9 +1341,42 @@ main(int argc, char *argv[])
 	int ch, fd, sig;
 
 	mdx_alloc_init();
-	while ((ch = getopt_long(argc, argv, "hi:L:l:p:P:R:r:", longopts,
+	while ((ch = getopt_long(argc, argv, "c:hi:L:l:o:p:P:R:r:s:", longopts,
 				 NULL)) != -1) {
 		switch (ch) {
+		case 'c':
+			if (mdx_rfc3339_parse(optarg, &clock_ms, NULL) < 0)
+				errx(2,
+				     "--clock: '%s' is not an RFC 3339 instant",
+				     optarg);
+			break;
+		case 'o': {
+			char *colon = strchr(optarg, ':');
+
+			if (colon == NULL || noutages == MAX_OUTAGES)
+				errx(2,
+				     "--outage: expected START_MS:DURATION_MS "
+				     "(at most %d)",
+				     MAX_OUTAGES);
+			*colon = '\0';
+			outages[noutages].start_ms =
+				(double)num(optarg, 0, 86400000, "--outage");
+			outages[noutages].end_ms =
+				outages[noutages].start_ms +
+				(double)num(colon + 1, 0, 86400000, "--outage");
+			noutages++;
+			break;
+		}
+		case 's': {
+			char *end;
+
+			errno = 0;
+			clock_speed = strtod(optarg, &end);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    !(clock_speed > 0) || clock_speed > 1e6)
+				errx(2, "--speed: bad number '%s'", optarg);
+			break;
+		}
 		case 'i':
 			if (nignore == MAX_IGNORE)
 				errx(2, "too many --ignore-param");
@@ -1150,6 +1428,7 @@ main(int argc, char *argv[])
 	routes_load(routes_file);
 	if (log_file != NULL && (logfp = fopen(log_file, "a")) == NULL)
 		err(1, "%s", log_file);
+	clock_mono = mono_ms();
 	d = MHD_start_daemon(
 		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD, 0,
 		NULL, NULL, answer, NULL, MHD_OPTION_LISTEN_SOCKET, fd,

@@ -124,6 +124,41 @@ year_range(void)
 	T_EQ_INT(ms, 1672722000000LL);
 }
 
+/* --every, --report-every: one duration parser (mdx_time.h) */
+static void
+durations(void)
+{
+	static const struct {
+		const char *s;
+		long long ms; /* -1: refused */
+	} t[] = {
+		{"500ms", 500},	 {"30s", 30000},
+		{"1m", 60000},	 {"1min", 60000},
+		{"2h", 7200000}, {"1.5s", 1500},
+		{"60", 60000},	 {"0.25", 250},
+		{"0s", 0},	 {"30d", -1},
+		{"-1s", -1},	 {"+1s", -1},
+		{" 1s", -1},	 {"1 s", -1},
+		{"1e3ms", -1},	 {"0x10s", -1},
+		{"inf", -1},	 {"", -1},
+		{"s", -1},	 {"1sec", 1000},
+		{"721h", -1},	 {"720h", 2592000000LL},
+	};
+	struct mdx_err e;
+	int64_t ms;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++) {
+		int rc = mdx_duration_parse(t[i].s, &ms, &e);
+
+		T_EQ_INT(rc, t[i].ms < 0 ? -1 : 0);
+		if (rc == 0)
+			T_EQ_INT(ms, t[i].ms);
+	}
+	T_EQ_INT(mdx_duration_parse("5x", &ms, &e), -1);
+	T_EQ_STR(e.text, "'5x' is not a duration such as 500ms, 30s, 1m or "
+			 "2h (at most 30 days)");
+}
+
 static void
 zones(void)
 {
@@ -688,6 +723,7 @@ main(void)
 	T_RUN(date_parse);
 	T_RUN(rfc3339);
 	T_RUN(zones);
+	T_RUN(durations);
 	T_RUN(symbols_intervals);
 	T_RUN(provider_symbols);
 	T_RUN(format_matches_jansson);

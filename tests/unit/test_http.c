@@ -21,6 +21,7 @@
 #endif
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1179,6 +1180,76 @@ test_stop(void)
 	}
 }
 
+static volatile sig_atomic_t stop_flag;
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+/*
+ * The options' stop flag, set by a signal handler while a request waits
+ * for a slow answer (the route's delay 200 ms, made 5 s with
+ * --latency-ms on the server of this case): the run ends at once, the
+ * request in flight is aborted and its callback says "cancelled", and the
+ * client can be used again.
+ */
+static void
+test_stop_flag(void)
+{
+	struct mdx_http_opts o;
+	struct mdx_http *h;
+	struct mdx_http_req rq = {0};
+	struct result res;
+	struct server sv = {0};
+	struct sigaction sa = {0}, old;
+	struct itimerval it = {{0, 0}, {0, 100000}};
+	struct mdx_err e;
+	char url[512];
+	int64_t t0;
+
+	if (server_start(&sv, "--latency-ms", "5000") < 0) {
+		T_FAILMSG("cannot start mdx-replay");
+		return;
+	}
+	quick(&o);
+	o.stop = &stop_flag;
+	stop_flag = 0;
+	h = mdx_http_new(&o, &e);
+	memset(&res, 0, sizeof(res));
+	snprintf(url, sizeof(url), "%s/slow/stop", sv.base);
+	rq.url = url;
+	rq.user = &res;
+	rq.done = on_done;
+	T_EQ_INT(mdx_http_add(h, &rq, &e), 0);
+	sa.sa_handler = on_alarm; /* no SA_RESTART: poll(2) never restarts */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);
+	t0 = mdx_mono_ms();
+	setitimer(ITIMER_REAL, &it, NULL);
+	T_EQ_INT(mdx_http_run(h, &e), -1);
+	T_OK(mdx_mono_ms() - t0 < 3000); /* not the 5 s of the answer */
+	T_EQ_STR(e.text, "stopped by a signal");
+	T_EQ_INT(res.called, 1);
+	T_EQ_INT(res.err.code, MDX_EIO);
+	T_EQ_STR(res.err.text, "cancelled");
+	result_free(&res);
+	/* cleared, the client goes on */
+	stop_flag = 0;
+	snprintf(url, sizeof(url), "%s/ok/after-stop", base);
+	rq.url = url;
+	rq.user = &res;
+	T_EQ_INT(mdx_http_add(h, &rq, &e), 0);
+	T_EQ_INT(mdx_http_run(h, &e), 0);
+	T_EQ_INT(res.status, 200);
+	result_free(&res);
+	mdx_http_free(h);
+	sigaction(SIGALRM, &old, NULL);
+	server_stop(&sv);
+}
+
 /*
  * Fail the Nth allocation (the client's, and libcurl's through
  * curl_global_init_mem) for N = 1, 2, ... until a request gets through:
@@ -1390,6 +1461,7 @@ main(void)
 	T_RUN(test_rate_burst);
 	T_RUN(test_pagination);
 	T_RUN(test_stop);
+	T_RUN(test_stop_flag);
 	T_RUN(test_alloc_failures);
 	T_RUN(test_server_quota);
 	t_case = "server_stop";
