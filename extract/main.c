@@ -116,7 +116,13 @@ operate(int argc, char **argv)
 	c.o = &o;
 	c.run = &run;
 	c.out = stdout;
-	rc = prov->http != NULL
+	if (o.stream != NULL && prov->http != &polygon_provider) {
+		mdx_run_release(&run);
+		return mdx_usage_error("--stream: only -p polygon streams");
+	}
+	rc = o.stream != NULL
+		     ? polygon_ws_run(&c, argv + optind, argc - optind)
+	     : prov->http != NULL
 		     ? fetch_run(&c, prov->http, argv + optind, argc - optind)
 		     : prov->run(&c, argv + optind, argc - optind);
 

@@ -34,6 +34,10 @@ static const char synopsis[] =
 	"                   [--symbols-file FILE] [--to DATE] "
 	"[--user-agent UA]\n"
 	"                   [--what bars|profile|actions] [SYMBOL ... | -]\n"
+	"       mdx-extract [-qv] -p polygon --stream AM.SYM,...|AM.* "
+	"[--api-key-file FILE]\n"
+	"                   [--base-url URL] [--retries N] [--retry-base MS]\n"
+	"                   [--symbols-file FILE] [SYMBOL ...]\n"
 	"       mdx-extract -h | -V\n";
 
 static const struct mdx_help help[] = {
@@ -61,6 +65,8 @@ static const struct mdx_help help[] = {
 	{"--retry-base MS", "the first retry's longest wait (default 500)"},
 	{"--since FILE|-", "Yahoo: each symbol from its bookmark in FILE"},
 	{"--overlap N", "--since: ask again for the last N bars (1)"},
+	{"--stream CHANNELS",
+	 "Polygon: live 1m bars of AM.SYM,... or AM.* (WebSocket)"},
 	{"--symbol SYM", "CSV: the symbol of files without a symbol column"},
 	{"--symbols-file FILE", "symbols to ask for, one a line"},
 	{"--to WHEN", "bars up to WHEN (a date or a time; inclusive)"},
@@ -104,6 +110,7 @@ enum {
 	OPT_UA,
 	OPT_SINCE,
 	OPT_OVERLAP,
+	OPT_STREAM,
 };
 
 static const struct option longopts[] = {
@@ -128,6 +135,7 @@ static const struct option longopts[] = {
 	{"retries", required_argument, NULL, OPT_RETRIES},
 	{"retry-base", required_argument, NULL, OPT_RETRYBASE},
 	{"since", required_argument, NULL, OPT_SINCE},
+	{"stream", required_argument, NULL, OPT_STREAM},
 	{"symbol", required_argument, NULL, OPT_SYMBOL},
 	{"symbols-file", required_argument, NULL, OPT_SYMFILE},
 	{"to", required_argument, NULL, OPT_TO},
@@ -278,6 +286,9 @@ one_opt(int ch, const char *arg, struct extract_opts *o, int *logfmt,
 		return 0;
 	case OPT_SINCE:
 		o->since = arg;
+		return 0;
+	case OPT_STREAM:
+		o->stream = arg;
 		return 0;
 	case OPT_OVERLAP:
 		if (whole("--overlap", arg, 0, 1000, &n))
