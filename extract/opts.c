@@ -66,7 +66,7 @@ static const struct mdx_help help[] = {
 	{"--since FILE|-", "Yahoo: each symbol from its bookmark in FILE"},
 	{"--overlap N", "--since: ask again for the last N bars (1)"},
 	{"--stream CHANNELS",
-	 "Polygon: live 1m bars of AM.SYM,... or AM.* (WebSocket)"},
+	 "Polygon: live 1m bars, AM.SYM,... or AM.*"},
 	{"--symbol SYM", "CSV: the symbol of files without a symbol column"},
 	{"--symbols-file FILE", "symbols to ask for, one a line"},
 	{"--to WHEN", "bars up to WHEN (a date or a time; inclusive)"},
