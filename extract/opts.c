@@ -34,10 +34,11 @@ static const char synopsis[] =
 	"                   [--symbols-file FILE] [--to DATE] "
 	"[--user-agent UA]\n"
 	"                   [--what bars|profile|actions] [SYMBOL ... | -]\n"
-	"       mdx-extract [-qv] -p polygon --stream AM.SYM,...|AM.* "
-	"[--api-key-file FILE]\n"
-	"                   [--base-url URL] [--retries N] [--retry-base MS]\n"
-	"                   [--symbols-file FILE] [SYMBOL ...]\n"
+	"       mdx-extract [-qv] -p polygon --stream AM.SYM,...|AM.*\n"
+	"                   [--api-key-file FILE] [--base-url URL] "
+	"[--retries N]\n"
+	"                   [--retry-base MS] [--symbols-file FILE] "
+	"[SYMBOL ...]\n"
 	"       mdx-extract -h | -V\n";
 
 static const struct mdx_help help[] = {
