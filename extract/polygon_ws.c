@@ -23,8 +23,8 @@
  * auth_failed ends it at once with status 77 (a wrong key: no retry
  * helps).  SIGTERM and SIGINT end it cleanly: what was read is written,
  * and main.c writes the run record.  Polygon does not resend what was
- * published while the connection was down: a REST run (--since) fills
- * such a gap.
+ * published while the connection was down: a REST run of the gap
+ * (--interval 1m --from/--to) fills it.
  */
 #include <errno.h>
 #include <signal.h>
