@@ -111,6 +111,16 @@ $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBMDX)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/tests/mdx-wsreplay: $(BUILD)/tests/tools/mdx-wsreplay.o $(LIBMDX)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(WS_LIBS)
+# test_polygon_ws tests extract/polygon_wsmsg.c: linked with mdx-extract's
+# objects, its main() renamed
+$(BUILD)/tests/unit/test_polygon_ws.o: ALL_CFLAGS += -Iextract
+$(BUILD)/extract/main-nomain.o: extract/main.c $(wildcard lib/*.h) $(wildcard */*_int.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Dmain=mdx_extract_main -c -o $@ $<
+$(BUILD)/tests/test_polygon_ws: $(BUILD)/tests/unit/test_polygon_ws.o \
+		$(filter-out $(BUILD)/extract/main.o,$(EXTRACT_SRC:%.c=$(BUILD)/%.o)) \
+		$(BUILD)/extract/main-nomain.o $(LIBMDX)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(WS_LIBS)
 
 # test_serve.c includes the server's sources to test its static helpers
 $(BUILD)/tests/unit/test_serve.o: $(wildcard serve/serve_*.c)

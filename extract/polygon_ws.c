@@ -72,6 +72,13 @@ struct pws {
 	lws_sorted_usec_list_t tick;  /* looks for a signal */
 };
 
+/* a connection quiet for 30 s is PINGed; one that stays silent (no PONG,
+ * no message) for 70 s is taken as dropped and made again */
+static const lws_retry_bo_t idle_policy = {
+	.secs_since_valid_ping = 30,
+	.secs_since_valid_hangup = 70,
+};
+
 static volatile sig_atomic_t stop_signal;
 
 static void
@@ -145,6 +152,7 @@ connect_now(lws_sorted_usec_list_t *sul)
 	ci.protocol = NULL;
 	ci.local_protocol_name = "polygon";
 	ci.pwsi = &w->wsi;
+	ci.retry_and_idle_policy = &idle_policy;
 	w->live = 1;
 	w->out = OUT_NONE;
 	w->authed = 0;
@@ -546,7 +554,10 @@ polygon_ws_run(struct extract_ctx *c, char **operands, int n)
 		goto fail;
 	}
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: poll(2) wakes up */
+	sa.sa_handler = on_signal;
+	/* a write to a slow reader goes on (SA_RESTART); poll(2) is never
+	 * restarted, so the loop sees the signal at once */
+	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
