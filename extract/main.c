@@ -120,8 +120,7 @@ operate(int argc, char **argv)
 		mdx_run_release(&run);
 		return mdx_usage_error("--stream: only -p polygon streams");
 	}
-	rc = o.stream != NULL
-		     ? polygon_ws_run(&c, argv + optind, argc - optind)
+	rc = o.stream != NULL ? polygon_ws_run(&c, argv + optind, argc - optind)
 	     : prov->http != NULL
 		     ? fetch_run(&c, prov->http, argv + optind, argc - optind)
 		     : prov->run(&c, argv + optind, argc - optind);

@@ -41,33 +41,33 @@
 
 #define DEFAULT_URL "wss://socket.polygon.io/stocks"
 #define MAX_MESSAGE (64 * 1024 * 1024) /* bytes of one message */
-#define MAX_WAIT_MS 30000		/* the longest wait before a retry */
-#define TICK_US (100 * LWS_US_PER_MS)	/* how often a signal is looked for */
+#define MAX_WAIT_MS 30000	       /* the longest wait before a retry */
+#define TICK_US (100 * LWS_US_PER_MS)  /* how often a signal is looked for */
 
 enum { OUT_NONE = 0, OUT_AUTH = 1 << 0, OUT_SUBSCRIBE = 1 << 1 };
 
 struct pws {
-	struct extract_ctx *c;	   /* the run */
-	struct fetch *f;	   /* owned: symbols and key */
-	struct lws_context *ctx;   /* owned */
-	struct lws *wsi;	   /* the connection, or NULL */
-	char url[1024];		   /* the URL, for messages */
-	char host[256];		   /* its host */
-	char path[768];		   /* its path, with its '/' */
-	int port;		   /* its port */
-	int tls;		   /* wss:// */
-	char *subscribe;	   /* owned: "AM.AAPL,AM.MSFT" or "AM.*" */
-	struct pws_sub *subs;	   /* owned: the subscribed symbols */
-	struct pws_status st;	   /* what the messages said */
-	char *rx;		   /* owned: a message being received */
-	size_t rxlen, rxcap;	   /* its bytes, and allocated */
-	int out;		   /* messages to send: OUT_* */
-	int live;		   /* a connection is being made or up */
-	int authed;		   /* auth_success on this connection */
-	int failures;		   /* failed connections in a row */
-	long connects;		   /* connections made */
-	int done;		   /* stop the loop */
-	int status;		   /* exit status of a whole failure */
+	struct extract_ctx *c;	      /* the run */
+	struct fetch *f;	      /* owned: symbols and key */
+	struct lws_context *ctx;      /* owned */
+	struct lws *wsi;	      /* the connection, or NULL */
+	char url[1024];		      /* the URL, for messages */
+	char host[256];		      /* its host */
+	char path[768];		      /* its path, with its '/' */
+	int port;		      /* its port */
+	int tls;		      /* wss:// */
+	char *subscribe;	      /* owned: "AM.AAPL,AM.MSFT" or "AM.*" */
+	struct pws_sub *subs;	      /* owned: the subscribed symbols */
+	struct pws_status st;	      /* what the messages said */
+	char *rx;		      /* owned: a message being received */
+	size_t rxlen, rxcap;	      /* its bytes, and allocated */
+	int out;		      /* messages to send: OUT_* */
+	int live;		      /* a connection is being made or up */
+	int authed;		      /* auth_success on this connection */
+	int failures;		      /* failed connections in a row */
+	long connects;		      /* connections made */
+	int done;		      /* stop the loop */
+	int status;		      /* exit status of a whole failure */
 	lws_sorted_usec_list_t retry; /* the wait before a reconnect */
 	lws_sorted_usec_list_t tick;  /* looks for a signal */
 };
@@ -128,11 +128,10 @@ lost(struct pws *w, const char *why)
 		return;
 	}
 	ms = backoff_ms(w);
-	mdx_log("warning", "%s: %s; connecting again in %.1f s (attempt %d of %d)",
-		w->url, why, (double)ms / 1000, w->failures + 1,
-		w->c->o->retries + 1);
-	lws_sul_schedule(w->ctx, 0, &w->retry, connect_now,
-			 ms * LWS_US_PER_MS);
+	mdx_log("warning",
+		"%s: %s; connecting again in %.1f s (attempt %d of %d)", w->url,
+		why, (double)ms / 1000, w->failures + 1, w->c->o->retries + 1);
+	lws_sul_schedule(w->ctx, 0, &w->retry, connect_now, ms * LWS_US_PER_MS);
 }
 
 static void
@@ -278,7 +277,8 @@ static int
 on_receive(struct pws *w, struct lws *wsi, const void *in, size_t len)
 {
 	if (w->rxlen + len > MAX_MESSAGE) {
-		mdx_log("error", "%s: a message of more than %d bytes; "
+		mdx_log("error",
+			"%s: a message of more than %d bytes; "
 			"dropping the connection",
 			w->url, MAX_MESSAGE);
 		return -1;
@@ -337,8 +337,9 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			return -1;
 		return on_receive(w, wsi, in, len);
 	case LWS_CALLBACK_CLIENT_CLOSED:
-		lost(w, w->st.flags & PWS_MAX_CONN ? "max_connections"
-						  : "the connection was closed");
+		lost(w, w->st.flags & PWS_MAX_CONN
+				? "max_connections"
+				: "the connection was closed");
 		break;
 	default:
 		break;
@@ -390,8 +391,8 @@ bad:
 static int
 parse_channels(const char *list, char ***ops, int *nops, int *all)
 {
-	static const char *const others[] = {"A.", "T.", "Q.", "LULD.",
-					     "NOI.", "FMV."};
+	static const char *const others[] = {"A.",    "T.",   "Q.",
+					     "LULD.", "NOI.", "FMV."};
 	const char *p = list;
 	char **v = *ops;
 
@@ -400,7 +401,8 @@ parse_channels(const char *list, char ***ops, int *nops, int *all)
 		char item[MDX_SYMBOL_MAX + 8];
 
 		if (n == 0 || n >= sizeof(item)) {
-			mdx_log("error", "--stream: '%.40s': an empty or "
+			mdx_log("error",
+				"--stream: '%.40s': an empty or "
 				"over-long channel",
 				p);
 			return MDX_EXIT_USAGE;
@@ -445,7 +447,7 @@ plan(struct pws *w)
 
 	if (!w->st.all && n == 0) {
 		mdx_log("error", "--stream: no symbols: name them as AM.SYM, "
-			"SYM or AM.*");
+				 "SYM or AM.*");
 		return MDX_EXIT_USAGE;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -495,7 +497,8 @@ check_opts(const struct extract_opts *o)
 		bad = "an --interval other than 1m";
 	if (bad == NULL)
 		return 0;
-	mdx_log("error", "--stream: %s does not apply (the stream gives live "
+	mdx_log("error",
+		"--stream: %s does not apply (the stream gives live "
 		"1m bars)",
 		bad);
 	return MDX_EXIT_USAGE;

@@ -1,8 +1,9 @@
 /*
  * polygon_wsmsg.c - the messages of Polygon's WebSocket feed
- * (wss://socket.polygon.io/stocks; https://polygon.io/docs/stocks/ws_stocks_am),
- * parsed without a socket: polygon_ws.c hands each text message here, and
- * so do the fuzz harness (tests/fuzz/fuzz_polygon_ws.c) and the tests.
+ * (wss://socket.polygon.io/stocks;
+ *https://polygon.io/docs/stocks/ws_stocks_am), parsed without a socket:
+ *polygon_ws.c hands each text message here, and so do the fuzz harness
+ *(tests/fuzz/fuzz_polygon_ws.c) and the tests.
  *
  * A message is a JSON array of events (or, tolerated, one event object):
  *
@@ -38,11 +39,13 @@ reject(struct fetch *f, const struct pws_status *st, long ev, const char *sym,
 	struct extract_ctx *c = fetch_ctx(f);
 
 	if (sym != NULL)
-		mdx_log("error", "polygon --stream: message %ld, event %ld: %s: "
+		mdx_log("error",
+			"polygon --stream: message %ld, event %ld: %s: "
 			"field '%s': %s; rejected",
 			st->msgno, ev, sym, field, why);
 	else
-		mdx_log("error", "polygon --stream: message %ld, event %ld: "
+		mdx_log("error",
+			"polygon --stream: message %ld, event %ld: "
 			"field '%s': %s; rejected",
 			st->msgno, ev, field, why);
 	c->bad_rows++;
@@ -67,8 +70,7 @@ status_event(const json_t *ev, struct pws_status *st)
 	const char *m = json_string_value(json_object_get(ev, "message"));
 	int flag = PWS_OTHER;
 
-	for (size_t i = 0; s != NULL && i < sizeof(known) / sizeof(*known);
-	     i++)
+	for (size_t i = 0; s != NULL && i < sizeof(known) / sizeof(*known); i++)
 		if (strcmp(s, known[i].name) == 0)
 			flag = known[i].flag;
 	st->flags |= flag;

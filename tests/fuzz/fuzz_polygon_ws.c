@@ -77,10 +77,11 @@ check_output(int fd, int all)
 		t = json_integer_value(json_object_get(rec, "t"));
 		if (sym == NULL || iv == NULL || strcmp(iv, "1m") != 0 ||
 		    !json_is_integer(json_object_get(rec, "t")) ||
-		    t % 60000 != 0 || !json_is_number(json_object_get(rec, "close")))
+		    t % 60000 != 0 ||
+		    !json_is_number(json_object_get(rec, "close")))
 			abort();
-		if (!all && strcmp(sym, "AAPL") != 0 && strcmp(sym, "GTE") != 0 &&
-		    strcmp(sym, "BRK.B") != 0)
+		if (!all && strcmp(sym, "AAPL") != 0 &&
+		    strcmp(sym, "GTE") != 0 && strcmp(sym, "BRK.B") != 0)
 			abort();
 		if (big(rec, "volume") || big(rec, "trades"))
 			abort();

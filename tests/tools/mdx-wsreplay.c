@@ -14,11 +14,11 @@
  *
  * A connection gets what Polygon's documented exchange gives (the shapes
  * of polygon-io/client-python's test_websocket/mock_server.py):
- *	[{"ev":"status","status":"connected","message":"Connected Successfully"}]
- * then, to {"action":"auth","params":KEY}, auth_success ("authenticated"),
- * or auth_failed ("authentication failed") for another key, after which
- * the server closes; to {"action":"subscribe","params":"AM.A,AM.B"} one
- * "success" status a channel ("subscribed to: AM.A"), and from then on the
+ *	[{"ev":"status","status":"connected","message":"Connected
+ *Successfully"}] then, to {"action":"auth","params":KEY}, auth_success
+ *("authenticated"), or auth_failed ("authentication failed") for another key,
+ *after which the server closes; to {"action":"subscribe","params":"AM.A,AM.B"}
+ *one "success" status a channel ("subscribed to: AM.A"), and from then on the
  * lines of FILE with only the events of the subscribed symbols (AM.* or
  * all of a line's symbols: the line as it is).
  *
@@ -70,28 +70,28 @@
 #define MAX_CTRL 8 /* control messages queued on a connection */
 
 struct line {
-	char *raw;	/* owned: the line as in the file */
-	size_t len;	/* its bytes */
-	json_t *msg;	/* owned: parsed, or NULL when it is not JSON */
-	int64_t ts;	/* when it is due, event time (epoch ms) */
+	char *raw;   /* owned: the line as in the file */
+	size_t len;  /* its bytes */
+	json_t *msg; /* owned: parsed, or NULL when it is not JSON */
+	int64_t ts;  /* when it is due, event time (epoch ms) */
 };
 
 struct conn {
 	struct lws *wsi;
-	int authed;	     /* auth_success sent */
-	int subscribed;	     /* a subscribe was answered */
-	int all;	     /* AM.* */
-	char **syms;	     /* owned, sorted: subscribed symbols */
+	int authed;	/* auth_success sent */
+	int subscribed; /* a subscribe was answered */
+	int all;	/* AM.* */
+	char **syms;	/* owned, sorted: subscribed symbols */
 	size_t nsyms;
 	char *ctrl[MAX_CTRL]; /* owned: control messages to send */
 	int nctrl;
-	int closing;	     /* close once ctrl is sent */
-	int close_code;	     /* with this status */
-	long sent;	     /* lines sent on this connection */
-	int64_t base_wall;   /* wall ms when the replay (re)started */
-	int64_t base_ts;     /* event time of the line due then */
+	int closing;	   /* close once ctrl is sent */
+	int close_code;	   /* with this status */
+	long sent;	   /* lines sent on this connection */
+	int64_t base_wall; /* wall ms when the replay (re)started */
+	int64_t base_ts;   /* event time of the line due then */
 	lws_sorted_usec_list_t sul;
-	char rx[65536];	     /* a message from the client */
+	char rx[65536]; /* a message from the client */
 	size_t rxlen;
 };
 
@@ -117,8 +117,7 @@ wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void
-logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void
 logf_(const char *fmt, ...)
 {
@@ -156,7 +155,8 @@ line_ts(const json_t *msg, int64_t prev)
 	json_t *ev;
 
 	json_array_foreach (msg, i, ev) {
-		json_t *e = json_object_get(ev, "e"), *s = json_object_get(ev, "s");
+		json_t *e = json_object_get(ev, "e"),
+		       *s = json_object_get(ev, "s");
 		int64_t t = 0;
 
 		if (json_is_number(e))
@@ -189,8 +189,8 @@ load(const char *path)
 			continue;
 		if (nlines == lcap) {
 			lcap = lcap ? lcap * 2 : 1024;
-			if ((lines = mdx_realloc(lines, lcap * sizeof(*lines))) ==
-			    NULL)
+			if ((lines = mdx_realloc(
+				     lines, lcap * sizeof(*lines))) == NULL)
 				err(1, NULL);
 		}
 		l = &lines[nlines++];
@@ -220,8 +220,8 @@ wanted(const struct conn *c, const char *sym)
 {
 	if (c->all)
 		return 1;
-	return sym != NULL && bsearch(&sym, c->syms, c->nsyms, sizeof(char *),
-				      by_str) != NULL;
+	return sym != NULL &&
+	       bsearch(&sym, c->syms, c->nsyms, sizeof(char *), by_str) != NULL;
 }
 
 /* queue a control message (taken over) */
@@ -266,8 +266,8 @@ due(const struct conn *c, size_t i)
 {
 	if (speed <= 0)
 		return 0;
-	return c->base_wall + (int64_t)((double)(lines[i].ts - c->base_ts) /
-					speed);
+	return c->base_wall +
+	       (int64_t)((double)(lines[i].ts - c->base_ts) / speed);
 }
 
 /* the text of line i for c: the line, or only c's events; NULL when c
@@ -285,7 +285,8 @@ line_for(const struct conn *c, size_t i, size_t *n, int *own)
 	if (l->msg == NULL || c->all)
 		return l->raw;
 	json_array_foreach (l->msg, k, ev)
-		kept += wanted(c, json_string_value(json_object_get(ev, "sym")));
+		kept += wanted(c,
+			       json_string_value(json_object_get(ev, "sym")));
 	if (kept == json_array_size(l->msg))
 		return l->raw;
 	if (kept == 0)
@@ -323,7 +324,8 @@ writeable(struct conn *c)
 		int rc = send_text(c->wsi, m, strlen(m));
 
 		mdx_free(m);
-		memmove(c->ctrl, c->ctrl + 1, (size_t)--c->nctrl * sizeof(char *));
+		memmove(c->ctrl, c->ctrl + 1,
+			(size_t)--c->nctrl * sizeof(char *));
 		if (rc < 0)
 			return -1;
 		lws_callback_on_writable(c->wsi);
@@ -361,7 +363,8 @@ writeable(struct conn *c)
 		logf_("SEND %lld %zu %zu", (long long)wall_ms(), cursor + 1, n);
 		cursor++;
 		c->sent++;
-		if (drop_after > 0 && c->sent >= drop_after && cursor < nlines) {
+		if (drop_after > 0 && c->sent >= drop_after &&
+		    cursor < nlines) {
 			logf_("DROP after %ld lines", c->sent);
 			c->closing = 1;
 			c->close_code = LWS_CLOSE_STATUS_GOINGAWAY;
@@ -509,17 +512,16 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		memset(c, 0, sizeof(*c));
 		c->wsi = wsi;
 		if (sndbuf > 0)
-			setsockopt(lws_get_socket_fd(wsi), SOL_SOCKET, SO_SNDBUF,
-				   &sndbuf, sizeof(sndbuf));
+			setsockopt(lws_get_socket_fd(wsi), SOL_SOCKET,
+				   SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 		logf_("CONNECT");
 		if (nconns >= max_conns || nconns == MAX_CONNS) {
 			logf_("DROP max_connections");
-			ctrl(c, status_msg(
-					"max_connections",
-					"Maximum number of websocket "
-					"connections exceeded. You have "
-					"reached the connection limit for "
-					"your account."));
+			ctrl(c, status_msg("max_connections",
+					   "Maximum number of websocket "
+					   "connections exceeded. You have "
+					   "reached the connection limit for "
+					   "your account."));
 			c->closing = 1;
 			c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
 			c->wsi = wsi;
@@ -583,13 +585,13 @@ on_signal(int sig)
 static void
 usage(void)
 {
-	fprintf(stderr,
-		"usage: mdx-wsreplay --stream FILE [--port N] [--port-file FILE] "
-		"[--key KEY]\n"
-		"                    [--speed N] [--drop-after N] "
-		"[--max-connections N]\n"
-		"                    [--max-queue N] [--sndbuf BYTES] "
-		"[--log FILE]\n");
+	fprintf(stderr, "usage: mdx-wsreplay --stream FILE [--port N] "
+			"[--port-file FILE] "
+			"[--key KEY]\n"
+			"                    [--speed N] [--drop-after N] "
+			"[--max-connections N]\n"
+			"                    [--max-queue N] [--sndbuf BYTES] "
+			"[--log FILE]\n");
 	exit(2);
 }
 
@@ -624,7 +626,8 @@ main(int argc, char *argv[])
 			sndbuf = (int)num(optarg, 1, 1 << 24, "--sndbuf");
 			break;
 		case 'c':
-			max_conns = num(optarg, 0, MAX_CONNS, "--max-connections");
+			max_conns =
+				num(optarg, 0, MAX_CONNS, "--max-connections");
 			break;
 		case 'd':
 			drop_after = num(optarg, 1, LONG_MAX, "--drop-after");
@@ -682,8 +685,8 @@ main(int argc, char *argv[])
 		errx(1, "cannot create the libwebsockets context");
 	if (port_file != NULL)
 		port_file_write(port_file,
-				lws_get_vhost_listen_port(
-					lws_get_vhost_by_name(context, "default")));
+				lws_get_vhost_listen_port(lws_get_vhost_by_name(
+					context, "default")));
 	lws_sul_schedule(context, 0, &tick, on_tick, 50 * LWS_US_PER_MS);
 	while (!stopping)
 		if (lws_service(context, 0) < 0)

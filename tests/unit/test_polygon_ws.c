@@ -85,7 +85,8 @@ static void
 test_documented_am(void)
 {
 	open_run(0);
-	T_EQ_INT(feed("[{\"ev\":\"AM\",\"sym\":\"GTE\",\"v\":4110,\"av\":9470157,"
+	T_EQ_INT(feed("[{\"ev\":\"AM\",\"sym\":\"GTE\",\"v\":4110,\"av\":"
+		      "9470157,"
 		      "\"op\":0.4372,\"vw\":0.4488,\"o\":0.4488,\"c\":0.4486,"
 		      "\"h\":0.4489,\"l\":0.4486,\"a\":0.4352,\"z\":685,"
 		      "\"s\":1610144640000,\"e\":1610144700000}]"),
@@ -94,11 +95,12 @@ test_documented_am(void)
 	T_EQ_INT(st.flags, 0);
 	close_run();
 	/* the same fields as a REST aggregate gives (polygon_bar) */
-	T_EQ_STR(out, "{\"type\":\"bar\",\"symbol\":\"GTE\",\"interval\":\"1m\","
-		      "\"t\":1610144640000,\"open\":0.4488,\"high\":0.4489,"
-		      "\"low\":0.4486,\"close\":0.4486,\"volume\":4110,"
-		      "\"vwap\":0.4488,\"basis\":\"traded\","
-		      "\"source\":\"polygon\"}\n");
+	T_EQ_STR(out,
+		 "{\"type\":\"bar\",\"symbol\":\"GTE\",\"interval\":\"1m\","
+		 "\"t\":1610144640000,\"open\":0.4488,\"high\":0.4489,"
+		 "\"low\":0.4486,\"close\":0.4486,\"volume\":4110,"
+		 "\"vwap\":0.4488,\"basis\":\"traded\","
+		 "\"source\":\"polygon\"}\n");
 	T_EQ_INT(run.in, 1);
 	T_EQ_INT(run.out, 1);
 	T_EQ_INT(run.rejected, 0);
@@ -163,27 +165,29 @@ test_rejects(void)
 	T_EQ_INT(polygon_ws_message(f, "nope", 4, &st, &e), -1);
 	T_EQ_INT(e.code, MDX_EINPUT);
 	T_EQ_INT(feed("\"a string\""), -1);
-	T_EQ_INT(feed("[1,{},{\"ev\":\"AM\"},"
-		      "{\"ev\":\"AM\",\"sym\":\"AAPL\",\"c\":\"x\",\"s\":60000},"
-		      "{\"ev\":\"AM\",\"sym\":\"AAPL\",\"o\":1,\"s\":60000},"
-		      "{\"ev\":\"AM\",\"sym\":\"AAPL\",\"c\":1},"
-		      "{\"ev\":\"AM\",\"sym\":\"AAPL\",\"c\":1,\"s\":60001},"
-		      "{\"ev\":\"AM\",\"sym\":\"AAPL\",\"c\":1,\"s\":1e300},"
-		      "{\"ev\":\"AM\",\"sym\":\"AAPL\",\"c\":1,\"s\":60000,"
-		      "\"e\":60000},"
-		      "{\"ev\":\"AM\",\"sym\":\"AAPL\",\"c\":1,\"s\":60000,"
-		      "\"v\":1e300},"
-		      "{\"ev\":\"AM\",\"sym\":\"AAPL\",\"c\":2,\"s\":120000}]"),
-		 0);
+	T_EQ_INT(
+		feed("[1,{},{\"ev\":\"AM\"},"
+		     "{\"ev\":\"AM\",\"sym\":\"AAPL\",\"c\":\"x\",\"s\":60000},"
+		     "{\"ev\":\"AM\",\"sym\":\"AAPL\",\"o\":1,\"s\":60000},"
+		     "{\"ev\":\"AM\",\"sym\":\"AAPL\",\"c\":1},"
+		     "{\"ev\":\"AM\",\"sym\":\"AAPL\",\"c\":1,\"s\":60001},"
+		     "{\"ev\":\"AM\",\"sym\":\"AAPL\",\"c\":1,\"s\":1e300},"
+		     "{\"ev\":\"AM\",\"sym\":\"AAPL\",\"c\":1,\"s\":60000,"
+		     "\"e\":60000},"
+		     "{\"ev\":\"AM\",\"sym\":\"AAPL\",\"c\":1,\"s\":60000,"
+		     "\"v\":1e300},"
+		     "{\"ev\":\"AM\",\"sym\":\"AAPL\",\"c\":2,\"s\":120000}]"),
+		0);
 	/* 1, {}, no sym, c "x", no c, no s, s off the minute, s too big,
 	 * e not after s, a volume too big: 10 rejected, the last kept */
 	T_EQ_INT(run.rejected, 10);
 	T_EQ_INT(c.bad_rows, 10);
 	T_EQ_INT(st.bars, 1);
 	close_run();
-	T_EQ_STR(out, "{\"type\":\"bar\",\"symbol\":\"AAPL\",\"interval\":\"1m\","
-		      "\"t\":120000,\"close\":2,\"basis\":\"traded\","
-		      "\"source\":\"polygon\"}\n");
+	T_EQ_STR(out,
+		 "{\"type\":\"bar\",\"symbol\":\"AAPL\",\"interval\":\"1m\","
+		 "\"t\":120000,\"close\":2,\"basis\":\"traded\","
+		 "\"source\":\"polygon\"}\n");
 	free(out);
 }
 
