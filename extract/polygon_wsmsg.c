@@ -213,5 +213,6 @@ pws_symbol_name(const struct pws_status *st, const char *psym)
 void
 pws_subs_sort(struct pws_sub *v, size_t n)
 {
-	qsort(v, n, sizeof(*v), by_psym);
+	if (n > 1) /* qsort(3) of NULL and 0 is undefined */
+		qsort(v, n, sizeof(*v), by_psym);
 }

@@ -18,7 +18,7 @@ server() {
 	name=$1
 	shift
 	rm -f "$T/$name.port"
-	"$B/tests/mdx-wsreplay" --port-file "$T/$name.port" --log "$T/$name.log" "$@" 2>"$T/$name.err" &
+	"$B/tests/mdx-wsreplay" --port-file "$T/$name.port" --log "$T/$name.log" "$@" 2>"$T/$name.serr" &
 	SPID=$!
 	i=0
 	while [ ! -s "$T/$name.port" ] && [ $i -lt 100 ]; do
@@ -221,7 +221,7 @@ ok "slow consumer dropped: every bar arrives all the same" await "$want" bars_in
 kill -TERM "$(cat "$T/slowq.pid")"
 wait "$PIPE"
 stop_server
-eq "slow consumer dropped: the server says so" "$(grep -c 'slow consumer: .* lines due and not sent; closing' "$T/slowq.err" | awk '{print ($1 >= 1)}')" 1
+eq "slow consumer dropped: the server says so" "$(grep -c 'slow consumer: .* lines due and not sent; closing' "$T/slowq.serr" | awk '{print ($1 >= 1)}')" 1
 eq "slow consumer dropped: mdx-extract connected again" "$(grep -c '^CONNECT' "$T/slowq.log" | awk '{print ($1 >= 2)}')" 1
 eq "slow consumer dropped: each bar once" "$(jqr -r 'select(.type=="bar") | "\(.symbol) \(.t)"' "$T/slowq.out" | sort | uniq -d | wc -l | tr -d ' ') $(jqr -r 'select(.type=="bar") | "\(.symbol) \(.t)"' "$T/slowq.out" | sort -u | wc -l | tr -d ' ')" "0 $want"
 

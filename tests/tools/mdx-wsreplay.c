@@ -220,7 +220,7 @@ wanted(const struct conn *c, const char *sym)
 {
 	if (c->all)
 		return 1;
-	return sym != NULL &&
+	return sym != NULL && c->nsyms > 0 &&
 	       bsearch(&sym, c->syms, c->nsyms, sizeof(char *), by_str) != NULL;
 }
 
@@ -403,7 +403,8 @@ subscribe(struct conn *c, const char *params)
 			ctrl(c, status_msg("success", msg));
 		mdx_free(ch);
 	}
-	qsort(c->syms, c->nsyms, sizeof(char *), by_str);
+	if (c->nsyms > 1)
+		qsort(c->syms, c->nsyms, sizeof(char *), by_str);
 	logf_("SUBSCRIBE %.200s", params ? params : "");
 	if (!c->subscribed) {
 		c->subscribed = 1;
