@@ -38,6 +38,9 @@ endif
 # it, -j or not), so the first build on a fresh machine links.  Targets that
 # build nothing do not need it.
 PKGS = libcurl jansson sqlite3 libmicrohttpd
+# WebSocket client and server (mdx-extract --stream, tests/tools/mdx-wsreplay):
+# linked into those two only
+WS_PKGS = libwebsockets
 NOCONFIG = clean deps lint uninstall
 ifneq ($(filter-out $(NOCONFIG),$(or $(MAKECMDGOALS),all)),)
 include $(BUILD)/config.mk
@@ -48,7 +51,7 @@ LIBS = $(PKG_LIBS) -lcsv -lpthread -lm
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wno-missing-field-initializers
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-	     -DMDX_VERSION='"$(VERSION)"' -Ilib $(PKG_CFLAGS) $(WARN) $(CFLAGS)
+	     -DMDX_VERSION='"$(VERSION)"' -Ilib $(PKG_CFLAGS) $(WS_CFLAGS) $(WARN) $(CFLAGS)
 
 LIB_SRC = $(sort $(wildcard lib/*.c))
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -79,7 +82,8 @@ $(BUILD)/config.mk: Makefile scripts/deps.sh
 	sh scripts/deps.sh
 	@mkdir -p $(BUILD)
 	cf=$$(pkg-config --cflags $(PKGS)) && lf=$$(pkg-config --libs $(PKGS)) && \
-	printf 'PKG_CFLAGS = %s\nPKG_LIBS = %s\n' "$$cf" "$$lf" >$@.tmp && mv -f $@.tmp $@
+	wc=$$(pkg-config --cflags $(WS_PKGS)) && wl=$$(pkg-config --libs $(WS_PKGS)) && \
+	printf 'PKG_CFLAGS = %s\nPKG_LIBS = %s\nWS_CFLAGS = %s\nWS_LIBS = %s\n' "$$cf" "$$lf" "$$wc" "$$wl" >$@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h) $(wildcard */*_int.h)
 	@mkdir -p $(dir $@)
@@ -91,7 +95,7 @@ $(LIBMDX): $(LIB_OBJ)
 	rm -f $@.tmp.$$$$ && ar rcs $@.tmp.$$$$ $(LIB_OBJ) && mv -f $@.tmp.$$$$ $@
 
 $(BUILD)/mdx-extract: $(EXTRACT_SRC:%.c=$(BUILD)/%.o) $(LIBMDX)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(WS_LIBS)
 $(BUILD)/mdx-transform: $(TRANSFORM_SRC:%.c=$(BUILD)/%.o) $(LIBMDX)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/mdx-load: $(LOAD_SRC:%.c=$(BUILD)/%.o) $(LIBMDX)
@@ -105,6 +109,18 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBMDX)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBMDX)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/tests/mdx-wsreplay: $(BUILD)/tests/tools/mdx-wsreplay.o $(LIBMDX)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(WS_LIBS)
+# test_polygon_ws tests extract/polygon_wsmsg.c: linked with mdx-extract's
+# objects, its main() renamed
+$(BUILD)/tests/unit/test_polygon_ws.o: ALL_CFLAGS += -Iextract
+$(BUILD)/extract/main-nomain.o: extract/main.c $(wildcard lib/*.h) $(wildcard */*_int.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Dmain=mdx_extract_main -c -o $@ $<
+$(BUILD)/tests/test_polygon_ws: $(BUILD)/tests/unit/test_polygon_ws.o \
+		$(filter-out $(BUILD)/extract/main.o,$(EXTRACT_SRC:%.c=$(BUILD)/%.o)) \
+		$(BUILD)/extract/main-nomain.o $(LIBMDX)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(WS_LIBS)
 
 # test_serve.c includes the server's sources to test its static helpers
 $(BUILD)/tests/unit/test_serve.o: $(wildcard serve/serve_*.c)

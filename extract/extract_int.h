@@ -64,6 +64,7 @@ struct extract_opts {
 	int has_every;		  /* --every or --report-every given */
 	int64_t every_ms;	  /* --every: from pass to pass, ms */
 	int64_t report_ms;	  /* --report-every: run records, ms */
+	const char *stream;	  /* --stream CHANNELS (polygon), or NULL */
 };
 
 struct extract_ctx {
@@ -493,5 +494,90 @@ extern const struct fetch_provider yahoo_provider;
 extern const struct fetch_provider alphavantage_provider;
 extern const struct fetch_provider polygon_provider;
 extern const struct fetch_provider sec_provider;
+
+/*
+ * polygon.c: one Polygon aggregate b (o h l c, v, vw, n: a REST "results"
+ * entry and a WebSocket "AM" event alike) as a bar record of sym (the
+ * exchange's spelling) and interval starting at ms (epoch ms UTC), with
+ * "basis" split as of as_of, or traded when as_of is NULL; written with
+ * fetch_emit().  A volume or trade count that no integer of mdx holds is
+ * rejected (fetch_reject: reported, counted).  Returns 1 written, 0 no
+ * price at all (dropped: the caller counts it), 2 rejected, -1 the write
+ * failed.
+ */
+int polygon_bar(struct fetch *f, const char *sym, const char *interval,
+		int64_t ms, const json_t *b, const char *as_of);
+
+/*
+ * fetch.c: a run of provider p that sends no HTTP request (polygon
+ * --stream): the symbols of the operands, --symbol and --symbols-file as
+ * jobs (none is not an error here) and the API key read as an HTTP run
+ * reads it (--api-key-file, else p->key_env).  Returns the run (free it
+ * with fetch_close), or NULL with *status the exit status of the failure
+ * (reported).
+ */
+struct fetch *fetch_open_jobs(struct extract_ctx *c,
+			      const struct fetch_provider *p, char **operands,
+			      int n, int *status);
+
+/* The API key as read (not encoded), or "" when there is none.
+ * Borrowed: a secret, never to be printed. */
+const char *fetch_key_raw(const struct fetch *f);
+
+/* polygon_ws.c: mdx-extract -p polygon --stream (mdx-extract(1),
+ * STREAMING).  Returns 0, or -1 (reported; c->whole_status says why). */
+int polygon_ws_run(struct extract_ctx *c, char **operands, int n);
+
+/* polygon_wsmsg.c: the messages of Polygon's WebSocket feed, without a
+ * socket (for polygon_ws.c, tests/fuzz/fuzz_polygon_ws.c). */
+
+/* A subscribed symbol: as Polygon spells it, and as the store does. */
+struct pws_sub {
+	const char *psym; /* borrowed: Polygon's spelling (the channel's) */
+	const char *name; /* borrowed: the exchange's, for the records */
+};
+
+/* What a message said; the caller sets msgno, subs, nsubs and all. */
+struct pws_status {
+	long msgno;		    /* the message's number on the stream,
+				       1-based, for diagnostics */
+	const struct pws_sub *subs; /* subscribed symbols, sorted by psym
+				       (pws_subs_sort) */
+	size_t nsubs;		    /* entries of subs */
+	int all;		    /* subscribed to AM.*: every symbol */
+	int flags;		    /* enum pws_flag: status events seen */
+	long bars;		    /* bar records written */
+	char status[32];	    /* the last status event's "status" */
+	char message[256];	    /* ... and its "message", control
+				       characters made spaces */
+};
+
+enum pws_flag {
+	PWS_CONNECTED = 1 << 0,	  /* "connected" */
+	PWS_AUTH_OK = 1 << 1,	  /* "auth_success" */
+	PWS_AUTH_FAILED = 1 << 2, /* "auth_failed", "auth_timeout" */
+	PWS_SUBSCRIBED = 1 << 3,  /* "success" (subscribed to ...) */
+	PWS_MAX_CONN = 1 << 4,	  /* "max_connections" */
+	PWS_OTHER = 1 << 5,	  /* any other status (an "error") */
+};
+
+/*
+ * Parse one text message msg (len bytes) of the feed: each "AM" event of
+ * a subscribed symbol becomes a 1m bar record (polygon_bar, written to the
+ * run's output); an event that cannot be a bar is rejected with a reason
+ * on stderr naming st->msgno, the event, the symbol and the field, and
+ * counted; status events set st->flags, st->status and st->message.
+ * Returns 0, or -1 with e set: MDX_EINPUT when the message is not JSON or
+ * not an array of events (nothing written), MDX_EIO when a write failed.
+ */
+int polygon_ws_message(struct fetch *f, const char *msg, size_t len,
+		       struct pws_status *st, struct mdx_err *e);
+
+/* The store's symbol of Polygon's psym when it is subscribed, else NULL.
+ * Borrowed. */
+const char *pws_symbol_name(const struct pws_status *st, const char *psym);
+
+/* Sort v (n entries) by psym, for struct pws_status.subs. */
+void pws_subs_sort(struct pws_sub *v, size_t n);
 
 #endif

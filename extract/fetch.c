@@ -944,3 +944,51 @@ stats:
 	fetch_close(f);
 	return ret;
 }
+
+struct fetch *
+fetch_open_jobs(struct extract_ctx *c, const struct fetch_provider *p,
+		char **operands, int n, int *status)
+{
+	struct fetch *f = mdx_calloc(1, sizeof(*f));
+	struct mdx_err e;
+
+	if (f == NULL) {
+		mdx_log("error", "out of memory");
+		*status = MDX_EXIT_SOFTWARE;
+		return NULL;
+	}
+	f->c = c;
+	f->p = p;
+	f->started = mdx_mono_ms();
+	mdx_err_clear(&e);
+	if ((*status = extract_symbols_load(&f->syms, c->o, operands, n)) !=
+		    0 ||
+	    (*status = load_key(f)) != 0)
+		goto fail;
+	if (f->syms.n > 0) {
+		if ((f->sorted = mdx_malloc(f->syms.n * sizeof(char *))) ==
+		    NULL) {
+			mdx_log("error", "out of memory");
+			*status = MDX_EXIT_SOFTWARE;
+			goto fail;
+		}
+		memcpy(f->sorted, f->syms.v, f->syms.n * sizeof(char *));
+		qsort(f->sorted, f->syms.n, sizeof(char *), by_str);
+	}
+	for (size_t i = 0; i < f->syms.n; i++)
+		if (fetch_job_add(f, f->syms.v[i], &e) < 0) {
+			mdx_log_err("error", &e);
+			*status = MDX_EXIT_SOFTWARE;
+			goto fail;
+		}
+	return f;
+fail:
+	fetch_close(f);
+	return NULL;
+}
+
+const char *
+fetch_key_raw(const struct fetch *f)
+{
+	return f->key != NULL ? f->key : "";
+}

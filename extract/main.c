@@ -120,13 +120,23 @@ operate(int argc, char **argv)
 	c.o = &o;
 	c.run = &run;
 	c.out = stdout;
+	if (o.stream != NULL && prov->http != &polygon_provider) {
+		mdx_run_release(&run);
+		return mdx_usage_error("--stream: only -p polygon streams");
+	}
+	if (o.stream != NULL && o.follow) {
+		mdx_run_release(&run);
+		return mdx_usage_error("--stream and --follow: a stream follows "
+				       "already; give one of them");
+	}
 	if (o.follow) { /* follow.c writes its run records */
 		status = follow_run(&c, prov->http, argv + optind,
 				    argc - optind);
 		mdx_run_release(&run);
 		return status;
 	}
-	rc = prov->http != NULL
+	rc = o.stream != NULL ? polygon_ws_run(&c, argv + optind, argc - optind)
+	     : prov->http != NULL
 		     ? fetch_run(&c, prov->http, argv + optind, argc - optind)
 		     : prov->run(&c, argv + optind, argc - optind);
 

@@ -36,6 +36,11 @@ static const char synopsis[] =
 	"                   [--symbols-file FILE] [--to DATE] "
 	"[--user-agent UA]\n"
 	"                   [--what bars|profile|actions] [SYMBOL ... | -]\n"
+	"       mdx-extract [-qv] -p polygon --stream AM.SYM,...|AM.*\n"
+	"                   [--api-key-file FILE] [--base-url URL] "
+	"[--retries N]\n"
+	"                   [--retry-base MS] [--symbols-file FILE] "
+	"[SYMBOL ...]\n"
 	"       mdx-extract -h | -V\n";
 
 static const struct mdx_help help[] = {
@@ -68,6 +73,7 @@ static const struct mdx_help help[] = {
 	{"--retry-base MS", "the first retry's longest wait (default 500)"},
 	{"--since FILE|-", "Yahoo, Polygon: each symbol from its bookmark"},
 	{"--overlap N", "--since: ask again for the last N bars (1)"},
+	{"--stream CHANNELS", "Polygon: live 1m bars, AM.SYM,... or AM.*"},
 	{"--symbol SYM", "CSV: the symbol of files without a symbol column"},
 	{"--symbols-file FILE", "symbols to ask for, one a line"},
 	{"--to WHEN", "bars up to WHEN (a date or a time; inclusive)"},
@@ -114,6 +120,7 @@ enum {
 	OPT_FOLLOW,
 	OPT_EVERY,
 	OPT_REPORTEVERY,
+	OPT_STREAM,
 };
 
 static const struct option longopts[] = {
@@ -141,6 +148,7 @@ static const struct option longopts[] = {
 	{"retries", required_argument, NULL, OPT_RETRIES},
 	{"retry-base", required_argument, NULL, OPT_RETRYBASE},
 	{"since", required_argument, NULL, OPT_SINCE},
+	{"stream", required_argument, NULL, OPT_STREAM},
 	{"symbol", required_argument, NULL, OPT_SYMBOL},
 	{"symbols-file", required_argument, NULL, OPT_SYMFILE},
 	{"to", required_argument, NULL, OPT_TO},
@@ -324,6 +332,9 @@ one_opt(int ch, const char *arg, struct extract_opts *o, int *logfmt,
 		return duration_opt("--report-every", arg, 0, &o->report_ms)
 			       ? MDX_EXIT_USAGE
 			       : 0;
+	case OPT_STREAM:
+		o->stream = arg;
+		return 0;
 	case OPT_OVERLAP:
 		if (whole("--overlap", arg, 0, 1000, &n))
 			return MDX_EXIT_USAGE;

@@ -264,6 +264,40 @@ put(struct fetch *f, const char *sym, json_t *rec, const char *key,
 	return 0;
 }
 
+int
+polygon_bar(struct fetch *f, const char *sym, const char *interval, int64_t ms,
+	    const json_t *b, const char *as_of)
+{
+	static const char *const px[][2] = {
+		{"o", "open"}, {"h", "high"}, {"l", "low"}, {"c", "close"}};
+	json_t *rec;
+	int nprice = 0;
+
+	rec = json_pack("{s:s,s:s,s:s,s:I}", "type", "bar", "symbol", sym,
+			"interval", interval, "t", (json_int_t)ms);
+	if (rec == NULL)
+		return fetch_emit(f, NULL);
+	for (int k = 0; k < 4; k++) {
+		size_t before = json_object_size(rec);
+
+		put(f, sym, rec, px[k][1], json_object_get(b, px[k][0]), 0);
+		nprice += json_object_size(rec) > before;
+	}
+	if (nprice == 0) {
+		json_decref(rec);
+		return 0;
+	}
+	if (put(f, sym, rec, "volume", json_object_get(b, "v"), 1) < 0 ||
+	    put(f, sym, rec, "vwap", json_object_get(b, "vw"), 0) < 0 ||
+	    put(f, sym, rec, "trades", json_object_get(b, "n"), 1) < 0) {
+		json_decref(rec);
+		return 2;
+	}
+	fetch_set_basis(f, rec, as_of);
+	fetch_set(f, rec, "source", json_string("polygon"));
+	return fetch_emit(f, rec) < 0 ? -1 : 1;
+}
+
 static int
 aggs(struct fetch *f, struct fetch_job *j, int kind, const json_t *root,
      const struct mdx_http_resp *r)
@@ -273,8 +307,6 @@ aggs(struct fetch *f, struct fetch_job *j, int kind, const json_t *root,
 	char day[MDX_DATE_LEN];
 	const char *as_of = NULL;
 	const json_t *res = json_object_get(root, "results");
-	static const char *const px[][2] = {
-		{"o", "open"}, {"h", "high"}, {"l", "low"}, {"c", "close"}};
 	long dropped = 0;
 	size_t i;
 	json_t *b;
@@ -284,10 +316,9 @@ aggs(struct fetch *f, struct fetch_job *j, int kind, const json_t *root,
 		as_of = fetch_answer_date(r, day);
 	json_array_foreach (res, i, b) {
 		const char *sym = j->name;
-		json_t *rec;
 		double t;
 		int64_t ms;
-		int nprice = 0;
+		int rc;
 
 		if (kind == P_GROUPED) {
 			sym = json_string_value(json_object_get(b, "T"));
@@ -306,34 +337,10 @@ aggs(struct fetch *f, struct fetch_job *j, int kind, const json_t *root,
 			fetch_reject(f, sym, "t", "epoch ms", t);
 			continue;
 		}
-		rec = json_pack("{s:s,s:s,s:s,s:I}", "type", "bar", "symbol",
-				sym, "interval", iv, "t", (json_int_t)ms);
-		if (rec == NULL)
-			return fetch_emit(f, NULL);
-		for (int k = 0; k < 4; k++) {
-			size_t before = json_object_size(rec);
-
-			put(f, sym, rec, px[k][1], json_object_get(b, px[k][0]),
-			    0);
-			nprice += json_object_size(rec) > before;
-		}
-		if (nprice == 0) {
-			json_decref(rec);
-			dropped++;
-			continue;
-		}
-		if (put(f, sym, rec, "volume", json_object_get(b, "v"), 1) <
-			    0 ||
-		    put(f, sym, rec, "vwap", json_object_get(b, "vw"), 0) < 0 ||
-		    put(f, sym, rec, "trades", json_object_get(b, "n"), 1) <
-			    0) {
-			json_decref(rec);
-			continue;
-		}
-		fetch_set_basis(f, rec, as_of);
-		fetch_set(f, rec, "source", json_string("polygon"));
-		if (fetch_emit(f, rec) < 0)
+		if ((rc = polygon_bar(f, sym, iv, ms, b, as_of)) < 0)
 			return -1;
+		if (rc == 0)
+			dropped++;
 	}
 	fetch_count(f, (long)json_array_size(res), dropped);
 	return 0;

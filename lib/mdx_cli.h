@@ -26,6 +26,7 @@ enum mdx_exit {
 	MDX_EXIT_CANTCREAT = 73, /* output or database cannot be created */
 	MDX_EXIT_IOERR = 74,	 /* read or write error (a full disk) */
 	MDX_EXIT_TEMPFAIL = 75,	 /* temporary failure: try again later */
+	MDX_EXIT_NOPERM = 77,	 /* credentials refused (a wrong API key) */
 };
 
 /* Output formats, DESIGN.md section 4. */

@@ -18,7 +18,7 @@ set -u
 case ${1:-} in
 "") need="gcc make pkg-config libcurl4-openssl-dev libjansson-dev
 libsqlite3-dev curl libcsv-dev libmicrohttpd-dev tzdata jq mandoc man-db
-sqlite3 ca-certificates libxml2-utils time" ;;
+sqlite3 ca-certificates libxml2-utils time libwebsockets-dev" ;;
 # clang-format pulls in LLVM (about 150 MB): only make lint needs it
 lint) need="clang-format mandoc" ;;
 *) echo "usage: deps.sh [lint]" >&2; exit 2 ;;

@@ -104,5 +104,5 @@ status "missing file" 66 mdx-extract "$T/nonexistent.csv"
 printf 'foo,bar\n1,2\n' >"$T/nohdr.csv"
 status "no date column" 66 mdx-extract "$T/nohdr.csv"
 ok "no date column named" grep -q "header has no date column" "$T/.err"
-usage_ok mdx-extract 33
+usage_ok mdx-extract 34
 finish

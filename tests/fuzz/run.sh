@@ -19,7 +19,7 @@ SECS=${FUZZ_SECONDS:-60}
 CC=${FUZZ_CC:-clang}
 O=build-fuzz
 F=tests/fuzz
-ALL="time ndjson roundtrip csv yahoo alphavantage polygon serve"
+ALL="time ndjson roundtrip csv yahoo alphavantage polygon polygon_ws serve"
 # SEC EDGAR's parser (extract/sec.c) once it is in the tree
 [ -f extract/sec.c ] && ALL="$ALL sec"
 NAMES=${*:-$ALL}
@@ -29,7 +29,7 @@ if ! command -v "$CC" >/dev/null 2>&1; then
 	exit 0
 fi
 SAN="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all"
-PKGS="libcurl jansson sqlite3 libmicrohttpd"
+PKGS="libcurl jansson sqlite3 libmicrohttpd libwebsockets"
 CFLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DMDX_VERSION=\"fuzz\" -Ilib -Iextract -Iserve $(pkg-config --cflags $PKGS) -g -O1 -fno-omit-frame-pointer $SAN"
 LIBS="$(pkg-config --libs $PKGS) -lcsv -lpthread -lm"
 
@@ -137,6 +137,20 @@ seeds() {
 			jq -c '{cik, entityName, facts: {dei: {EntityCommonStockSharesOutstanding: {units: {shares: .facts.dei.EntityCommonStockSharesOutstanding.units.shares[0:3]}}}}}' "$f" >"$O/sec-3.json" &&
 				seed sec 001 "$O/sec-3.json"
 		done ;;
+	polygon_ws)
+		# each message of the fixtures once as AM.AAPL,... (byte 0) and
+		# once as AM.* (byte 1)
+		i=0
+		for f in tests/fixtures/ws/polygon/documented.ndjson tests/fixtures/ws/polygon/aapl_1m_2024-10-02.ndjson; do
+			head -n 20 "$f" | while IFS= read -r l; do
+				i=$((i + 1))
+				printf '\000%s' "$l" >"$d/seed-ws-$i-0"
+				printf '\001%s' "$l" >"$d/seed-ws-$i-1"
+			done
+		done
+		for s in connected auth_success auth_failed success max_connections; do
+			printf '\000[{"ev":"status","status":"%s","message":"m"}]' "$s" >"$d/seed-status-$s"
+		done ;;
 	serve)
 		head -n 3 tests/cases/load/01-load-twice/1.ndjson >"$O/body"
 		seed serve 004 "$O/body" ;;
@@ -152,6 +166,7 @@ for n in $NAMES; do
 	csv) bin csv "$F/fuzz_csv.c" "$EXOBJ $LIBOBJ" || exit 2 ;;
 	yahoo | alphavantage | polygon | sec)
 		bin "$n" "$F/fuzz_provider.c" "$EXOBJ $LIBOBJ" -DFUZZ_PROVIDER="${n}_provider" || exit 2 ;;
+	polygon_ws) bin polygon_ws "$F/fuzz_polygon_ws.c" "$EXOBJ $LIBOBJ" || exit 2 ;;
 	serve) bin serve "$F/fuzz_serve.c" "$SVOBJ $LIBOBJ" || exit 2 ;;
 	*) echo "fuzz: no harness '$n' ($ALL)" >&2; exit 2 ;;
 	esac
