@@ -122,7 +122,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		close(fd);
 		return 0;
 	}
-	if ((f = fetch_open(&c, &polygon_provider, all ? NULL : syms,
+	if ((f = fetch_open_jobs(&c, &polygon_provider, all ? NULL : syms,
 			    all ? 0 : 3, &rc)) == NULL) {
 		fclose(c.out);
 		close(fd);
