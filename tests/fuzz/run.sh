@@ -30,7 +30,7 @@ if ! command -v "$CC" >/dev/null 2>&1; then
 fi
 SAN="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all"
 PKGS="libcurl jansson sqlite3 libmicrohttpd libwebsockets"
-CFLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DMDX_VERSION=\"fuzz\" -Ilib -Iextract -Iserve $(pkg-config --cflags $PKGS) -g -O1 -fno-omit-frame-pointer $SAN"
+CFLAGS="-std=c11 -Werror=incompatible-pointer-types -Werror=implicit-function-declaration -Werror=int-conversion -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DMDX_VERSION=\"fuzz\" -Ilib -Iextract -Iserve $(pkg-config --cflags $PKGS) -g -O1 -fno-omit-frame-pointer $SAN"
 LIBS="$(pkg-config --libs $PKGS) -lcsv -lpthread -lm"
 
 # obj SRC OUT [FLAGS]: compile when SRC or a header is newer than OUT
