@@ -354,18 +354,26 @@ nomem:
 
 /* ---- parameters ---- */
 
-/* interval=, from=, to= into q */
-int
-serve_q_dates(struct serve_req *r, struct mdx_query *q)
+/* interval= into q (left as it is when absent); -1 when answered 400 */
+static int
+q_interval(struct serve_req *r, struct mdx_query *q)
 {
-	const char *s;
+	const char *s = serve_arg(r, "interval");
 
-	if ((s = serve_arg(r, "interval")) != NULL &&
-	    (q->interval = mdx_interval_parse(s)) < 0)
+	if (s != NULL && (q->interval = mdx_interval_parse(s)) < 0)
 		return serve_fail(r, 400,
 				  "interval: unknown interval '%.20s' "
 				  "(" MDX_INTERVAL_NAMES ")",
 				  s);
+	return 0;
+}
+
+/* interval=, from=, to= into q */
+int
+serve_q_dates(struct serve_req *r, struct mdx_query *q)
+{
+	if (q_interval(r, q) < 0)
+		return -1;
 	return serve_q_range(r, q);
 }
 
@@ -502,12 +510,8 @@ bars_range(struct serve_req *r, struct mdx_query *q)
 	const char *s;
 	struct mdx_err e;
 
-	if ((s = serve_arg(r, "interval")) != NULL &&
-	    (q->interval = mdx_interval_parse(s)) < 0)
-		return serve_fail(r, 400,
-				  "interval: unknown interval '%.20s' "
-				  "(" MDX_INTERVAL_NAMES ")",
-				  s);
+	if (q_interval(r, q) < 0)
+		return -1;
 	for (size_t i = 0; i < sizeof(b) / sizeof(*b); i++)
 		if ((s = serve_arg(r, b[i].name)) != NULL &&
 		    mdx_query_bound(q, b[i].which, s, &e))
