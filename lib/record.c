@@ -507,13 +507,16 @@ set_str(json_t *rec, const char *key, const char *v)
 			    v != NULL && *v ? json_string(v) : json_null());
 }
 
-/* s copied into d (n bytes), cut as snprintf(d, n, "%s", s) cuts it: no
- * printf on the hot path */
+/* s copied into d (n bytes), cut to n - 1 bytes when longer, and then
+ * before a UTF-8 character the cut would split (a cut character is not
+ * UTF-8: the writer would give null for the whole text; a fuzz finding) */
 static void
 copy_str(char *d, size_t n, const char *s)
 {
 	size_t len = strnlen(s, n - 1);
 
+	while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+		len--;
 	memcpy(d, s, len);
 	d[len] = '\0';
 }
