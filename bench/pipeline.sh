@@ -119,7 +119,7 @@ echo "re-load vs first load: $(ratio "$(wall new.ld)" "$(wall new.rl)")x faster 
 if command -v sqlite-utils >/dev/null 2>&1; then
 	rm -f "$T/su.db"
 	run su sqlite-utils upsert --nl "$T/su.db" bars "$T/new.bars.ndjson" \
-		--pk symbol --pk interval --pk ts
+		--pk symbol --pk interval --pk ts >/dev/null
 	echo "sqlite-utils upsert --nl: wall $(wall su), CPU $(cpu su); mdx-load $(ratio "$(wall su)" "$(wall new.ld)")x faster wall, $(ratio "$(cpu su)" "$(cpu new.ld)")x CPU (target >= 10x)"
 else
 	echo "sqlite-utils not installed (Debian package sqlite-utils): that ratio skipped"

@@ -103,10 +103,10 @@ struct csv_state {
 	char **cells;	/* the current row's fields, into text (on_row) */
 	size_t *off;	/* where each field starts in text */
 	size_t ncells, cap;
-	char *text;	/* owned: the current row's fields, each ending in
-			   a NUL (one buffer: no allocation a field) */
+	char *text; /* owned: the current row's fields, each ending in
+		       a NUL (one buffer: no allocation a field) */
 	size_t tlen, tcap;
-	char *out;	/* owned: the text of a record being written */
+	char *out; /* owned: the text of a record being written */
 	size_t ocap;
 	int nomem;
 	int basis;	   /* the file's basis: enum extract_basis */
@@ -262,8 +262,8 @@ row_error(struct csv_state *s, const char *field, const char *fmt,
 static int
 plain_decimal(const char *t, double *v)
 {
-	static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,
-				     1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+	static const double p10[] = {1e0,  1e1,	 1e2,  1e3, 1e4,  1e5,
+				     1e6,  1e7,	 1e8,  1e9, 1e10, 1e11,
 				     1e12, 1e13, 1e14, 1e15};
 	const char *p = t;
 	uint64_t m = 0;
@@ -488,8 +488,8 @@ out_num(struct csv_state *s, size_t *len, const struct bar_num *n)
 		return;
 	}
 	json_int_t i = (json_int_t)n->v;
-	unsigned long long u = i < 0 ? 0ULL - (unsigned long long)i
-				     : (unsigned long long)i;
+	unsigned long long u =
+		i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
 
 	do
 		*--p = (char)('0' + u % 10);
@@ -565,12 +565,11 @@ bar_row(struct csv_state *s)
 	int32_t day;
 	json_t *rec = NULL;
 	int bad = 0, nprice = 0, fast;
-	static const int cols[] = {COL_OPEN,   COL_HIGH, COL_LOW,
-				   COL_CLOSE,  COL_ADJ,	 COL_VOLUME,
-				   COL_VWAP,   COL_TRADES};
-	static const char *const names[] = {"open",	 "high",   "low",
-					    "close",	 "adj_close",
-					    "volume",	 "vwap",   "trades"};
+	static const int cols[] = {COL_OPEN, COL_HIGH,	 COL_LOW,  COL_CLOSE,
+				   COL_ADJ,  COL_VOLUME, COL_VWAP, COL_TRADES};
+	static const char *const names[] = {"open",  "high",	  "low",
+					    "close", "adj_close", "volume",
+					    "vwap",  "trades"};
 	enum { NF = sizeof(cols) / sizeof(*cols) };
 	struct bar_num nv[NF];
 

@@ -134,8 +134,7 @@ mdx_json_number(const json_t *rec, const char *key, double *v,
 
 /* mdx_json_string of the value j of key (NULL: absent) */
 static int
-string_of(const json_t *j, const char *key, const char **s,
-	  struct mdx_err *e)
+string_of(const json_t *j, const char *key, const char **s, struct mdx_err *e)
 {
 	if (j == NULL || json_is_null(j))
 		return 0;
@@ -206,16 +205,16 @@ bar_key(const char *k)
 	case 'a':
 		return strcmp(k, "adj_close") == 0 ? K_ADJ : -1;
 	case 'v':
-		return strcmp(k, "volume") == 0	  ? K_VOLUME
+		return strcmp(k, "volume") == 0 ? K_VOLUME
 		       : strcmp(k, "vwap") == 0 ? K_VWAP
 						: -1;
 	case 't':
-		return strcmp(k, "trades") == 0	  ? K_TRADES
-		       : strcmp(k, "tz") == 0	  ? K_TZ
+		return strcmp(k, "trades") == 0 ? K_TRADES
+		       : strcmp(k, "tz") == 0	? K_TZ
 		       : strcmp(k, "time") == 0 ? K_TIME
-		       : strcmp(k, "ts") == 0	  ? K_TS
-		       : strcmp(k, "t") == 0	  ? K_T
-						  : -1;
+		       : strcmp(k, "ts") == 0	? K_TS
+		       : strcmp(k, "t") == 0	? K_T
+						: -1;
 	case 'p':
 		return strcmp(k, "phase") == 0 ? K_PHASE : -1;
 	case 'd':
@@ -400,8 +399,8 @@ day_key(const struct bar_view *w, const char *tz, const char *zone,
  * trading date in the exchange's zone; intraday bars on their start instant.
  */
 static int
-bar_time(const struct bar_view *w, int interval,
-	 const struct mdx_canon_opts *o, struct mdx_bar *b, struct mdx_err *e)
+bar_time(const struct bar_view *w, int interval, const struct mdx_canon_opts *o,
+	 struct mdx_bar *b, struct mdx_err *e)
 {
 	const char *zone = o->default_tz ? o->default_tz : "America/New_York";
 	const char *tz = NULL, *wall = NULL, *tstext = NULL;
@@ -547,8 +546,7 @@ bar_fields(const struct bar_view *w, struct mdx_bar *b, struct mdx_err *e)
 	    get_price(w->v[K_LOW], "low", &b->low, MDX_HAS_LOW, &b->has, e) ||
 	    get_price(w->v[K_ADJ], "adj_close", &b->adj_close, MDX_HAS_ADJ,
 		      &b->has, e) ||
-	    get_price(w->v[K_VWAP], "vwap", &b->vwap, MDX_HAS_VWAP, &b->has,
-		      e))
+	    get_price(w->v[K_VWAP], "vwap", &b->vwap, MDX_HAS_VWAP, &b->has, e))
 		return -1;
 	rc = number_of(w->v[K_CLOSE], "close", &b->close, e);
 	if (rc < 0)

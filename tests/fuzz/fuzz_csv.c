@@ -102,7 +102,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (text != NULL && (strlen(text) != r.len ||
 				     memcmp(text, r.buf, r.len) != 0)) {
-			fprintf(stderr, "not the writer's text:\n%.300s\n%.300s\n",
+			fprintf(stderr,
+				"not the writer's text:\n%.300s\n%.300s\n",
 				r.buf, text);
 			abort();
 		}
