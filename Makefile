@@ -136,8 +136,13 @@ check: deps all tests
 demo: deps all
 	MDX_BUILD=$(BUILD) sh examples/demo.sh
 
-bench: all tests
+bench: all tests $(BUILD)/bench/jsonfloor
 	MDX_BUILD=$(BUILD) sh bench/run.sh
+
+# the floor of an NDJSON stage: bare json_loadb + json_decref a line
+$(BUILD)/bench/jsonfloor: bench/jsonfloor.c $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ bench/jsonfloor.c $(LIBS)
 
 lint:
 	sh scripts/deps.sh lint

@@ -34,6 +34,7 @@
 
 #include "extract_int.h"
 #include "mdx_alloc.h"
+#include "mdx_output.h"
 #include "mdx_record.h"
 #include "mdx_time.h"
 
@@ -99,8 +100,14 @@ struct csv_state {
 	long row_line;	  /* line where the current row started */
 	int header_done;
 	int col[COL_N]; /* field index of each column, -1 if absent */
-	char **cells;	/* the current row's fields (owned) */
+	char **cells;	/* the current row's fields, into text (on_row) */
+	size_t *off;	/* where each field starts in text */
 	size_t ncells, cap;
+	char *text; /* owned: the current row's fields, each ending in
+		       a NUL (one buffer: no allocation a field) */
+	size_t tlen, tcap;
+	char *out; /* owned: the text of a record being written */
+	size_t ocap;
 	int nomem;
 	int basis;	   /* the file's basis: enum extract_basis */
 	const char *as_of; /* its basis_as_of, or NULL */
@@ -112,21 +119,22 @@ struct csv_state {
 static void
 row_clear(struct csv_state *s)
 {
-	for (size_t i = 0; i < s->ncells; i++)
-		mdx_free(s->cells[i]);
 	s->ncells = 0;
+	s->tlen = 0;
 }
 
 static void
 on_field(void *data, size_t len, void *priv)
 {
 	struct csv_state *s = priv;
+	const char *d = data ? data : "";
 
 	if (s->ncells == 0)
 		s->row_line = s->line;
 	if (s->ncells == s->cap) {
 		size_t ncap = s->cap ? s->cap * 2 : 16;
 		char **n;
+		size_t *o;
 
 		if (ncap > 4096 ||
 		    (n = mdx_realloc(s->cells, ncap * sizeof(*n))) == NULL) {
@@ -134,14 +142,31 @@ on_field(void *data, size_t len, void *priv)
 			return;
 		}
 		s->cells = n;
+		if ((o = mdx_realloc(s->off, ncap * sizeof(*o))) == NULL) {
+			s->nomem = 1;
+			return;
+		}
+		s->off = o;
 		s->cap = ncap;
 	}
-	if ((s->cells[s->ncells] = mdx_strndup(data ? data : "", len)) ==
-	    NULL) {
-		s->nomem = 1;
-		return;
+	len = strnlen(d, len); /* a field ends at a NUL byte */
+	if (s->tlen + len + 1 > s->tcap) {
+		size_t ncap = s->tcap ? s->tcap : 256;
+		char *t;
+
+		while (s->tlen + len + 1 > ncap)
+			ncap *= 2;
+		if ((t = mdx_realloc(s->text, ncap)) == NULL) {
+			s->nomem = 1;
+			return;
+		}
+		s->text = t;
+		s->tcap = ncap;
 	}
-	s->ncells++;
+	memcpy(s->text + s->tlen, d, len);
+	s->text[s->tlen + len] = '\0';
+	s->off[s->ncells++] = s->tlen;
+	s->tlen += len + 1;
 }
 
 static void
@@ -226,6 +251,50 @@ row_error(struct csv_state *s, const char *field, const char *fmt,
 }
 
 /*
+ * The double that the plain decimal t ("8407500", "-14.63") denotes, as
+ * strtod(3) reads it, without strtod: with at most 15 digits the digits
+ * are an exact integer below 2^53 and 10^k (k <= 15 decimals) an exact
+ * double, so one IEEE division, which rounds correctly, gives the nearest
+ * double (Clinger's fast path).  1 with *v; 0 for anything else (an
+ * exponent, more digits, a sign other than '-', a blank), which strtod
+ * then reads.
+ */
+static int
+plain_decimal(const char *t, double *v)
+{
+	static const double p10[] = {1e0,  1e1,	 1e2,  1e3, 1e4,  1e5,
+				     1e6,  1e7,	 1e8,  1e9, 1e10, 1e11,
+				     1e12, 1e13, 1e14, 1e15};
+	const char *p = t;
+	uint64_t m = 0;
+	int nd = 0, k = 0, neg = 0;
+	double d;
+
+	if (*p == '-') {
+		neg = 1;
+		p++;
+	}
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (++nd > 15)
+			return 0;
+		m = m * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			if (++nd > 15)
+				return 0;
+			m = m * 10 + (uint64_t)(*p - '0');
+			k++;
+		}
+	}
+	if (nd == 0 || *p != '\0')
+		return 0;
+	d = (double)m / p10[k];
+	*v = neg ? -d : d;
+	return 1;
+}
+
+/*
  * Number in column k: 1 with *v, 0 missing, -1 malformed (reported).
  * Thousands separators are not accepted: "1,234" in a CSV cell is a quoted
  * field that is better refused than misread.
@@ -238,6 +307,8 @@ num(struct csv_state *s, int k, const char *field, double *v)
 
 	if (t == NULL)
 		return 0;
+	if (plain_decimal(t, v))
+		return 1;
 	errno = 0;
 	*v = strtod(t, &end);
 	while (isspace((unsigned char)*end))
@@ -249,23 +320,39 @@ num(struct csv_state *s, int k, const char *field, double *v)
 	return 1;
 }
 
-static int
-put_num(struct csv_state *s, json_t *rec, int k, const char *field)
-{
+/* a number of a bar: present, and an integer (volume, trades) or a real */
+struct bar_num {
+	int present;
+	int integer;
 	double v;
-	int rc = num(s, k, field, &v);
+};
 
+/* the number of column k for field into *n: 1, 0 missing, -1 malformed
+ * (reported) */
+static int
+bar_num(struct csv_state *s, int k, const char *field, struct bar_num *n)
+{
+	int rc = num(s, k, field, &n->v);
+
+	n->present = rc > 0;
+	n->integer = 0;
 	if (rc <= 0)
 		return rc;
-	if ((k == COL_VOLUME || k == COL_TRADES) && !(fabs(v) < 9e18)) {
+	if ((k == COL_VOLUME || k == COL_TRADES) && !(fabs(n->v) < 9e18)) {
 		row_error(s, field, "%.40s out of range", cell(s, k));
+		n->present = 0;
 		return -1;
 	}
-	if ((k == COL_VOLUME || k == COL_TRADES) && v == floor(v))
-		json_object_set_new(rec, field, json_integer((json_int_t)v));
-	else
-		json_object_set_new(rec, field, json_real(v));
+	n->integer =
+		(k == COL_VOLUME || k == COL_TRADES) && n->v == floor(n->v);
 	return 1;
+}
+
+/* n as jansson holds it in a record */
+static json_t *
+bar_num_json(const struct bar_num *n)
+{
+	return n->integer ? json_integer((json_int_t)n->v) : json_real(n->v);
 }
 
 /* the symbol of this row: column, --symbol, file name */
@@ -345,6 +432,130 @@ emit_actions(struct csv_state *s, const char *sym, const char *date)
 	}
 }
 
+/* is t written in JSON as itself between quotes: printable ASCII without
+ * '"' and '\' (what mdx_output_json_text copies as it is)?  1 or 0 */
+static int
+plain_text(const char *t)
+{
+	for (; *t; t++)
+		if ((unsigned char)*t < 0x20 || (unsigned char)*t >= 0x7f ||
+		    *t == '"' || *t == '\\')
+			return 0;
+	return 1;
+}
+
+/* append n bytes of p to the record text at s->out (s->nomem on failure) */
+static void
+out_put(struct csv_state *s, size_t *len, const char *p, size_t n)
+{
+	if (*len + n + 1 > s->ocap) {
+		size_t ncap = s->ocap ? s->ocap : 512;
+		char *nb;
+
+		while (*len + n + 1 > ncap)
+			ncap *= 2;
+		if ((nb = mdx_realloc(s->out, ncap)) == NULL) {
+			s->nomem = 1;
+			return;
+		}
+		s->out = nb;
+		s->ocap = ncap;
+	}
+	memcpy(s->out + *len, p, n);
+	*len += n;
+}
+
+#define OUT_LIT(s, len, lit) out_put(s, len, lit, sizeof(lit) - 1)
+
+static void
+out_str(struct csv_state *s, size_t *len, const char *t)
+{
+	OUT_LIT(s, len, "\"");
+	out_put(s, len, t, strlen(t));
+	OUT_LIT(s, len, "\"");
+}
+
+/* n as mdx_output_json_text writes the json_integer or json_real that
+ * bar_num_json makes of it */
+static void
+out_num(struct csv_state *s, size_t *len, const struct bar_num *n)
+{
+	char tmp[MDX_NUM_LEN], *p = tmp + sizeof(tmp);
+
+	if (!n->integer) {
+		mdx_output_number(n->v, tmp);
+		out_put(s, len, tmp, strlen(tmp));
+		return;
+	}
+	json_int_t i = (json_int_t)n->v;
+	unsigned long long u =
+		i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (i < 0)
+		*--p = '-';
+	out_put(s, len, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/*
+ * Write the bar of a row as its line, the text that extract_emit writes
+ * for the record the slow path of bar_row builds (type, symbol, interval,
+ * time, tz, the numbers present, basis, basis_as_of, source; all of the
+ * strings plain_text), without building it.  As extract_emit: counted
+ * out when written; a write error is told unless it is EPIPE.
+ */
+static void
+emit_bar_text(struct csv_state *s, const char *sym, const char *when,
+	      const struct bar_num *nv, const char *const *names, size_t nf)
+{
+	struct extract_ctx *c = s->c;
+	size_t len = 0;
+
+	OUT_LIT(s, &len, "{\"type\":\"bar\",\"symbol\":");
+	out_str(s, &len, sym);
+	OUT_LIT(s, &len, ",\"interval\":");
+	out_str(s, &len, mdx_interval_name(c->o->interval));
+	OUT_LIT(s, &len, ",\"time\":");
+	out_str(s, &len, when);
+	OUT_LIT(s, &len, ",\"tz\":");
+	out_str(s, &len, c->o->tz);
+	for (size_t i = 0; i < nf; i++) {
+		if (!nv[i].present)
+			continue;
+		OUT_LIT(s, &len, ",\"");
+		out_put(s, &len, names[i], strlen(names[i]));
+		OUT_LIT(s, &len, "\":");
+		out_num(s, &len, &nv[i]);
+	}
+	if (s->basis != EXTRACT_BASIS_UNKNOWN) {
+		OUT_LIT(s, &len, ",\"basis\":");
+		out_str(s, &len,
+			s->basis == EXTRACT_BASIS_SPLIT ? "split" : "traded");
+		if (s->as_of != NULL &&
+		    (s->basis == EXTRACT_BASIS_SPLIT || nv[4].present)) {
+			OUT_LIT(s, &len, ",\"basis_as_of\":");
+			out_str(s, &len, s->as_of);
+		}
+	}
+	OUT_LIT(s, &len, ",\"source\":\"csv\"}\n");
+	if (s->nomem || c->io_failed)
+		return;
+	errno = 0;
+	if (fwrite(s->out, 1, len, c->out) != len) {
+		struct mdx_err e;
+
+		mdx_err_clear(&e);
+		mdx_err_set(&e, MDX_EIO, "write error: %s", strerror(errno));
+		c->io_failed = 1;
+		if (errno != EPIPE) /* a reader that stopped: no message */
+			mdx_log_err("error", &e);
+		return;
+	}
+	c->run->out++;
+}
+
 static void
 bar_row(struct csv_state *s)
 {
@@ -352,8 +563,15 @@ bar_row(struct csv_state *s)
 	const char *sym = row_symbol(s), *when = cell(s, COL_TIME);
 	char date[MDX_DATE_LEN];
 	int32_t day;
-	json_t *rec;
-	int bad = 0, nprice = 0;
+	json_t *rec = NULL;
+	int bad = 0, nprice = 0, fast;
+	static const int cols[] = {COL_OPEN, COL_HIGH,	 COL_LOW,  COL_CLOSE,
+				   COL_ADJ,  COL_VOLUME, COL_VWAP, COL_TRADES};
+	static const char *const names[] = {"open",  "high",	  "low",
+					    "close", "adj_close", "volume",
+					    "vwap",  "trades"};
+	enum { NF = sizeof(cols) / sizeof(*cols) };
+	struct bar_num nv[NF];
 
 	if (when == NULL) {
 		row_error(s, "date", "%smissing", "");
@@ -378,27 +596,31 @@ bar_row(struct csv_state *s)
 		emit_actions(s, sym, date);
 		return;
 	}
-	rec = json_pack("{s:s,s:s,s:s,s:s,s:s}", "type", "bar", "symbol", sym,
-			"interval", mdx_interval_name(o->interval), "time",
-			when, "tz", o->tz);
-	if (rec == NULL) {
-		s->nomem = 1;
-		return;
+	/* the fast path writes the line itself; a bar held for actions, or
+	 * a string that needs escaping (or is no UTF-8: jansson refuses it
+	 * below), goes through a jansson record */
+	fast = s->held == NULL && plain_text(sym) && plain_text(when) &&
+	       plain_text(o->tz) && (s->as_of == NULL || plain_text(s->as_of));
+	if (!fast) {
+		rec = json_pack("{s:s,s:s,s:s,s:s,s:s}", "type", "bar",
+				"symbol", sym, "interval",
+				mdx_interval_name(o->interval), "time", when,
+				"tz", o->tz);
+		if (rec == NULL) {
+			s->nomem = 1;
+			return;
+		}
 	}
-	static const struct {
-		int col;
-		const char *field;
-	} fields[] = {{COL_OPEN, "open"},     {COL_HIGH, "high"},
-		      {COL_LOW, "low"},	      {COL_CLOSE, "close"},
-		      {COL_ADJ, "adj_close"}, {COL_VOLUME, "volume"},
-		      {COL_VWAP, "vwap"},     {COL_TRADES, "trades"}};
-	for (size_t i = 0; i < sizeof(fields) / sizeof(*fields); i++) {
-		int rc = put_num(s, rec, fields[i].col, fields[i].field);
+	for (size_t i = 0; i < NF; i++) {
+		int rc = bar_num(s, cols[i], names[i], &nv[i]);
 
 		if (rc < 0)
 			bad = 1;
 		else if (rc > 0 && i < 4)
 			nprice++;
+		if (rc > 0 && rec != NULL)
+			json_object_set_new(rec, names[i],
+					    bar_num_json(&nv[i]));
 	}
 	if (bad) {
 		json_decref(rec);
@@ -408,6 +630,10 @@ bar_row(struct csv_state *s)
 		/* a row with no price at all (Yahoo's "null" rows) */
 		json_decref(rec);
 		s->c->run->dropped++;
+		return;
+	}
+	if (fast) {
+		emit_bar_text(s, sym, when, nv, names, NF);
 		return;
 	}
 	set_basis(s, rec, json_object_get(rec, "adj_close") != NULL);
@@ -546,6 +772,8 @@ on_row(int term, void *priv)
 	(void)term;
 	if (s->nomem)
 		return;
+	for (size_t i = 0; i < s->ncells; i++)
+		s->cells[i] = s->text + s->off[i];
 	if (s->ncells == 1 && s->cells[0][0] == '\0') {
 		row_clear(s); /* a blank line */
 		return;
@@ -664,6 +892,9 @@ out_close:
 	json_decref(s.held);
 	row_clear(&s);
 	mdx_free(s.cells);
+	mdx_free(s.off);
+	mdx_free(s.text);
+	mdx_free(s.out);
 	mdx_free(s.fsymbol);
 	free(line);
 	if (!is_stdin)

@@ -25,7 +25,7 @@ mdx_ndjson_release(struct mdx_ndjson_reader *r)
 	r->cap = r->len = r->in_pos = r->in_len = 0;
 }
 
-#define READ_AHEAD 65536
+#define READ_AHEAD (1 << 18)
 
 /* append n bytes at p to the current line unless it is over the limit */
 static int

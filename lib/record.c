@@ -129,12 +129,10 @@ mdx_interval_ms(int interval)
 	return interval >= 0 && interval < MDX_INTERVAL_N ? ms[interval] : 0;
 }
 
-int
-mdx_json_number(const json_t *rec, const char *key, double *v,
-		struct mdx_err *e)
+/* mdx_json_number of the value j of key (NULL: absent) */
+static int
+number_of(const json_t *j, const char *key, double *v, struct mdx_err *e)
 {
-	const json_t *j = json_object_get(rec, key);
-
 	if (j == NULL || json_is_null(j))
 		return 0;
 	if (!json_is_number(j)) {
@@ -150,11 +148,16 @@ mdx_json_number(const json_t *rec, const char *key, double *v,
 }
 
 int
-mdx_json_string(const json_t *rec, const char *key, const char **s,
+mdx_json_number(const json_t *rec, const char *key, double *v,
 		struct mdx_err *e)
 {
-	const json_t *j = json_object_get(rec, key);
+	return number_of(json_object_get(rec, key), key, v, e);
+}
 
+/* mdx_json_string of the value j of key (NULL: absent) */
+static int
+string_of(const json_t *j, const char *key, const char **s, struct mdx_err *e)
+{
 	if (j == NULL || json_is_null(j))
 		return 0;
 	if (!json_is_string(j))
@@ -163,12 +166,108 @@ mdx_json_string(const json_t *rec, const char *key, const char **s,
 	return 1;
 }
 
+int
+mdx_json_string(const json_t *rec, const char *key, const char **s,
+		struct mdx_err *e)
+{
+	return string_of(json_object_get(rec, key), key, s, e);
+}
+
+/*
+ * The fields of a bar that its checks read, found in one pass over the
+ * record's keys rather than by a hash look-up each (the hot path of
+ * mdx-transform and mdx-load); NULL where absent.
+ */
+enum bar_key {
+	K_SYMBOL,
+	K_INTERVAL,
+	K_OPEN,
+	K_HIGH,
+	K_LOW,
+	K_CLOSE,
+	K_ADJ,
+	K_VOLUME,
+	K_VWAP,
+	K_TRADES,
+	K_SOURCE,
+	K_SESSION,
+	K_PHASE,
+	K_TZ,
+	K_TIME,
+	K_TS,
+	K_T,
+	K_DATE,
+	K_N
+};
+
+struct bar_view {
+	const json_t *v[K_N];
+};
+
+/* the enum bar_key of key, or -1 */
+static int
+bar_key(const char *k)
+{
+	switch (k[0]) {
+	case 's':
+		return strcmp(k, "symbol") == 0	   ? K_SYMBOL
+		       : strcmp(k, "source") == 0  ? K_SOURCE
+		       : strcmp(k, "session") == 0 ? K_SESSION
+						   : -1;
+	case 'i':
+		return strcmp(k, "interval") == 0 ? K_INTERVAL : -1;
+	case 'o':
+		return strcmp(k, "open") == 0 ? K_OPEN : -1;
+	case 'h':
+		return strcmp(k, "high") == 0 ? K_HIGH : -1;
+	case 'l':
+		return strcmp(k, "low") == 0 ? K_LOW : -1;
+	case 'c':
+		return strcmp(k, "close") == 0 ? K_CLOSE : -1;
+	case 'a':
+		return strcmp(k, "adj_close") == 0 ? K_ADJ : -1;
+	case 'v':
+		return strcmp(k, "volume") == 0 ? K_VOLUME
+		       : strcmp(k, "vwap") == 0 ? K_VWAP
+						: -1;
+	case 't':
+		return strcmp(k, "trades") == 0 ? K_TRADES
+		       : strcmp(k, "tz") == 0	? K_TZ
+		       : strcmp(k, "time") == 0 ? K_TIME
+		       : strcmp(k, "ts") == 0	? K_TS
+		       : strcmp(k, "t") == 0	? K_T
+						: -1;
+	case 'p':
+		return strcmp(k, "phase") == 0 ? K_PHASE : -1;
+	case 'd':
+		return strcmp(k, "date") == 0 ? K_DATE : -1;
+	default:
+		return -1;
+	}
+}
+
+static void
+bar_view(const json_t *rec, struct bar_view *w)
+{
+	int i;
+
+	memset(w, 0, sizeof(*w));
+	for (void *it = json_object_iter((json_t *)rec); it != NULL;
+	     it = json_object_iter_next((json_t *)rec, it)) {
+		const char *k = json_object_iter_key(it);
+
+		/* the key as json_object_get finds it: no NUL inside */
+		if ((i = bar_key(k)) >= 0 &&
+		    json_object_iter_key_len(it) == strlen(k))
+			w->v[i] = json_object_iter_value(it);
+	}
+}
+
 /* a non-negative integer field (an integral real such as 6.5799349e+07 is
  * accepted); returns 1, 0 (absent), -1 */
 static int
-json_count(const json_t *rec, const char *key, int64_t *v, struct mdx_err *e)
+json_count(const json_t *j, const char *key, int64_t *v, struct mdx_err *e)
 {
-	const json_t *j = json_object_get(rec, key);
 	double d;
 
 	if (j == NULL || json_is_null(j))
@@ -181,7 +280,7 @@ json_count(const json_t *rec, const char *key, int64_t *v, struct mdx_err *e)
 		*v = json_integer_value(j);
 		return 1;
 	}
-	if (mdx_json_number(rec, key, &d, e) < 0)
+	if (number_of(j, key, &d, e) < 0)
 		return -1;
 	if (d < 0)
 		return mdx_err_field(e, MDX_EINPUT, key, "negative (%g)", d);
@@ -194,9 +293,9 @@ json_count(const json_t *rec, const char *key, int64_t *v, struct mdx_err *e)
 
 /* required or optional symbol field */
 static int
-get_symbol(const json_t *rec, const char **sym, struct mdx_err *e)
+symbol_of(const json_t *j, const char **sym, struct mdx_err *e)
 {
-	int rc = mdx_json_string(rec, "symbol", sym, e);
+	int rc = string_of(j, "symbol", sym, e);
 
 	if (rc < 0)
 		return -1;
@@ -211,10 +310,16 @@ get_symbol(const json_t *rec, const char **sym, struct mdx_err *e)
 }
 
 static int
-get_price(const json_t *rec, const char *key, double *v, unsigned flag,
+get_symbol(const json_t *rec, const char **sym, struct mdx_err *e)
+{
+	return symbol_of(json_object_get(rec, "symbol"), sym, e);
+}
+
+static int
+get_price(const json_t *j, const char *key, double *v, unsigned flag,
 	  unsigned *has, struct mdx_err *e)
 {
-	int rc = mdx_json_number(rec, key, v, e);
+	int rc = number_of(j, key, v, e);
 
 	if (rc < 0)
 		return -1;
@@ -275,15 +380,15 @@ mdx_day_start_plausible(int64_t ms, int32_t day)
 
 /* a daily bar's "ts" (b->ts, parsed) must be 00:00 of its trading date */
 static int
-day_key(const json_t *rec, const char *tz, const char *zone, struct mdx_bar *b,
-	struct mdx_err *e)
+day_key(const struct bar_view *w, const char *tz, const char *zone,
+	struct mdx_bar *b, struct mdx_err *e)
 {
 	const char *dtext = NULL;
 	char ts[MDX_RFC3339_LEN], date[MDX_DATE_LEN];
 	int64_t start;
 	int ok;
 
-	if (mdx_json_string(rec, "date", &dtext, e) < 0)
+	if (string_of(w->v[K_DATE], "date", &dtext, e) < 0)
 		return -1;
 	if (dtext != NULL) {
 		if (mdx_date_parse(dtext, &b->date, e)) {
@@ -316,17 +421,17 @@ day_key(const json_t *rec, const char *tz, const char *zone, struct mdx_bar *b,
  * trading date in the exchange's zone; intraday bars on their start instant.
  */
 static int
-bar_time(const json_t *rec, int interval, const struct mdx_canon_opts *o,
+bar_time(const struct bar_view *w, int interval, const struct mdx_canon_opts *o,
 	 struct mdx_bar *b, struct mdx_err *e)
 {
 	const char *zone = o->default_tz ? o->default_tz : "America/New_York";
 	const char *tz = NULL, *wall = NULL, *tstext = NULL;
-	const json_t *t = json_object_get(rec, "t");
+	const json_t *t = w->v[K_T];
 	int daily = !mdx_interval_intraday(interval);
 	int has_t = t != NULL && !json_is_null(t);
 	int rc;
 
-	if (mdx_json_string(rec, "tz", &tz, e) < 0)
+	if (string_of(w->v[K_TZ], "tz", &tz, e) < 0)
 		return -1;
 	if (tz != NULL) {
 		if (!mdx_tz_valid(tz))
@@ -334,8 +439,8 @@ bar_time(const json_t *rec, int interval, const struct mdx_canon_opts *o,
 					     "unknown time zone '%.64s'", tz);
 		zone = tz;
 	}
-	if (mdx_json_string(rec, "time", &wall, e) < 0 ||
-	    mdx_json_string(rec, "ts", &tstext, e) < 0)
+	if (string_of(w->v[K_TIME], "time", &wall, e) < 0 ||
+	    string_of(w->v[K_TS], "ts", &tstext, e) < 0)
 		return -1;
 	if (has_t + (wall != NULL) > 1)
 		return mdx_err_field(e, MDX_EINPUT, "t",
@@ -346,7 +451,7 @@ bar_time(const json_t *rec, int interval, const struct mdx_canon_opts *o,
 		if (json_is_integer(t)) {
 			b->ts = json_integer_value(t);
 		} else {
-			if (mdx_json_number(rec, "t", &d, e) < 0)
+			if (number_of(t, "t", &d, e) < 0)
 				return -1;
 			if (d != floor(d) || fabs(d) > 1e15)
 				return mdx_err_field(
@@ -392,7 +497,7 @@ bar_time(const json_t *rec, int interval, const struct mdx_canon_opts *o,
 			return -1;
 		}
 		if (daily)
-			return day_key(rec, tz, zone, b, e);
+			return day_key(w, tz, zone, b, e);
 		if (mdx_tz_utc_to_local(zone, b->ts, &b->date, NULL, NULL, e))
 			return -1;
 	} else {
@@ -423,18 +528,32 @@ set_str(json_t *rec, const char *key, const char *v)
 			    v != NULL && *v ? json_string(v) : json_null());
 }
 
+/* s copied into d (n bytes), cut to n - 1 bytes when longer, and then
+ * before a UTF-8 character the cut would split (a cut character is not
+ * UTF-8: the writer would give null for the whole text; a fuzz finding) */
+static void
+copy_str(char *d, size_t n, const char *s)
+{
+	size_t len = strnlen(s, n - 1);
+
+	while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+		len--;
+	memcpy(d, s, len);
+	d[len] = '\0';
+}
+
 /* parse the fields of a bar into b; time handled by the caller */
 static int
-bar_fields(const json_t *rec, struct mdx_bar *b, struct mdx_err *e)
+bar_fields(const struct bar_view *w, struct mdx_bar *b, struct mdx_err *e)
 {
 	const char *sym, *iv = NULL, *s;
 	int rc;
 
 	memset(b, 0, sizeof(*b));
-	if (get_symbol(rec, &sym, e))
+	if (symbol_of(w->v[K_SYMBOL], &sym, e))
 		return -1;
-	snprintf(b->symbol, sizeof(b->symbol), "%s", sym);
-	rc = mdx_json_string(rec, "interval", &iv, e);
+	copy_str(b->symbol, sizeof(b->symbol), sym);
+	rc = string_of(w->v[K_INTERVAL], "interval", &iv, e);
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
@@ -442,14 +561,16 @@ bar_fields(const json_t *rec, struct mdx_bar *b, struct mdx_err *e)
 	if ((b->interval = mdx_interval_parse(iv)) < 0)
 		return mdx_err_field(e, MDX_EINPUT, "interval",
 				     "unknown interval '%.16s'", iv);
-	if (get_price(rec, "open", &b->open, MDX_HAS_OPEN, &b->has, e) ||
-	    get_price(rec, "high", &b->high, MDX_HAS_HIGH, &b->has, e) ||
-	    get_price(rec, "low", &b->low, MDX_HAS_LOW, &b->has, e) ||
-	    get_price(rec, "adj_close", &b->adj_close, MDX_HAS_ADJ, &b->has,
+	if (get_price(w->v[K_OPEN], "open", &b->open, MDX_HAS_OPEN, &b->has,
 		      e) ||
-	    get_price(rec, "vwap", &b->vwap, MDX_HAS_VWAP, &b->has, e))
+	    get_price(w->v[K_HIGH], "high", &b->high, MDX_HAS_HIGH, &b->has,
+		      e) ||
+	    get_price(w->v[K_LOW], "low", &b->low, MDX_HAS_LOW, &b->has, e) ||
+	    get_price(w->v[K_ADJ], "adj_close", &b->adj_close, MDX_HAS_ADJ,
+		      &b->has, e) ||
+	    get_price(w->v[K_VWAP], "vwap", &b->vwap, MDX_HAS_VWAP, &b->has, e))
 		return -1;
-	rc = mdx_json_number(rec, "close", &b->close, e);
+	rc = number_of(w->v[K_CLOSE], "close", &b->close, e);
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
@@ -457,26 +578,26 @@ bar_fields(const json_t *rec, struct mdx_bar *b, struct mdx_err *e)
 	if (!(b->close > 0))
 		return mdx_err_field(e, MDX_EINPUT, "close",
 				     "price must be > 0, got %g", b->close);
-	if ((rc = json_count(rec, "volume", &b->volume, e)) < 0)
+	if ((rc = json_count(w->v[K_VOLUME], "volume", &b->volume, e)) < 0)
 		return -1;
 	if (rc)
 		b->has |= MDX_HAS_VOLUME;
-	if ((rc = json_count(rec, "trades", &b->trades, e)) < 0)
+	if ((rc = json_count(w->v[K_TRADES], "trades", &b->trades, e)) < 0)
 		return -1;
 	if (rc)
 		b->has |= MDX_HAS_TRADES;
 	s = NULL;
-	if (mdx_json_string(rec, "source", &s, e) < 0)
+	if (string_of(w->v[K_SOURCE], "source", &s, e) < 0)
 		return -1;
-	snprintf(b->source, sizeof(b->source), "%s", s ? s : "");
+	copy_str(b->source, sizeof(b->source), s ? s : "");
 	s = NULL;
-	if (mdx_json_string(rec, "session", &s, e) < 0)
+	if (string_of(w->v[K_SESSION], "session", &s, e) < 0)
 		return -1;
-	snprintf(b->session, sizeof(b->session), "%s", s ? s : "");
+	copy_str(b->session, sizeof(b->session), s ? s : "");
 	s = NULL;
-	if (mdx_json_string(rec, "phase", &s, e) < 0)
+	if (string_of(w->v[K_PHASE], "phase", &s, e) < 0)
 		return -1;
-	snprintf(b->phase, sizeof(b->phase), "%s", s ? s : "");
+	copy_str(b->phase, sizeof(b->phase), s ? s : "");
 	return 0;
 }
 
@@ -589,19 +710,12 @@ bar_store(json_t *rec, const struct mdx_bar *b)
 	}
 }
 
-static const char *const known_fields[] = {
-	"type",	 "symbol", "interval",	"ts",	  "date", "open",   "high",
-	"low",	 "close",  "adj_close", "volume", "vwap", "trades", "session",
-	"phase", "source", "t",		"time",	  "tz",	  "flags",  NULL};
-
 int
 mdx_bar_known_field(const char *key)
 {
-	for (size_t i = 0; known_fields[i]; i++)
-		if (key[0] == known_fields[i][0] &&
-		    strcmp(key, known_fields[i]) == 0)
-			return 1;
-	return 0;
+	/* the keys of struct bar_view, "type" and "flags" */
+	return bar_key(key) >= 0 || strcmp(key, "type") == 0 ||
+	       strcmp(key, "flags") == 0;
 }
 
 int
@@ -609,10 +723,12 @@ mdx_bar_read(const json_t *rec, const struct mdx_canon_opts *o,
 	     struct mdx_bar *b, struct mdx_err *e)
 {
 	static const struct mdx_canon_opts defaults = {0};
+	struct bar_view w;
 
 	if (o == NULL)
 		o = &defaults;
-	if (bar_fields(rec, b, e) || bar_time(rec, b->interval, o, b, e) ||
+	bar_view(rec, &w);
+	if (bar_fields(&w, b, e) || bar_time(&w, b->interval, o, b, e) ||
 	    bar_consistent(b, o->allow_partial, e))
 		return -1;
 	return 0;
@@ -745,15 +861,20 @@ ob_real(struct obuf *ob, double v, int present)
 static void
 ob_int(struct obuf *ob, int64_t v, int present)
 {
-	char tmp[24];
-	int n;
+	char tmp[24], *p = tmp + sizeof(tmp);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
 
 	if (!present) {
 		OB_LIT(ob, "null");
 		return;
 	}
-	n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
-	ob_put(ob, tmp, (size_t)n);
+	/* as "%lld" writes it, without printf */
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	ob_put(ob, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 long
@@ -834,11 +955,13 @@ int
 mdx_bar_from_json(const json_t *rec, struct mdx_bar *b, struct mdx_err *e)
 {
 	const char *ts = NULL, *date = NULL;
+	struct bar_view w;
 
-	if (bar_fields(rec, b, e))
+	bar_view(rec, &w);
+	if (bar_fields(&w, b, e))
 		return -1;
-	if (mdx_json_string(rec, "ts", &ts, e) < 0 ||
-	    mdx_json_string(rec, "date", &date, e) < 0)
+	if (string_of(w.v[K_TS], "ts", &ts, e) < 0 ||
+	    string_of(w.v[K_DATE], "date", &date, e) < 0)
 		return -1;
 	if (ts == NULL)
 		return mdx_err_field(e, MDX_EINPUT, "ts",

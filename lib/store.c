@@ -205,6 +205,7 @@ _Static_assert(sizeof(migrations) / sizeof(*migrations) == MDX_STORE_VERSION,
 enum stmt_id {
 	ST_GET_BAR,
 	ST_INS_BAR,
+	ST_INS_NEW_BAR,
 	ST_UPD_BAR,
 	ST_REVISE,
 	ST_RESCALE_BAR,
@@ -241,6 +242,13 @@ static const char *const stmt_sql[ST_N] = {
 		"basis, basis_as_of, split_factor) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
 		"?13, ?14, ?15, ?16, ?16, ?17, ?18, ?19)",
+	/* ST_INS_BAR when the key is new; no change when it is taken */
+	[ST_INS_NEW_BAR] =
+		"INSERT INTO bars (" BAR_COLS_SQL ", created_at, updated_at, "
+		"basis, basis_as_of, split_factor) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+		"?13, ?14, ?15, ?16, ?16, ?17, ?18, ?19) "
+		"ON CONFLICT (symbol, interval, ts) DO NOTHING",
 	[ST_UPD_BAR] =
 		"UPDATE bars SET date = ?4, open = ?5, high = ?6, low = ?7, "
 		"close = ?8, adj_close = ?9, volume = ?10, vwap = ?11, "
@@ -355,6 +363,9 @@ struct mdx_store {
 	char run_tool[32]; /* the run that writes, for revisions */
 	char run_started[MDX_RFC3339_LEN]; /* its start; "" none */
 	long reconverted; /* stored bars re-converted for a new split */
+	int insert_first; /* the last bar read had no stored row: try the
+			     next one as new (ST_INS_NEW_BAR) before reading
+			     its key */
 };
 
 int
@@ -880,6 +891,23 @@ same_dividend_factor(sqlite3_stmt *get, const struct mdx_bar *b, double f,
 		    b->adj_close / (b->close / f));
 }
 
+/* bind the values of ST_INS_BAR, ST_INS_NEW_BAR and ST_UPD_BAR */
+static void
+bind_put(sqlite3_stmt *put, const struct mdx_bar *b, const char *date,
+	 int64_t now, const struct mdx_basis *basis, const char *as_of,
+	 double f)
+{
+	bind_bar(put, b, date, now);
+	sqlite3_bind_text(put, 17,
+			  basis->kind == MDX_BASIS_SPLIT ? "split" : "traded",
+			  -1, SQLITE_STATIC);
+	if (basis->as_of >= 0)
+		sqlite3_bind_text(put, 18, as_of, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(put, 18);
+	sqlite3_bind_double(put, 19, f);
+}
+
 /*
  * A bar is converted to prices as traded (the split factor of its basis),
  * then compared with the stored bar of its key: none, inserted; a close
@@ -931,6 +959,19 @@ mdx_store_put_bar_as(struct mdx_store *s, const struct mdx_bar *in,
 			b->volume = llround((double)b->volume / f);
 		}
 	}
+	if (s->insert_first) {
+		/* a new key, as the last one was (a first load, new days):
+		 * one look-up of the key, not two; when it is taken, the
+		 * insert changes nothing and the bar is compared below */
+		if ((put = stmt(s, ST_INS_NEW_BAR, e)) == NULL)
+			return -1;
+		bind_put(put, b, date, now, basis, as_of, f);
+		if ((rc = step_done(s, put, "insert bar", e)) < 0)
+			return -1;
+		if (rc > 0)
+			return MDX_PUT_INSERTED;
+		s->insert_first = 0;
+	}
 	if ((get = stmt(s, ST_GET_BAR, e)) == NULL)
 		return -1;
 	sqlite3_bind_text(get, 1, b->symbol, -1, SQLITE_STATIC);
@@ -971,21 +1012,14 @@ mdx_store_put_bar_as(struct mdx_store *s, const struct mdx_bar *in,
 		keep_same(get, b);
 	}
 	sqlite3_reset(get);
+	s->insert_first = rc != SQLITE_ROW;
 	if (rc == SQLITE_ROW &&
 	    revise(s, b->symbol, iv, b->ts, now, "update", e))
 		return -1;
 	if ((put = stmt(s, rc == SQLITE_ROW ? ST_UPD_BAR : ST_INS_BAR, e)) ==
 	    NULL)
 		return -1;
-	bind_bar(put, b, date, now);
-	sqlite3_bind_text(put, 17,
-			  basis->kind == MDX_BASIS_SPLIT ? "split" : "traded",
-			  -1, SQLITE_STATIC);
-	if (basis->as_of >= 0)
-		sqlite3_bind_text(put, 18, as_of, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(put, 18);
-	sqlite3_bind_double(put, 19, f);
+	bind_put(put, b, date, now, basis, as_of, f);
 	if (step_done(s, put, rc == SQLITE_ROW ? "update bar" : "insert bar",
 		      e) < 0)
 		return -1;

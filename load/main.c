@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "load_int.h"
 #include "mdx_alloc.h"
 #include "mdx_cli.h"
@@ -428,6 +430,11 @@ main(int argc, char **argv)
 	char *end;
 
 	mdx_alloc_init();
+	/* one thread (this one) uses the store: no mutex a call on the
+	 * connection, and no memory statistics (a mutex a malloc); set before
+	 * SQLite starts, as sqlite3_config(3) requires */
+	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	signal(SIGPIPE, SIG_IGN);
 	mdx_log_init("mdx-load", MDX_LOG_HUMAN, 0);
 	opterr = 0;

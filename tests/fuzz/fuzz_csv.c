@@ -17,6 +17,7 @@
 #include "extract_int.h"
 #include "mdx_alloc.h"
 #include "mdx_ndjson.h"
+#include "mdx_output.h"
 #include "mdx_record.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -94,6 +95,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		}
 		mdx_err_clear(&e);
+		/* every line is the one writer's text of its record (a
+		 * bar's line is written without a jansson tree: it must be
+		 * the same text, mdx_output_json_text) */
+		char *text = mdx_output_json_text(rec);
+
+		if (text != NULL && (strlen(text) != r.len ||
+				     memcmp(text, r.buf, r.len) != 0)) {
+			fprintf(stderr,
+				"not the writer's text:\n%.300s\n%.300s\n",
+				r.buf, text);
+			abort();
+		}
+		mdx_free(text);
 		switch (mdx_rec_type(rec, &e)) {
 		case MDX_REC_BAR:
 			/* a bar may fail the checks of its prices, its
