@@ -26,7 +26,7 @@ fi
 B=${MDX_BUILD:-build}
 
 MUTANTS=$(cat <<'LIST'
-m01 @@ lib/store.c @@ "low IS NOT ?7 OR close IS NOT ?8 OR adj_close IS NOT ?9 OR " @@ "low IS NOT ?7 OR close IS NOT ?8 OR " @@ load test_store
+m01 @@ lib/store.c @@ same_dividend_factor(get, b, f, @@ 1 || same_dividend_factor(get, b, f, @@ load test_store
 m02 @@ extract/polygon.c @@ if (strncasecmp(p + 1, "apikey=", 7) == 0) @@ if (strncmp(p + 1, "apikey=", 7) == 0) @@ providers
 m03 @@ lib/record.c @@ return interval >= MDX_I1M && interval <= MDX_I90M; @@ return interval >= MDX_I1M && interval < MDX_I90M; @@ test_core transform
 m04 @@ lib/time.c @@ off = (oh * 60 + om) * 60 * (*p == '-' ? -1 : 1); @@ off = (oh * 60 + om) * 60 * (*p == '-' ? -1 : -1); @@ test_core transform
