@@ -187,6 +187,7 @@ EOF
 }
 
 run_stream "$MIN" full
+want_full=$want
 echo "-- $NSYM x $MIN minutes"
 report full
 short=$((MIN / 4))
@@ -194,3 +195,40 @@ short=$((MIN / 4))
 run_stream "$short" short
 echo "-- $NSYM x $short minutes (RSS flat in the stream's length?)"
 report short
+# mdx-load's peak is its SQLite page cache filling (PRAGMA cache_size =
+# -16384 in lib/store.c: 16 MiB) as the store grows, then staying.  To
+# show it, the same bars from a file: the whole stream as mdx-extract
+# --stream writes it (replayed as fast as it goes), canonicalized, loaded
+# a quarter, whole, and four times (the symbols renamed S1.., S2.., ...)
+echo "-- mdx-load from a file: RSS bounded by the page cache"
+rm -f "$T/fast.port"
+"$B/tests/mdx-wsreplay" --stream "$T/full.stream" --key bench-key --speed 1000000 \
+	--port-file "$T/fast.port" 2>/dev/null &
+FPID=$!
+PIDS="$PIDS $FPID"
+i=0
+while [ ! -s "$T/fast.port" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+: >"$T/fast.raw" # there before the background job opens it
+mdx-extract -p polygon --base-url "ws://127.0.0.1:$(cat "$T/fast.port")/stocks" \
+	--stream 'AM.*' >"$T/fast.raw" 2>/dev/null &
+XPID=$!
+i=0
+while [ "$(wc -l <"$T/fast.raw")" -lt "$want_full" ] && [ $i -lt 600 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -TERM "$XPID" 2>/dev/null
+wait "$XPID" 2>/dev/null
+kill "$FPID" 2>/dev/null
+mdx-transform <"$T/fast.raw" 2>/dev/null | grep '"type":"bar"' >"$T/fast.ndjson"
+n=$(wc -l <"$T/fast.ndjson" | tr -d ' ')
+for part in quarter whole four; do
+	case $part in
+	quarter) head -n $((n / 4)) "$T/fast.ndjson" ;;
+	whole) cat "$T/fast.ndjson" ;;
+	four) for k in 1 2 3 4; do sed "s/\"symbol\":\"\([^\"]*\)\"/\"symbol\":\"S$k\1\"/" "$T/fast.ndjson"; done ;;
+	esac >"$T/part.ndjson"
+	rm -f "$T/part.db"*
+	/usr/bin/time -f %M -o "$T/part.rss" mdx-load --db "$T/part.db" -q <"$T/part.ndjson" 2>/dev/null
+	echo "$part: $(wc -l <"$T/part.ndjson" | tr -d ' ') bars, mdx-load peak RSS $(awk '{printf "%.1f", $1/1024}' "$T/part.rss") MB"
+done
