@@ -4,10 +4,13 @@
  * time with -DFUZZ_PROVIDER=yahoo_provider ...), fed a body from memory through
  * fetch_parse_body (no HTTP).  The first byte of the input chooses the
  * options, the rest is the body:
- *	bits 0-1  --what: 0 bars, 1 profile, 2 actions
+ *	bits 0-1  --what: 0 bars, 1 profile, 2 actions, 3 bars with the
+ *		  second interval list
  *	bits 2-4  the request kind (Alpha Vantage: 0 series, 1 overview;
  *		  Polygon: 0 aggs, 1 grouped, 2 ticker, 3 splits, 4 dividends)
- *	bits 5-7  --interval: 1d 1m 5m 15m 30m 1h 1wk 1mo
+ *	bits 5-7  --interval: 1d 1m 5m 15m 30m 1h 1wk 1mo; with --what 3:
+ *		  2m 90m 5d 3mo 1d 1m 1h 1wk (the intervals Yahoo's chart API
+ *		  added to the first list)
  * Every record written must pass the validator mdx-transform applies.
  */
 #define _GNU_SOURCE /* memfd_create */
@@ -114,6 +117,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const int ivs[8] = {MDX_I1D,  MDX_I1M, MDX_I5M,	MDX_I15M,
 				   MDX_I30M, MDX_I1H, MDX_I1WK, MDX_I1MO};
+	static const int ivs2[8] = {MDX_I2M, MDX_I90M, MDX_I5D,	 MDX_I3MO,
+				    MDX_I1D, MDX_I1M,  MDX_I1H,	 MDX_I1WK};
 	const struct fetch_provider *p = &FUZZ_PROVIDER;
 	struct extract_opts o = {0};
 	struct extract_ctx c = {0};
@@ -126,9 +131,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	o.provider = p->name;
 	o.what = data[0] & 3;
-	if (o.what > WHAT_ACTIONS)
-		o.what = WHAT_BARS;
 	o.interval = ivs[data[0] >> 5];
+	if (o.what > WHAT_ACTIONS) {
+		o.what = WHAT_BARS;
+		o.interval = ivs2[data[0] >> 5];
+	}
 	o.tz = "America/New_York";
 	o.adjusted = -1;
 	o.grouped = ((data[0] >> 2) & 7) == 1 && p == &polygon_provider;

@@ -112,14 +112,19 @@ seeds() {
 	yahoo)
 		for f in $H/yahoo/*.json; do seed yahoo 000 "$f"; seed yahoo 002 "$f"; done
 		seed yahoo 001 $H/yahoo/chart_NVDA_1d_2021-02-01_2022-01-31_events-split.json
-		seed yahoo 040 $H/yahoo/chart_AAPL_1m_2024-10-02_includePrePost-false.json ;;
+		seed yahoo 040 $H/yahoo/chart_AAPL_1m_2024-10-02_includePrePost-false.json
+		# --what 3: 2m, 90m (the 1m answer), 5d, 3mo (a daily one)
+		seed yahoo 003 $H/yahoo/chart_AAPL_1m_2024-10-02_includePrePost-false.json
+		seed yahoo 043 $H/yahoo/chart_AAPL_1m_2024-10-02_includePrePost-false.json
+		seed yahoo 103 $H/yahoo/chart_NVDA_1d_2021-02-01_2022-01-31_events-split.json
+		seed yahoo 143 $H/yahoo/chart_NVDA_1d_2021-02-01_2022-01-31_events-split.json ;;
 	alphavantage)
 		for f in $H/alphavantage/*.json; do seed alphavantage 000 "$f"; done
 		for f in $H/alphavantage/*INTRADAY*.json; do seed alphavantage 040 "$f"; done
 		seed alphavantage 002 $H/alphavantage/TIME_SERIES_DAILY_ADJUSTED_IBM_compact_2025-01-13.json
 		seed alphavantage 005 $H/alphavantage/OVERVIEW_IBM_2020-06.json ;;
 	polygon)
-		for f in $H/polygon/*aggs*.json; do seed polygon 000 "$f"; done
+		for f in $H/polygon/*aggs*.json; do seed polygon 000 "$f"; seed polygon 043 "$f"; seed polygon 143 "$f"; done
 		seed polygon 004 $H/polygon/grouped_us_stocks_1result.json
 		seed polygon 011 $H/polygon/ticker_details_v3_AAPL.json
 		seed polygon 016 $H/polygon/splits_v3.json
