@@ -126,8 +126,9 @@ operate(int argc, char **argv)
 	}
 	if (o.stream != NULL && o.follow) {
 		mdx_run_release(&run);
-		return mdx_usage_error("--stream and --follow: a stream follows "
-				       "already; give one of them");
+		return mdx_usage_error(
+			"--stream and --follow: a stream follows "
+			"already; give one of them");
 	}
 	if (o.follow) { /* follow.c writes its run records */
 		status = follow_run(&c, prov->http, argv + optind,

@@ -123,7 +123,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if ((f = fetch_open_jobs(&c, &polygon_provider, all ? NULL : syms,
-			    all ? 0 : 3, &rc)) == NULL) {
+				 all ? 0 : 3, &rc)) == NULL) {
 		fclose(c.out);
 		close(fd);
 		return 0;

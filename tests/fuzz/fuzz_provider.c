@@ -117,8 +117,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const int ivs[8] = {MDX_I1D,  MDX_I1M, MDX_I5M,	MDX_I15M,
 				   MDX_I30M, MDX_I1H, MDX_I1WK, MDX_I1MO};
-	static const int ivs2[8] = {MDX_I2M, MDX_I90M, MDX_I5D,	 MDX_I3MO,
-				    MDX_I1D, MDX_I1M,  MDX_I1H,	 MDX_I1WK};
+	static const int ivs2[8] = {MDX_I2M, MDX_I90M, MDX_I5D, MDX_I3MO,
+				    MDX_I1D, MDX_I1M,  MDX_I1H, MDX_I1WK};
 	const struct fetch_provider *p = &FUZZ_PROVIDER;
 	struct extract_opts o = {0};
 	struct extract_ctx c = {0};

@@ -47,8 +47,8 @@ open_run(int all)
 	c.o = &o;
 	c.run = &run;
 	c.out = open_memstream(&out, &outlen);
-	f = fetch_open_jobs(&c, &polygon_provider, all ? NULL : syms, all ? 0 : 3,
-		       &rc);
+	f = fetch_open_jobs(&c, &polygon_provider, all ? NULL : syms,
+			    all ? 0 : 3, &rc);
 	T_OK(f != NULL);
 	if (f == NULL)
 		return;
