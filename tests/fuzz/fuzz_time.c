@@ -3,12 +3,16 @@
  * and the zone conversion.  Properties checked beyond "no crash, no
  * undefined behaviour": every instant that parses is written back by
  * mdx_rfc3339_format to text that parses to the same instant (never a
- * clamped year), and every date that parses formats to the same text.
+ * clamped year), and every date that parses formats to the same text;
+ * a duration (--every) that parses is within 0 ms to 30 days, and an
+ * interval name that parses is named by text that parses to it again.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mdx_err.h"
+#include "mdx_record.h"
 #include "mdx_time.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -22,8 +26,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char s[128], buf[MDX_RFC3339_LEN], date[MDX_DATE_LEN];
 	int64_t ms, ms2;
 	int32_t day;
-	int is_date, sec;
+	int is_date, sec, iv;
 	long off;
+	struct mdx_err e;
 
 	if (size >= sizeof(s))
 		return 0;
@@ -49,6 +54,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mdx_when_parse(s, &ms, &is_date, NULL) == 0 && is_date &&
 	    ms % MDX_MS_PER_DAY != 0)
 		abort();
+	if (mdx_duration_parse(s, &ms, &e) == 0 &&
+	    (ms < 0 || ms > 30LL * MDX_MS_PER_DAY))
+		abort(); /* a duration past what it promises */
+	if ((iv = mdx_interval_parse(s)) >= 0 &&
+	    (mdx_interval_name(iv) == NULL ||
+	     mdx_interval_parse(mdx_interval_name(iv)) != iv))
+		abort(); /* an interval that is not named back */
 	/* a number as a provider would give it */
 	if (size == sizeof(double)) {
 		double d;
